@@ -1,0 +1,1 @@
+"""Reading, tokenizing, tagging, splitting and generating clinical notes."""

@@ -1,0 +1,107 @@
+"""Spans <-> IOB2 word tags.
+
+Rules, in the order they apply when spans become tags:
+
+1. Each contiguous piece of a span is tagged on the words it touches: ``B-`` on the first,
+   ``I-`` on the rest. A discontinuous span (``T3 Drug 10 14;20 27``) therefore becomes one
+   entity per piece; tags cannot express the gap, and reading tags back gives the pieces.
+2. A piece whose start or end falls inside a word is widened to whole words and counted as
+   *unaligned*; a piece that covers no word at all (only spaces) is counted as *empty*.
+3. Spans are placed in order of start, longer first; a span that would share a word with one
+   already placed is left out of the tags and counted as *overlapping*.
+
+Nothing is dropped silently: :class:`AlignmentReport` lists every span that rules 2 and 3 touched.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from engine.data.tokenize import Word
+from engine.labels import OUTSIDE, begin, inside, repair_tags, split_tag
+from engine.types import Span
+
+
+@dataclass
+class AlignmentReport:
+    """What happened to each span on its way to word tags; reports add up with ``+``."""
+
+    spans: int = 0
+    unaligned: list[Span] = field(default_factory=list)
+    overlapping: list[Span] = field(default_factory=list)
+    empty: list[Span] = field(default_factory=list)
+
+    def __add__(self, other: AlignmentReport) -> AlignmentReport:
+        return AlignmentReport(
+            self.spans + other.spans,
+            self.unaligned + other.unaligned,
+            self.overlapping + other.overlapping,
+            self.empty + other.empty,
+        )
+
+    @property
+    def clean(self) -> bool:
+        return not (self.unaligned or self.overlapping or self.empty)
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "spans": self.spans,
+            "unaligned": len(self.unaligned),
+            "overlapping": len(self.overlapping),
+            "empty": len(self.empty),
+        }
+
+
+def spans_to_tags(words: Sequence[Word], spans: Iterable[Span]) -> tuple[list[str], AlignmentReport]:
+    """IOB2 tags for ``words`` (see the module rules) and the report of what did not fit."""
+    tags = [OUTSIDE] * len(words)
+    starts = [word.start for word in words]
+    ends = [word.end for word in words]
+    report = AlignmentReport()
+    for span in sorted(spans, key=lambda s: (s.start, -(s.end - s.start), s.label)):
+        report.spans += 1
+        pieces = []
+        misaligned = False
+        for piece_start, piece_end in span.pieces:
+            first = bisect_right(ends, piece_start)  # first word ending after the piece starts
+            last = bisect_left(starts, piece_end) - 1  # last word starting before the piece ends
+            if first > last:
+                continue
+            misaligned |= starts[first] != piece_start or ends[last] != piece_end
+            pieces.append((first, last))
+        if not pieces:
+            report.empty.append(span)
+            continue
+        if any(tags[i] != OUTSIDE for first, last in pieces for i in range(first, last + 1)):
+            report.overlapping.append(span)
+            continue
+        if misaligned:
+            report.unaligned.append(span)
+        for first, last in pieces:
+            tags[first] = begin(span.label)
+            for i in range(first + 1, last + 1):
+                tags[i] = inside(span.label)
+    return tags, report
+
+
+def tags_to_spans(text: str, words: Sequence[Word], tags: Sequence[str]) -> list[Span]:
+    """Contiguous spans read back from IOB2 tags; a stray ``I-`` starts a new entity."""
+    if len(words) != len(tags):
+        raise ValueError(f"got {len(tags)} tags for {len(words)} words")
+    spans: list[Span] = []
+    open_label = ""
+    open_start = open_end = 0
+    for word, tag in zip(words, repair_tags(list(tags)), strict=True):
+        prefix, label = split_tag(tag)
+        if prefix == "I":
+            open_end = word.end
+            continue
+        if open_label:
+            spans.append(Span.of(text, open_start, open_end, open_label))
+        open_label = label if prefix == "B" else ""
+        open_start, open_end = word.start, word.end
+    if open_label:
+        spans.append(Span.of(text, open_start, open_end, open_label))
+    return spans

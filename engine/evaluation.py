@@ -1,0 +1,350 @@
+"""Strict span-level evaluation (seqeval, IOB2), error taxonomy, confusions, and paper mode.
+
+Two families of figures, never mixed:
+
+* **Entity scores** (the product's headline): an entity counts only when its label and both
+  boundaries match (seqeval ``mode="strict"``, ``scheme=IOB2``). Macro, weighted and micro F1
+  and per-label precision/recall/F1/support.
+* **Paper mode** (under the ``paper`` key): the study's tag-level scoring, scikit-learn's
+  ``classification_report`` over every IOB2 tag including ``O``, per word (or per subword when
+  a piece counter is given, a word's ``B-`` becoming ``I-`` on its continuation pieces). Its
+  micro F1 is tag accuracy and its weighted F1 is dominated by ``O``.
+
+Error matching, per document, after gold and predicted spans have passed through word tags:
+
+1. same boundaries, same label: correct; same boundaries, other label: ``type``;
+2. the remaining spans are paired by overlap, largest first, each at most once:
+   same label ``boundary``, other label ``boundary+type``;
+3. gold spans left unpaired are ``missed``; predicted spans left unpaired are ``spurious``.
+
+The span confusion matrix counts those pairs (gold label x predicted label, ``none`` for missed
+and spurious), so a boundary error lands on the diagonal there while the strict scores count it
+wrong. Every count is held in :class:`Counts`, which adds up across any subset of documents.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from seqeval.scheme import IOB2, Entities
+
+from engine.data.bio import AlignmentReport, spans_to_tags
+from engine.data.tokenize import sentences
+from engine.labels import LABELS, OUTSIDE, TAGS, split_tag
+from engine.types import Document, Span
+
+ErrorKind = Literal["missed", "spurious", "boundary", "type", "boundary+type"]
+ERROR_KINDS: tuple[ErrorKind, ...] = ("missed", "spurious", "boundary", "type", "boundary+type")
+NONE = "none"
+
+
+@dataclass(frozen=True)
+class SpanError:
+    """One disagreement between gold and prediction in one document."""
+
+    document_id: str
+    gold: Span | None
+    predicted: Span | None
+    kind: ErrorKind
+
+    @property
+    def label(self) -> str:
+        """The gold label where there is one, else the predicted label."""
+        return (self.gold or self.predicted).label  # type: ignore[union-attr]
+
+
+@dataclass
+class Counts:
+    """Every count the report is built from; ``a + b`` is the count over both sets of documents."""
+
+    true_positives: Counter[str] = field(default_factory=Counter)
+    gold: Counter[str] = field(default_factory=Counter)
+    predicted: Counter[str] = field(default_factory=Counter)
+    span_confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
+    tag_confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
+    errors: list[SpanError] = field(default_factory=list)
+    gold_tags: list[str] = field(default_factory=list)
+    predicted_tags: list[str] = field(default_factory=list)
+    tag_unit: str = "word"
+    documents: int = 0
+    gold_alignment: AlignmentReport = field(default_factory=AlignmentReport)
+    predicted_alignment: AlignmentReport = field(default_factory=AlignmentReport)
+
+    def __iadd__(self, other: Counts) -> Counts:
+        if self.documents and other.documents and self.tag_unit != other.tag_unit:
+            raise ValueError(f"cannot add {self.tag_unit}-level and {other.tag_unit}-level tag counts")
+        if not self.documents:
+            self.tag_unit = other.tag_unit
+        for mine, theirs in (
+            (self.true_positives, other.true_positives),
+            (self.gold, other.gold),
+            (self.predicted, other.predicted),
+            (self.span_confusion, other.span_confusion),
+            (self.tag_confusion, other.tag_confusion),
+        ):
+            mine.update(theirs)
+        self.errors.extend(other.errors)
+        self.gold_tags.extend(other.gold_tags)
+        self.predicted_tags.extend(other.predicted_tags)
+        self.documents += other.documents
+        self.gold_alignment = self.gold_alignment + other.gold_alignment
+        self.predicted_alignment = self.predicted_alignment + other.predicted_alignment
+        return self
+
+    def __add__(self, other: Counts) -> Counts:
+        total = Counts()
+        total += self
+        total += other
+        return total
+
+
+def _entities(text: str, words: list, tags: list[str]) -> list[Span]:
+    """Entities exactly as seqeval's strict IOB2 mode sees them, as character spans."""
+    found = Entities([tags], IOB2).entities[0]
+    return [Span.of(text, words[e.start].start, words[e.end - 1].end, e.tag) for e in found]
+
+
+def _match(document_id: str, gold: list[Span], predicted: list[Span], counts: Counts) -> None:
+    by_bounds = {(span.start, span.end): span for span in predicted}
+    unpaired_gold: list[Span] = []
+    paired: set[tuple[int, int]] = set()
+    for span in gold:
+        twin = by_bounds.get((span.start, span.end))
+        if twin is None:
+            unpaired_gold.append(span)
+            continue
+        paired.add((twin.start, twin.end))
+        counts.span_confusion[span.label, twin.label] += 1
+        if twin.label == span.label:
+            counts.true_positives[span.label] += 1
+        else:
+            counts.errors.append(SpanError(document_id, span, twin, "type"))
+    unpaired_predicted = [span for span in predicted if (span.start, span.end) not in paired]
+    candidates = sorted(
+        (
+            (-(min(g.end, p.end) - max(g.start, p.start)), gi, pi)
+            for gi, g in enumerate(unpaired_gold)
+            for pi, p in enumerate(unpaired_predicted)
+            if g.overlaps(p)
+        )
+    )
+    used_gold: set[int] = set()
+    used_predicted: set[int] = set()
+    for _, gi, pi in candidates:
+        if gi in used_gold or pi in used_predicted:
+            continue
+        used_gold.add(gi)
+        used_predicted.add(pi)
+        g, p = unpaired_gold[gi], unpaired_predicted[pi]
+        counts.span_confusion[g.label, p.label] += 1
+        counts.errors.append(SpanError(document_id, g, p, "boundary" if g.label == p.label else "boundary+type"))
+    for gi, g in enumerate(unpaired_gold):
+        if gi not in used_gold:
+            counts.span_confusion[g.label, NONE] += 1
+            counts.errors.append(SpanError(document_id, g, None, "missed"))
+    for pi, p in enumerate(unpaired_predicted):
+        if pi not in used_predicted:
+            counts.span_confusion[NONE, p.label] += 1
+            counts.errors.append(SpanError(document_id, None, p, "spurious"))
+    counts.errors.sort(key=lambda e: ((e.gold or e.predicted).start, ERROR_KINDS.index(e.kind)))  # type: ignore[union-attr]
+
+
+def subword_tags(tags: list[str], pieces: list[int]) -> list[str]:
+    """Repeat each word's tag over its subword pieces, ``B-X`` becoming ``I-X`` after the first."""
+    expanded: list[str] = []
+    for tag, count in zip(tags, pieces, strict=True):
+        prefix, label = split_tag(tag)
+        expanded.append(tag)
+        expanded.extend([tag if prefix == "O" else f"I-{label}"] * (count - 1))
+    return expanded
+
+
+def score_document(
+    gold: Document,
+    predicted: Document,
+    *,
+    pieces_per_word: Callable[[str], int] | None = None,
+) -> Counts:
+    """All counts for one document; ``predicted`` must hold the same note text as ``gold``."""
+    if gold.text != predicted.text:
+        raise ValueError(f"document {gold.id}: predicted text differs from the gold note")
+    words = [word for sentence in sentences(gold.text, protect=gold.spans) for word in sentence.words]
+    gold_tags, gold_report = spans_to_tags(words, gold.spans)
+    predicted_tags, predicted_report = spans_to_tags(words, predicted.spans)
+    counts = Counts(documents=1, gold_alignment=gold_report, predicted_alignment=predicted_report)
+    gold_spans = _entities(gold.text, words, gold_tags)
+    predicted_spans = _entities(gold.text, words, predicted_tags)
+    counts.gold.update(span.label for span in gold_spans)
+    counts.predicted.update(span.label for span in predicted_spans)
+    _match(gold.id, gold_spans, predicted_spans, counts)
+    counts.tag_confusion.update(zip(gold_tags, predicted_tags, strict=True))
+    if pieces_per_word is not None:
+        pieces = [max(1, pieces_per_word(word.text)) for word in words]
+        gold_tags, predicted_tags = subword_tags(gold_tags, pieces), subword_tags(predicted_tags, pieces)
+        counts.tag_unit = "subword"
+    counts.gold_tags, counts.predicted_tags = gold_tags, predicted_tags
+    return counts
+
+
+def _prf(tp: int, gold: int, predicted: int) -> dict[str, float | int]:
+    precision = tp / predicted if predicted else 0.0
+    recall = tp / gold if gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "support": gold}
+
+
+def paper_scores(gold_tags: list[str], predicted_tags: list[str], *, unit: str = "word") -> dict[str, object]:
+    """The study's tag-level figures: scikit-learn's report over all IOB2 tags, O included."""
+    from sklearn.metrics import classification_report
+
+    if not gold_tags:
+        return {"unit": unit, "tags": 0, "macro_f1": 0.0, "weighted_f1": 0.0, "micro_f1": 0.0, "per_tag": {}}
+    present = [tag for tag in TAGS if tag in set(gold_tags) | set(predicted_tags)]
+    report = classification_report(gold_tags, predicted_tags, labels=present, output_dict=True, zero_division=0)
+    micro = report.get("accuracy", report.get("micro avg", {}).get("f1-score", 0.0))
+    return {
+        "scoring": "tag-level (scikit-learn classification_report over IOB2 tags, O included)",
+        "unit": unit,
+        "tags": len(gold_tags),
+        "macro_f1": report["macro avg"]["f1-score"],
+        "weighted_f1": report["weighted avg"]["f1-score"],
+        "micro_f1": micro,
+        "per_tag": {
+            tag: {
+                "precision": report[tag]["precision"],
+                "recall": report[tag]["recall"],
+                "f1": report[tag]["f1-score"],
+                "support": int(report[tag]["support"]),
+            }
+            for tag in present
+        },
+    }
+
+
+@dataclass
+class Report:
+    """Scores derived from :class:`Counts`; ``as_dict()`` is the CLI's ``--json`` object."""
+
+    counts: Counts
+    missing_predictions: list[str] = field(default_factory=list)
+
+    @property
+    def labels(self) -> list[str]:
+        """Labels seen in gold or prediction, in the n2c2 order (as seqeval scores them)."""
+        seen = set(self.counts.gold) | set(self.counts.predicted)
+        return [label for label in LABELS if label in seen] + sorted(seen - set(LABELS))
+
+    def per_label(self) -> dict[str, dict[str, float | int]]:
+        c = self.counts
+        return {label: _prf(c.true_positives[label], c.gold[label], c.predicted[label]) for label in self.labels}
+
+    def micro(self) -> dict[str, float | int]:
+        c = self.counts
+        return _prf(sum(c.true_positives.values()), sum(c.gold.values()), sum(c.predicted.values()))
+
+    def macro_f1(self) -> float:
+        rows = self.per_label()
+        return sum(row["f1"] for row in rows.values()) / len(rows) if rows else 0.0
+
+    def weighted_f1(self) -> float:
+        rows = self.per_label()
+        support = sum(row["support"] for row in rows.values())
+        return sum(row["f1"] * row["support"] for row in rows.values()) / support if support else 0.0
+
+    def errors_by_kind(self) -> dict[str, int]:
+        found = Counter(error.kind for error in self.counts.errors)
+        return {kind: found.get(kind, 0) for kind in ERROR_KINDS}
+
+    def errors_by_label(self) -> dict[str, dict[str, int]]:
+        table: dict[str, dict[str, int]] = {}
+        for error in self.counts.errors:
+            row = table.setdefault(error.label, dict.fromkeys(ERROR_KINDS, 0))
+            row[error.kind] += 1
+        return table
+
+    def span_confusion(self) -> dict[str, object]:
+        axis = list(LABELS) + [NONE]
+        matrix = [[self.counts.span_confusion.get((g, p), 0) for p in axis] for g in axis]
+        return {"rows": "gold", "columns": "predicted", "labels": axis, "matrix": matrix}
+
+    def tag_confusion(self) -> dict[str, object]:
+        matrix = [[self.counts.tag_confusion.get((g, p), 0) for p in TAGS] for g in TAGS]
+        return {"rows": "gold", "columns": "predicted", "labels": list(TAGS), "matrix": matrix}
+
+    def as_dict(self) -> dict[str, object]:
+        c = self.counts
+        micro = self.micro()
+        return {
+            "scoring": "strict span level (seqeval mode=strict, scheme=IOB2)",
+            "documents": c.documents,
+            "macro_f1": self.macro_f1(),
+            "weighted_f1": self.weighted_f1(),
+            "micro_f1": micro["f1"],
+            "micro_precision": micro["precision"],
+            "micro_recall": micro["recall"],
+            "per_label": self.per_label(),
+            "errors_by_kind": self.errors_by_kind(),
+            "errors_by_label": self.errors_by_label(),
+            "span_confusion": self.span_confusion(),
+            "tag_confusion": self.tag_confusion(),
+            "alignment": {"gold": c.gold_alignment.summary(), "predicted": c.predicted_alignment.summary()},
+            "missing_predictions": list(self.missing_predictions),
+            "paper": paper_scores(c.gold_tags, c.predicted_tags, unit=c.tag_unit),
+        }
+
+
+def evaluate(
+    gold: Iterable[Document],
+    predicted: Mapping[str, Document] | Iterable[Document],
+    *,
+    pieces_per_word: Callable[[str], int] | None = None,
+) -> Report:
+    """Score predictions against gold documents, matched by document id.
+
+    A gold document with no prediction is scored as an empty prediction (all its spans
+    missed) and listed in ``missing_predictions``; a prediction with no gold raises.
+    """
+    by_id = dict(predicted) if isinstance(predicted, Mapping) else {doc.id: doc for doc in predicted}
+    gold = list(gold)
+    extra = sorted(set(by_id) - {doc.id for doc in gold})
+    if extra:
+        raise ValueError(f"predictions for documents that have no gold: {', '.join(extra[:5])}")
+    total = Counts()
+    missing: list[str] = []
+    for document in gold:
+        guess = by_id.get(document.id)
+        if guess is None:
+            missing.append(document.id)
+            guess = Document(document.id, document.text)
+        total += score_document(document, guess, pieces_per_word=pieces_per_word)
+    return Report(total, missing)
+
+
+def error_rows(errors: Iterable[SpanError]) -> list[dict[str, object]]:
+    """Errors as plain rows (for tables, JSON and the store)."""
+
+    def describe(span: Span | None) -> dict[str, object] | None:
+        return None if span is None else {"start": span.start, "end": span.end, "label": span.label, "text": span.text}
+
+    return [
+        {"document": e.document_id, "kind": e.kind, "gold": describe(e.gold), "predicted": describe(e.predicted)}
+        for e in errors
+    ]
+
+
+__all__ = [
+    "ERROR_KINDS",
+    "NONE",
+    "OUTSIDE",
+    "Counts",
+    "Report",
+    "SpanError",
+    "error_rows",
+    "evaluate",
+    "paper_scores",
+    "score_document",
+    "subword_tags",
+]
