@@ -266,7 +266,7 @@ class Report:
         return table
 
     def span_confusion(self) -> dict[str, object]:
-        axis = list(LABELS) + [NONE]
+        axis = [*list(LABELS), NONE]
         matrix = [[self.counts.span_confusion.get((g, p), 0) for p in axis] for g in axis]
         return {"rows": "gold", "columns": "predicted", "labels": axis, "matrix": matrix}
 
@@ -348,3 +348,26 @@ __all__ = [
     "score_document",
     "subword_tags",
 ]
+
+
+def format_report(report: Report) -> str:
+    """A short plain-text summary: averages, per-label rows, error kinds, paper mode."""
+    data = report.as_dict()
+    lines = [
+        f"strict span level (seqeval, IOB2) over {data['documents']} documents",
+        f"  macro F1 {data['macro_f1']:.4f}   weighted F1 {data['weighted_f1']:.4f}   micro F1 {data['micro_f1']:.4f}",
+        "",
+        f"  {'label':<10} {'precision':>9} {'recall':>9} {'f1':>9} {'support':>8}",
+    ]
+    for label, row in report.per_label().items():
+        lines.append(
+            f"  {label:<10} {row['precision']:>9.4f} {row['recall']:>9.4f} {row['f1']:>9.4f} {row['support']:>8}"
+        )
+    lines.append("")
+    lines.append("  errors: " + ", ".join(f"{kind} {count}" for kind, count in report.errors_by_kind().items()))
+    paper = data["paper"]
+    lines.append(
+        f"paper mode (tag level, per {paper['unit']}, O included; not comparable with the above): "
+        f"macro F1 {paper['macro_f1']:.4f}   weighted F1 {paper['weighted_f1']:.4f}   micro F1 {paper['micro_f1']:.4f}"
+    )
+    return "\n".join(lines) + "\n"

@@ -17,7 +17,7 @@ LABELS: tuple[str, ...] = (
 OUTSIDE = "O"
 
 #: O first, then B-/I- per label: the 19 tags the study's models predict.
-TAGS: tuple[str, ...] = (OUTSIDE,) + tuple(f"{prefix}-{label}" for label in LABELS for prefix in ("B", "I"))
+TAGS: tuple[str, ...] = (OUTSIDE, *tuple(f"{prefix}-{label}" for label in LABELS for prefix in ("B", "I")))
 
 TAG_TO_ID: dict[str, int] = {tag: index for index, tag in enumerate(TAGS)}
 

@@ -32,7 +32,7 @@ class Span:
                 raise ValueError("a span with fragments must have at least two of them")
             if self.fragments[0][0] != self.start or self.fragments[-1][1] != self.end:
                 raise ValueError("fragments must begin at start and finish at end")
-            for (s1, e1), (s2, e2) in zip(self.fragments, self.fragments[1:]):
+            for (s1, e1), (s2, e2) in zip(self.fragments, self.fragments[1:], strict=False):
                 if not (s1 < e1 <= s2 < e2):
                     raise ValueError(f"fragments must be ordered and disjoint, got {self.fragments}")
 

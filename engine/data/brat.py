@@ -104,7 +104,8 @@ def _parse_span(path: Path, number: int, fields: list[str], note: str) -> tuple[
     if _normalise(written) != _normalise(expected):
         problems.append(
             BratProblem(
-                str(path), number,
+                str(path),
+                number,
                 f"{ref}: text {written!r} does not match the note at {offsets} ({expected!r}); note text kept",
             )
         )

@@ -24,9 +24,37 @@ from dataclasses import dataclass
 from engine.types import Span
 
 UNITS = (
-    "mg", "mcg", "ug", "g", "kg", "ml", "l", "dl", "units", "unit", "u", "iu", "meq", "mmol",
-    "hr", "hrs", "h", "hour", "min", "day", "d", "dose", "m2", "puff", "puffs", "tab", "cap",
-    "gtt", "gtts", "wk", "week",
+    "mg",
+    "mcg",
+    "ug",
+    "g",
+    "kg",
+    "ml",
+    "l",
+    "dl",
+    "units",
+    "unit",
+    "u",
+    "iu",
+    "meq",
+    "mmol",
+    "hr",
+    "hrs",
+    "h",
+    "hour",
+    "min",
+    "day",
+    "d",
+    "dose",
+    "m2",
+    "puff",
+    "puffs",
+    "tab",
+    "cap",
+    "gtt",
+    "gtts",
+    "wk",
+    "week",
 )
 _UNIT = "(?:" + "|".join(sorted(UNITS, key=len, reverse=True)) + ")"
 _NUMBER = r"\d+(?:[.,]\d+)*"
@@ -119,10 +147,7 @@ def _boundaries(text: str) -> list[int]:
             if not _ends_sentence(body, match):
                 continue
             found.add(offset + match.end())
-        if body.strip():
-            previous = body
-        else:
-            previous = ""
+        previous = body if body.strip() else ""
         offset += len(line)
     return sorted(found)
 
@@ -139,7 +164,7 @@ def sentences(text: str, *, protect: Iterable[Span] = ()) -> list[Sentence]:
         boundaries = [b for b in boundaries if not _inside_any(b, protected)]
     result: list[Sentence] = []
     current: list[Word] = []
-    cut = iter(boundaries + [len(text) + 1])
+    cut = iter([*boundaries, len(text) + 1])
     next_cut = next(cut)
     for word in words(text):
         while word.start >= next_cut:

@@ -1,0 +1,131 @@
+import hashlib
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from engine.data.brat import read_folder
+from engine.data.corpus import load_corpus, split_stats
+from engine.data.generate import generate_corpus
+from engine.data.templates import parse_template
+from engine.labels import LABELS
+
+SIZES = {"train": 40, "dev": 8, "test": 16}
+
+
+def digest(folder: Path) -> str:
+    sha = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            sha.update(path.relative_to(folder).as_posix().encode())
+            sha.update(path.read_bytes())
+    return sha.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def corpus_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    generate_corpus(out, seed=5, sizes=SIZES)
+    return out
+
+
+def test_same_seed_gives_the_same_bytes(corpus_dir, tmp_path):
+    generate_corpus(tmp_path / "again", seed=5, sizes=SIZES)
+    assert digest(tmp_path / "again") == digest(corpus_dir)
+
+
+def test_other_seed_gives_other_notes(corpus_dir, tmp_path):
+    generate_corpus(tmp_path / "other", seed=6, sizes=SIZES)
+    assert digest(tmp_path / "other") != digest(corpus_dir)
+
+
+def test_regenerating_into_the_same_folder_replaces_stale_notes(tmp_path):
+    generate_corpus(tmp_path, seed=5, sizes={"train": 3, "dev": 1, "test": 1})
+    generate_corpus(tmp_path, seed=5, sizes={"train": 2, "dev": 1, "test": 1})
+    assert len(list((tmp_path / "train").glob("*.txt"))) == 2
+
+
+def test_writes_three_splits_that_read_back_without_problems(corpus_dir):
+    corpus = load_corpus(corpus_dir)
+    assert {split: len(docs) for split, docs in corpus.splits.items()} == SIZES
+    assert corpus.problems == []
+
+
+def test_every_span_sits_on_word_boundaries(corpus_dir):
+    corpus = load_corpus(corpus_dir)
+    for documents in corpus.splits.values():
+        report = split_stats(documents).alignment
+        assert report.clean, report.summary()
+
+
+def test_relations_link_attributes_to_drugs(corpus_dir):
+    documents, _ = read_folder(corpus_dir / "train")
+    for document in documents:
+        spans = document.span_by_ref()
+        for relation in document.relations:
+            attribute, drug = spans[relation.arg1], spans[relation.arg2]
+            assert drug.label == "Drug"
+            assert relation.kind == f"{attribute.label}-Drug"
+
+
+def test_label_frequencies_are_shaped_like_n2c2(corpus_dir):
+    documents, _ = read_folder(corpus_dir / "train")
+    counts = Counter(span.label for document in documents for span in document.spans)
+    assert set(counts) == set(LABELS)
+    ranked = [label for label, _ in counts.most_common()]
+    assert ranked[0] == "Drug"
+    assert set(ranked[-2:]) == {"ADE", "Duration"}
+    assert counts["ADE"] < 0.15 * counts["Drug"] and counts["Duration"] < 0.08 * counts["Drug"]
+
+
+def test_most_sentences_have_no_entity_and_some_notes_are_long(corpus_dir):
+    stats = split_stats(load_corpus(corpus_dir).documents("train"))
+    assert 0.5 < stats.sentences_without_entity / stats.sentences < 0.85
+    assert max(stats.words_per_document) > 700  # well past a 512-subword encoder window
+
+
+def test_notes_have_the_discharge_summary_sections(corpus_dir):
+    text = (corpus_dir / "train" / "train-0000.txt").read_text(encoding="utf-8").lower()
+    for header in (
+        "allergies:",
+        "medications on admission:",
+        "hospital course:",
+        "discharge medications:",
+        "discharge instructions:",
+        "past medical history:",
+    ):
+        assert header in text or header.replace("medications on admission", "home medications") in text
+
+
+def drug_names(documents) -> set[str]:
+    return {span.text.lower() for document in documents for span in document.spans if span.label == "Drug"}
+
+
+def test_test_split_mentions_drugs_never_seen_in_train(corpus_dir):
+    train, _ = read_folder(corpus_dir / "train")
+    test, _ = read_folder(corpus_dir / "test")
+    seen = drug_names(train)
+    mentions = [span.text.lower() for d in test for span in d.spans if span.label == "Drug"]
+    unseen = [name for name in mentions if name not in seen]
+    assert len(unseen) / len(mentions) > 0.1
+    assert len(set(unseen)) >= 10
+
+
+def test_allergy_list_names_are_not_annotated(corpus_dir):
+    documents, _ = read_folder(corpus_dir / "train")
+    for document in documents:
+        start = document.text.lower().index("allergies:")
+        end = document.text.index("Chief Complaint:")
+        assert not [s for s in document.spans if start <= s.start < end]
+
+
+def test_template_groups_must_balance():
+    assert parse_template("a {Drug}[ {Strength}]") == (
+        ("text", "a "),
+        ("slot", "Drug", 0),
+        ("group", (("text", " "), ("slot", "Strength", 0))),
+    )
+    with pytest.raises(ValueError, match="unbalanced"):
+        parse_template("a [ {Drug}")
+    with pytest.raises(ValueError, match="unbalanced"):
+        parse_template("a ] {Drug}")

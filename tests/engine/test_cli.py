@@ -1,0 +1,135 @@
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.cli import main
+from engine.data.brat import read_folder, write_document
+from engine.types import Document, Span
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("cli") / "demo"
+    assert (
+        main(["corpus", "generate", "--out", str(out), "--seed", "3", "--train", "4", "--dev", "2", "--test", "6"]) == 0
+    )
+    return out
+
+
+def run_json(capsys, *argv: str) -> dict:
+    assert main(list(argv)) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_module_entry_point_runs(demo):
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "engine",
+            "evaluate",
+            "--gold",
+            str(demo / "test"),
+            "--pred",
+            str(demo / "test"),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    data = json.loads(done.stdout)
+    assert set(data) >= {"macro_f1", "weighted_f1", "micro_f1", "per_label", "errors_by_kind", "paper"}
+
+
+def test_gold_against_itself_is_perfect(demo, capsys):
+    data = run_json(capsys, "evaluate", "--gold", str(demo / "test"), "--pred", str(demo / "test"), "--json")
+    assert data["macro_f1"] == data["weighted_f1"] == data["micro_f1"] == 1.0
+    assert all(row["f1"] == 1.0 for row in data["per_label"].values())
+    assert set(data["errors_by_kind"].values()) == {0}
+    assert data["paper"]["macro_f1"] == 1.0 and data["paper"]["unit"] == "word"
+
+
+def perturb(documents: list[Document]) -> tuple[list[Document], int, int]:
+    """Drop every third Drug and relabel every Route as Form; return the copies and the counts."""
+    changed, dropped, relabelled = [], 0, 0
+    for document in documents:
+        spans = []
+        drugs = 0
+        for span in document.spans:
+            if span.label == "Drug":
+                drugs += 1
+                if drugs % 3 == 0:
+                    dropped += 1
+                    continue
+            if span.label == "Route":
+                relabelled += 1
+                span = Span(span.start, span.end, "Form", span.text, span.fragments, ref=span.ref)
+            spans.append(span)
+        changed.append(Document(document.id, document.text, tuple(spans)))
+    return changed, dropped, relabelled
+
+
+def test_perturbed_copy_scores_what_was_changed(demo, tmp_path, capsys):
+    gold, _ = read_folder(demo / "test")
+    changed, dropped, relabelled = perturb(gold)
+    for document in changed:
+        write_document(document, tmp_path / "pred")
+    data = run_json(capsys, "evaluate", "--gold", str(demo / "test"), "--pred", str(tmp_path / "pred"), "--json")
+    drug = data["per_label"]["Drug"]
+    assert drug["precision"] == 1.0
+    assert drug["recall"] == pytest.approx(1 - dropped / drug["support"])
+    assert data["per_label"]["Route"]["recall"] == 0.0
+    assert data["errors_by_kind"] == {
+        "missed": dropped,
+        "spurious": 0,
+        "boundary": 0,
+        "type": relabelled,
+        "boundary+type": 0,
+    }
+    total = sum(len(document.spans) for document in gold)
+    correct = total - dropped - relabelled
+    precision, recall = correct / (total - dropped), correct / total
+    assert data["micro_f1"] == pytest.approx(2 * precision * recall / (precision + recall))
+    assert data["macro_f1"] < 1.0 and data["weighted_f1"] < 1.0
+    assert data["paper"]["micro_f1"] < 1.0
+
+
+def test_missing_prediction_file_is_warned_and_scored_as_empty(demo, tmp_path, capsys):
+    shutil.copytree(demo / "test", tmp_path / "pred")
+    victim = sorted((tmp_path / "pred").glob("*.txt"))[0]
+    victim.unlink()
+    victim.with_suffix(".ann").unlink()
+    data = run_json(capsys, "evaluate", "--gold", str(demo / "test"), "--pred", str(tmp_path / "pred"), "--json")
+    assert data["missing_predictions"] == [victim.stem]
+    assert data["micro_recall"] < 1.0
+
+
+def test_text_report_labels_paper_mode(demo, capsys):
+    assert main(["evaluate", "--gold", str(demo / "test"), "--pred", str(demo / "test")]) == 0
+    out = capsys.readouterr().out
+    assert "strict span level" in out and "paper mode (tag level" in out
+
+
+def test_stats_prints_a_table_and_json(demo, capsys):
+    assert main(["corpus", "stats", str(demo)]) == 0
+    table = capsys.readouterr().out
+    assert table.startswith("| | train | dev | test |")
+    data = run_json(capsys, "corpus", "stats", str(demo), "--json")
+    assert data["test"]["documents"] == 6 and data["train"]["alignment"]["unaligned"] == 0
+
+
+def test_malformed_ann_exits_2_naming_file_and_line(tmp_path, capsys):
+    (tmp_path / "bad.txt").write_text("aspirin daily", encoding="utf-8")
+    (tmp_path / "bad.ann").write_text("T1\tDrug 0 7\taspirin\nT2\tDrug zero\n", encoding="utf-8")
+    assert main(["evaluate", "--gold", str(tmp_path), "--pred", str(tmp_path)]) == 2
+    assert "bad.ann:2:" in capsys.readouterr().err
+
+
+def test_missing_folder_exits_2(tmp_path, capsys):
+    assert main(["corpus", "stats", str(tmp_path / "nope")]) == 2
+    assert "not a folder" in capsys.readouterr().err
