@@ -21,7 +21,6 @@ corpus: $(VENV)/installed $(DATA)/corpus.json
 ## Install, generate the demo corpus if absent, and show what it holds.
 demo: corpus
 	$(PY) -m engine corpus stats $(DATA)
-	$(PY) -m engine evaluate --gold $(DATA)/test --pred $(DATA)/test
 
 lint: $(VENV)/installed
 	$(VENV)/bin/ruff check .

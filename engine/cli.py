@@ -20,10 +20,10 @@ def _corpus_generate(args: argparse.Namespace) -> int:
 
 
 def _corpus_stats(args: argparse.Namespace) -> int:
-    from engine.data.corpus import load_corpus, split_stats, stats_table
+    from engine.data.corpus import corpus_stats, load_corpus, stats_table
 
     corpus = load_corpus(args.data)
-    stats = {split: split_stats(documents) for split, documents in corpus.splits.items()}
+    stats = corpus_stats(corpus)
     for problem in corpus.problems:
         print(f"warning: {problem}", file=sys.stderr)
     if args.json:

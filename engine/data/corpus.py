@@ -91,6 +91,7 @@ class SplitStats:
     discontinuous: int = 0
     relations: int = 0
     alignment: AlignmentReport = field(default_factory=AlignmentReport)
+    drugs_unseen_in_train: int | None = None
 
     def as_dict(self) -> dict[str, object]:
         lengths = sorted(self.words_per_document)
@@ -109,6 +110,7 @@ class SplitStats:
             "discontinuous_spans": self.discontinuous,
             "relations": self.relations,
             "alignment": self.alignment.summary(),
+            "drug_mentions_unseen_in_train": self.drugs_unseen_in_train,
         }
 
 
@@ -131,6 +133,24 @@ def split_stats(documents: Iterable[Document]) -> SplitStats:
     return stats
 
 
+def drug_names(documents: Iterable[Document]) -> set[str]:
+    """The Drug mentions of the documents, lower-cased."""
+    return {span.text.lower() for document in documents for span in document.spans if span.label == "Drug"}
+
+
+def corpus_stats(corpus: Corpus) -> dict[str, SplitStats]:
+    """Stats per split; beside train, how many Drug mentions name a drug train never mentions."""
+    stats = {split: split_stats(documents) for split, documents in corpus.splits.items()}
+    if "train" in corpus.splits:
+        seen = drug_names(corpus.splits["train"])
+        for split, documents in corpus.splits.items():
+            if split != "train":
+                stats[split].drugs_unseen_in_train = sum(
+                    span.text.lower() not in seen for d in documents for span in d.spans if span.label == "Drug"
+                )
+    return stats
+
+
 def stats_table(stats: dict[str, SplitStats], labels: Sequence[str] = LABELS) -> str:
     """A markdown table: one row per label and per count, one column per split."""
     names = list(stats)
@@ -147,4 +167,11 @@ def stats_table(stats: dict[str, SplitStats], labels: Sequence[str] = LABELS) ->
         ("spans not on word boundaries", [len(s.alignment.unaligned) for s in stats.values()]),
         ("overlapping spans left out of BIO", [len(s.alignment.overlapping) for s in stats.values()]),
     ]
+    if any(s.drugs_unseen_in_train is not None for s in stats.values()):
+        rows.append(
+            (
+                "Drug mentions unseen in train",
+                ["-" if s.drugs_unseen_in_train is None else s.drugs_unseen_in_train for s in stats.values()],
+            )
+        )
     return header + "".join(f"| {name} | " + " | ".join(str(v) for v in values) + " |\n" for name, values in rows)

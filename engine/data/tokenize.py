@@ -18,6 +18,7 @@ So ``5mg`` is ``5`` + ``mg``, and ``Co-trimoxazole`` is ``Co`` + ``-`` + ``trimo
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -159,9 +160,10 @@ def sentences(text: str, *, protect: Iterable[Span] = ()) -> list[Sentence]:
     two sentences. Every word of the note falls in exactly one sentence.
     """
     boundaries = _boundaries(text)
-    protected = sorted((span.start, span.end) for span in protect)
+    protected = _merged((span.start, span.end) for span in protect)
     if protected:
-        boundaries = [b for b in boundaries if not _inside_any(b, protected)]
+        starts = [start for start, _ in protected]
+        boundaries = [b for b in boundaries if not _inside(b, protected, starts)]
     result: list[Sentence] = []
     current: list[Word] = []
     cut = iter([*boundaries, len(text) + 1])
@@ -178,5 +180,18 @@ def sentences(text: str, *, protect: Iterable[Span] = ()) -> list[Sentence]:
     return result
 
 
-def _inside_any(position: int, ranges: Sequence[tuple[int, int]]) -> bool:
-    return any(start < position < end for start, end in ranges)
+def _merged(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, disjoint ranges covering the same characters."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _inside(position: int, ranges: Sequence[tuple[int, int]], starts: Sequence[int]) -> bool:
+    """Whether ``position`` falls strictly inside one of the disjoint, sorted ``ranges``."""
+    index = bisect_left(starts, position) - 1
+    return index >= 0 and ranges[index][0] < position < ranges[index][1]

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from engine.data.brat import read_folder
-from engine.data.corpus import load_corpus, split_stats
+from engine.data.corpus import corpus_stats, drug_names, load_corpus, split_stats
 from engine.data.generate import generate_corpus
 from engine.data.templates import parse_template
 from engine.labels import LABELS
@@ -97,10 +97,6 @@ def test_notes_have_the_discharge_summary_sections(corpus_dir):
         assert header in text or header.replace("medications on admission", "home medications") in text
 
 
-def drug_names(documents) -> set[str]:
-    return {span.text.lower() for document in documents for span in document.spans if span.label == "Drug"}
-
-
 def test_test_split_mentions_drugs_never_seen_in_train(corpus_dir):
     train, _ = read_folder(corpus_dir / "train")
     test, _ = read_folder(corpus_dir / "test")
@@ -109,6 +105,7 @@ def test_test_split_mentions_drugs_never_seen_in_train(corpus_dir):
     unseen = [name for name in mentions if name not in seen]
     assert len(unseen) / len(mentions) > 0.1
     assert len(set(unseen)) >= 10
+    assert corpus_stats(load_corpus(corpus_dir))["test"].drugs_unseen_in_train == len(unseen)
 
 
 def test_allergy_list_names_are_not_annotated(corpus_dir):

@@ -111,3 +111,10 @@ def test_no_sentence_break_inside_a_protected_span():
 def test_every_word_lands_in_exactly_one_sentence(note):
     flat = [word for sentence in sentences(note) for word in sentence.words]
     assert flat == words(note)
+
+
+def test_overlapping_protected_spans_merge():
+    note = "Give aspirin. Then more. And done."
+    protect = [Span.of(note, 5, 18, "Drug"), Span.of(note, 14, 27, "Reason")]
+    assert split(note, protect=protect) == ["Give aspirin. Then more. And done."]
+    assert split(note, protect=[Span.of(note, 5, 12, "Drug")]) == ["Give aspirin.", "Then more.", "And done."]
