@@ -1,0 +1,121 @@
+"""Notes -> spans with a trained tagger: sentences, windows for long ones, batches by length,
+``torch.inference_mode``, and bf16 autocast on CPUs with native bf16 (fp32 elsewhere)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
+from functools import cache
+
+import torch
+
+from engine.data.bio import tags_to_spans
+from engine.data.tokenize import Sentence, sentences
+from engine.models.encoding import EncodedInput, build_input, owner_windows, windows, word_pieces
+from engine.types import Span
+
+#: Environment override for the precision: "fp32", "bf16" or "auto" (the default).
+PRECISION_VARIABLE = "MEDNER_PRECISION"
+
+
+@cache
+def cpu_has_native_bf16() -> bool:
+    """True on CPUs with AVX-512 BF16 or AMX, where bf16 matmuls are fast."""
+    try:
+        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    except AttributeError:  # an older or newer torch without these probes
+        return False
+
+
+def resolve_precision(precision: str = "auto") -> str:
+    """``"bf16"`` or ``"fp32"`` for a requested ``"auto"``/``"bf16"``/``"fp32"``."""
+    requested = os.environ.get(PRECISION_VARIABLE, "") or precision
+    if requested not in ("auto", "bf16", "fp32"):
+        raise ValueError(f"precision must be auto, bf16 or fp32, got {requested!r}")
+    if requested == "auto":
+        return "bf16" if cpu_has_native_bf16() else "fp32"
+    return requested
+
+
+@dataclass(frozen=True)
+class _Item:
+    sentence: int
+    window: int
+    start: int
+    encoded: EncodedInput
+
+
+def pad_batch(inputs: Sequence[EncodedInput], pad_id: int) -> dict[str, torch.Tensor]:
+    """Tensors for a batch: ids, attention mask, first-subword index and mask per word."""
+    longest = max(len(e.input_ids) for e in inputs)
+    most_words = max(len(e.word_starts) for e in inputs)
+    input_ids = torch.full((len(inputs), longest), pad_id, dtype=torch.long)
+    attention = torch.zeros((len(inputs), longest), dtype=torch.long)
+    word_index = torch.zeros((len(inputs), most_words), dtype=torch.long)
+    word_mask = torch.zeros((len(inputs), most_words), dtype=torch.bool)
+    for row, encoded in enumerate(inputs):
+        input_ids[row, : len(encoded.input_ids)] = torch.tensor(encoded.input_ids)
+        attention[row, : len(encoded.input_ids)] = 1
+        word_index[row, : len(encoded.word_starts)] = torch.tensor(encoded.word_starts)
+        word_mask[row, : len(encoded.word_starts)] = True
+    return {"input_ids": input_ids, "attention_mask": attention, "word_index": word_index, "word_mask": word_mask}
+
+
+def tag_sentences(
+    tagger, split: Sequence[Sentence], *, batch_size: int = 16, precision: str = "auto"
+) -> list[list[str]]:
+    """IOB2 tags for every word of every sentence (windows merged by the rule of encoding.py)."""
+    config, tokenizer, network = tagger.config, tagger.tokenizer, tagger.network
+    pieces = word_pieces(tokenizer, [[w.text for w in s.words] for s in split])
+    items: list[_Item] = []
+    spans_of: list[list[tuple[int, int]]] = []
+    for index, sentence_pieces in enumerate(pieces):
+        spans = windows(sentence_pieces, max_length=config.inference_max_length, stride=config.stride)
+        spans_of.append(spans)
+        for number, (start, end) in enumerate(spans):
+            encoded = build_input(
+                sentence_pieces,
+                start,
+                end,
+                max_length=config.inference_max_length,
+                cls_id=tokenizer.cls_token_id,
+                sep_id=tokenizer.sep_token_id,
+            )
+            items.append(_Item(index, number, start, encoded))
+    items.sort(key=lambda item: len(item.encoded.input_ids))
+    predicted: dict[tuple[int, int], list[int]] = {}
+    use_bf16 = resolve_precision(precision) == "bf16"
+    network.eval()
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16) if use_bf16 else nullcontext():
+        for first in range(0, len(items), batch_size):
+            batch = items[first : first + batch_size]
+            tensors = pad_batch([item.encoded for item in batch], tokenizer.pad_token_id)
+            decoded = network.decode(**tensors)
+            for row, item in enumerate(batch):
+                predicted[item.sentence, item.window] = decoded[row, : len(item.encoded.word_starts)].tolist()
+    tags = config.tags
+    result: list[list[str]] = []
+    for index, sentence in enumerate(split):
+        owner = owner_windows(spans_of[index], len(sentence.words))
+        result.append(
+            [tags[predicted[index, owner[w]][w - spans_of[index][owner[w]][0]]] for w in range(len(sentence.words))]
+        )
+    return result
+
+
+def annotate(tagger, texts: Sequence[str], *, batch_size: int = 16, precision: str = "auto") -> list[list[Span]]:
+    """Spans for each note, in character offsets of that note. Empty notes give no spans."""
+    split_notes = [sentences(text) for text in texts]
+    flat = [sentence for note in split_notes for sentence in note]
+    tags = tag_sentences(tagger, flat, batch_size=batch_size, precision=precision) if flat else []
+    result: list[list[Span]] = []
+    position = 0
+    for text, note in zip(texts, split_notes, strict=True):
+        spans: list[Span] = []
+        for sentence in note:
+            spans.extend(tags_to_spans(text, sentence.words, tags[position]))
+            position += 1
+        result.append(spans)
+    return result

@@ -1,0 +1,130 @@
+"""The Tagger protocol, the model folder contract and the configuration that travels with weights.
+
+A model folder holds:
+
+=====================  ===========================================================
+``config.json``        :class:`ModelConfig`: kind, tags, encoder, sizes, training settings
+``model.safetensors``  the weights of the whole network
+``encoder.json``       the encoder's Hugging Face configuration (no checkpoint needed to load)
+``tokenizer/``         the tokenizer, as ``save_pretrained`` writes it
+``metrics.json``       written after evaluation
+=====================  ===========================================================
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from engine.labels import TAGS
+from engine.types import Span
+
+#: Bumped when a saved folder can no longer be read by older code.
+FORMAT_VERSION = 1
+REQUIRED_FILES = ("config.json", "model.safetensors", "encoder.json", "tokenizer")
+
+
+class ModelFolderError(ValueError):
+    """A folder that is not a model this engine can load; the message says what is wrong."""
+
+
+class Tagger(Protocol):
+    """What the rest of the product needs from a model."""
+
+    name: str
+
+    def predict(self, texts: Sequence[str]) -> list[list[Span]]: ...
+
+    def save(self, folder: Path | str) -> None: ...
+
+
+@dataclass
+class TrainingSettings:
+    epochs: int = 10
+    learning_rate: float = 5e-5
+    crf_learning_rate: float = 5e-3
+    batch_size: int = 12
+    max_length: int = 180
+    patience: int = 2
+    seed: int = 13
+    sambd: bool = False
+    sambd_keep: float = 0.08
+    train_fraction: float = 1.0
+    weight_decay: float = 0.01
+
+
+@dataclass
+class ModelConfig:
+    """Everything needed to rebuild a model; unknown or missing keys get sensible treatment."""
+
+    kind: str
+    encoder: str
+    crf: bool
+    size: str = ""
+    tags: list[str] = field(default_factory=lambda: list(TAGS))
+    dropout: float = 0.2
+    inference_max_length: int = 512
+    stride: int = 128
+    parameters: int = 0
+    training: TrainingSettings = field(default_factory=TrainingSettings)
+    data_fingerprint: str = ""
+    format_version: int = FORMAT_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, source: str = "config.json") -> ModelConfig:
+        version = int(data.get("format_version", 1))
+        if version > FORMAT_VERSION:
+            raise ModelFolderError(
+                f"{source}: saved by a newer MedNER Studio (model format {version}, this one reads up to "
+                f"{FORMAT_VERSION}); upgrade to load it"
+            )
+        for key in ("kind", "encoder", "crf"):
+            if key not in data:
+                raise ModelFolderError(f"{source}: missing '{key}'")
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in known and k != "training"}
+        settings = {f.name for f in dataclasses.fields(TrainingSettings)}
+        training = TrainingSettings(**{k: v for k, v in data.get("training", {}).items() if k in settings})
+        return cls(**values, training=training)
+
+
+def check_model_folder(folder: Path | str) -> Path:
+    """The folder as a Path if it has every file of the contract; else a clear error."""
+    folder = Path(folder)
+    if not folder.exists():
+        _recover_interrupted_save(folder)
+    if not folder.is_dir():
+        raise ModelFolderError(f"{folder}: no such model folder")
+    missing = [name for name in REQUIRED_FILES if not (folder / name).exists()]
+    if missing:
+        raise ModelFolderError(
+            f"{folder} is not a MedNER Studio model: missing {', '.join(missing)} "
+            "(train one with: python -m engine train ...)"
+        )
+    return folder
+
+
+def _recover_interrupted_save(folder: Path) -> None:
+    """A save swaps folders in two renames; if it died between them, put the old model back."""
+    retired = sorted(folder.parent.glob(f".{folder.name}.retired-*")) if folder.parent.is_dir() else []
+    if retired:
+        os.replace(retired[-1], folder)
+
+
+def read_config(folder: Path | str) -> ModelConfig:
+    folder = check_model_folder(folder)
+    try:
+        data = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ModelFolderError(f"{folder / 'config.json'}: not valid JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise ModelFolderError(f"{folder / 'config.json'}: expected a JSON object")
+    return ModelConfig.from_dict(data, source=str(folder / "config.json"))

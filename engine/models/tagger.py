@@ -1,0 +1,93 @@
+"""The trained tagger: network + tokenizer + config, saved and loaded as one model folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from safetensors.torch import load_file, save_file
+from transformers import PreTrainedTokenizerBase
+
+from engine.models.base import ModelConfig, ModelFolderError, check_model_folder, read_config
+from engine.models.hf import encoder_from_config, load_tokenizer
+from engine.models.network import WordTagger
+from engine.types import Span
+
+
+class NeuralTagger:
+    """A :class:`engine.models.base.Tagger` backed by a :class:`WordTagger` network."""
+
+    def __init__(self, config: ModelConfig, network: WordTagger, tokenizer: PreTrainedTokenizerBase) -> None:
+        self.config = config
+        self.network = network
+        self.tokenizer = tokenizer
+        self.name = config.kind
+        config.parameters = self.parameter_count()
+
+    def parameter_count(self) -> int:
+        return sum(p.numel() for p in self.network.parameters() if p.requires_grad)
+
+    def predict(self, texts: Sequence[str]) -> list[list[Span]]:
+        from engine.inference import annotate
+
+        return annotate(self, texts)
+
+    def save(self, folder: Path | str) -> None:
+        """Write the model folder atomically: a crash leaves the old folder (or none), never half."""
+        folder = Path(folder)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.saving-", dir=folder.parent))
+        try:
+            state = {name: tensor.detach().contiguous() for name, tensor in self.network.state_dict().items()}
+            save_file(state, str(staging / "model.safetensors"))
+            encoder_config = self.network.encoder.config.to_dict()
+            (staging / "encoder.json").write_text(json.dumps(encoder_config, indent=2), encoding="utf-8")
+            self.tokenizer.save_pretrained(str(staging / "tokenizer"))
+            (staging / "config.json").write_text(json.dumps(self.config.to_dict(), indent=2), encoding="utf-8")
+            replace_folder(staging, folder)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    @classmethod
+    def load(cls, folder: Path | str) -> NeuralTagger:
+        folder = check_model_folder(folder)
+        config = read_config(folder)
+        try:
+            encoder_config = json.loads((folder / "encoder.json").read_text(encoding="utf-8"))
+            encoder = encoder_from_config(encoder_config)
+        except (json.JSONDecodeError, KeyError, ValueError) as error:
+            raise ModelFolderError(f"{folder / 'encoder.json'}: cannot rebuild the encoder ({error})") from None
+        hidden = encoder.config.hidden_size if hasattr(encoder.config, "hidden_size") else encoder.config.dim
+        network = WordTagger(encoder, hidden, len(config.tags), crf=config.crf, dropout=config.dropout)
+        try:
+            state = load_file(str(folder / "model.safetensors"))
+            network.load_state_dict(state, strict=True)
+        except (RuntimeError, OSError) as error:
+            raise ModelFolderError(f"{folder / 'model.safetensors'}: weights do not fit the saved config ({error})")
+        network.eval()
+        tokenizer = load_tokenizer(str(folder / "tokenizer"))
+        return cls(config, network, tokenizer)
+
+
+def replace_folder(staging: Path, folder: Path) -> None:
+    """Put ``staging`` where ``folder`` is, so that ``folder`` is at every instant old or new."""
+    if not folder.exists():
+        os.replace(staging, folder)
+        return
+    retired = folder.with_name(f".{folder.name}.retired-{os.getpid()}")
+    os.replace(folder, retired)
+    try:
+        os.replace(staging, folder)
+    except OSError:
+        os.replace(retired, folder)
+        raise
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def load_tagger(folder: Path | str) -> NeuralTagger:
+    """Load any model folder this engine saved; anything else gets a :class:`ModelFolderError`."""
+    return NeuralTagger.load(folder)
