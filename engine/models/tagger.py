@@ -67,7 +67,9 @@ class NeuralTagger:
             state = load_file(str(folder / "model.safetensors"))
             network.load_state_dict(state, strict=True)
         except (RuntimeError, OSError) as error:
-            raise ModelFolderError(f"{folder / 'model.safetensors'}: weights do not fit the saved config ({error})")
+            raise ModelFolderError(
+                f"{folder / 'model.safetensors'}: weights do not fit the saved config ({error})"
+            ) from None
         network.eval()
         tokenizer = load_tokenizer(str(folder / "tokenizer"))
         return cls(config, network, tokenizer)
