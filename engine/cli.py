@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,6 +37,10 @@ def _corpus_stats(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from engine.evaluation import evaluate, format_report
 
+    if args.model is not None:
+        return _evaluate_model(args)
+    if args.gold is None or args.pred is None:
+        raise SystemExit("error: give --gold DIR --pred DIR, or --model DIR --data DIR")
     gold, gold_problems = read_folder(args.gold)
     predicted, predicted_problems = read_folder(args.pred)
     for problem in gold_problems + predicted_problems:
@@ -50,6 +55,192 @@ def _evaluate(args: argparse.Namespace) -> int:
     else:
         print(format_report(report), end="")
     return 0
+
+
+def _evaluate_model(args: argparse.Namespace) -> int:
+    from engine.evaluation import format_report
+    from engine.experiments import evaluate_model, write_json_atomically
+    from engine.models.tagger import load_tagger
+
+    if args.data is None:
+        raise SystemExit("error: --model needs --data DIR (a BRAT folder, e.g. data/demo/test)")
+    documents, problems = read_folder(args.data)
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    if not documents:
+        raise SystemExit(f"error: {args.data} holds no .txt notes")
+    tagger = load_tagger(args.model)
+    score = evaluate_model(tagger, documents, model=str(args.model))
+    write_json_atomically(Path(args.model) / "metrics.json", {"data": str(args.data), **score.as_dict()})
+    if args.json:
+        print(json.dumps(score.as_dict(), indent=2))
+    else:
+        print(f"model {args.model}: {score.parameters:,} parameters, {score.seconds_per_note * 1000:.0f} ms per note")
+        print(format_report(score.report), end="")
+    return 0
+
+
+def _read_notes(paths: Sequence[Path]) -> list[tuple[str, str]]:
+    from engine.data.brat import read_text
+
+    if not paths:
+        return [("stdin", sys.stdin.read())]
+    notes = []
+    for path in paths:
+        if path.is_dir():
+            notes.extend((p.stem, read_text(p)) for p in sorted(path.glob("*.txt")))
+        else:
+            notes.append((path.stem, read_text(path)))
+    return notes
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from engine.data.brat import write_document
+    from engine.models.tagger import load_tagger
+    from engine.types import Document
+
+    tagger = load_tagger(args.model)
+    notes = _read_notes(args.files)
+    predicted = tagger.predict([text for _, text in notes])
+    documents = [Document(name, text, tuple(spans)) for (name, text), spans in zip(notes, predicted, strict=True)]
+    if args.out is not None:
+        for document in documents:
+            write_document(document, args.out)
+        print(f"wrote {len(documents)} annotated notes to {args.out}", file=sys.stderr)
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "document": d.id,
+                        "spans": [{"start": s.start, "end": s.end, "label": s.label, "text": s.text} for s in d.spans],
+                    }
+                    for d in documents
+                ],
+                indent=2,
+            )
+        )
+    elif args.out is None:
+        for document in documents:
+            for span in document.spans:
+                print(f"{document.id}\t{span.start}\t{span.end}\t{span.label}\t{span.text}")
+    return 0
+
+
+def _training_settings(args: argparse.Namespace):
+    from engine.models.base import TrainingSettings
+    from engine.models.registry import kind
+
+    defaults = TrainingSettings(learning_rate=kind(args.kind).learning_rate if hasattr(args, "kind") else 5e-5)
+    return TrainingSettings(
+        epochs=args.epochs if args.epochs is not None else defaults.epochs,
+        learning_rate=args.lr if args.lr is not None else defaults.learning_rate,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        sambd=getattr(args, "sambd", False),
+        sambd_keep=args.sambd_keep,
+        train_fraction=getattr(args, "train_fraction", 1.0),
+        patience=args.patience,
+    )
+
+
+class _ProgressBar:
+    """tqdm on the command line: one bar per epoch, closed with the epoch's dev score."""
+
+    def __init__(self) -> None:
+        self.bar = None
+
+    def __call__(self, progress) -> None:
+        from tqdm import tqdm
+
+        if progress.event == "step":
+            if self.bar is None:
+                self.bar = tqdm(total=progress.steps, desc=f"epoch {progress.epoch}/{progress.epochs}", unit="batch")
+            self.bar.update(progress.step - self.bar.n)
+            self.bar.set_postfix(loss=f"{progress.loss:.3f}")
+            return
+        if self.bar is None:
+            self.bar = tqdm(total=progress.steps, desc=f"epoch {progress.epoch}/{progress.epochs}", unit="batch")
+        dev = "-" if progress.dev_macro_f1 is None else f"{progress.dev_macro_f1:.4f}"
+        self.bar.set_postfix(loss=f"{progress.loss:.3f}", dev_macro_f1=dev)
+        self.bar.close()
+        self.bar = None
+
+
+def _train(args: argparse.Namespace) -> int:
+    from engine.training import train
+
+    settings = _training_settings(args)
+    result = train(
+        args.kind,
+        args.data,
+        args.out,
+        settings=settings,
+        encoder=args.encoder,
+        size=args.size,
+        tokenizer=args.tokenizer,
+        on_progress=_ProgressBar(),
+    )
+    if int(os.environ.get("RANK", "0")) == 0:
+        summary = {
+            "model": str(result.folder),
+            "kind": args.kind,
+            "params": result.parameters,
+            "best_epoch": result.best_epoch,
+            "best_dev_macro_f1": result.best_dev_macro_f1,
+            "epochs_run": result.epochs_run,
+            "seconds": round(result.seconds, 1),
+            "sambd": result.sampling,
+        }
+        print(json.dumps(summary, indent=2))
+    return 0
+
+
+def _experiment(args: argparse.Namespace) -> int:
+    from engine.experiments import run_experiments
+
+    settings = _training_settings(args) if args.epochs is not None or args.lr is not None else None
+    if settings is not None and args.lr is None:
+        settings.learning_rate = 5e-5
+    rows = run_experiments(
+        args.data,
+        args.out,
+        encoders=args.encoder or [None],
+        kinds=args.kinds,
+        fractions=args.fractions,
+        settings=settings,
+        size=args.size,
+        on_progress=lambda name, p: _log_epoch(name, p),
+    )
+    print((Path(args.out) / "results.md").read_text(encoding="utf-8"))
+    print(f"{len(rows)} runs; results in {args.out}/results.md and results.json", file=sys.stderr)
+    return 0
+
+
+def _log_epoch(name: str, progress) -> None:
+    if progress.event == "epoch":
+        print(
+            f"{name}: epoch {progress.epoch} loss {progress.loss:.3f} dev macro F1 {progress.dev_macro_f1:.4f}",
+            file=sys.stderr,
+        )
+
+
+def _bootstrap(args: argparse.Namespace) -> int:
+    from engine.bootstrap import bootstrap
+
+    for line in bootstrap(args.data, args.models, seed=args.seed):
+        print(line, file=sys.stderr)
+    return 0
+
+
+def _add_training_options(parser: argparse.ArgumentParser, *, epochs: int | None) -> None:
+    parser.add_argument("--epochs", type=int, default=epochs, help="at most this many epochs (early stopping on dev)")
+    parser.add_argument("--lr", type=float, default=None, help="learning rate (default: 1e-4 scratch, 5e-5 encoders)")
+    parser.add_argument("--batch-size", type=int, default=12, help="sentences per batch")
+    parser.add_argument("--patience", type=int, default=2, help="epochs without dev improvement before stopping")
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--sambd-keep", type=float, default=0.08, help="SamBD: chance of keeping an all-O sentence")
+    parser.add_argument("--size", default="small", help="scratch Transformer size: paper, small or tiny")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,11 +261,52 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true")
     stats.set_defaults(run=_corpus_stats)
 
-    evaluate = commands.add_parser("evaluate", help="score a BRAT folder of predictions against gold")
-    evaluate.add_argument("--gold", type=Path, required=True)
-    evaluate.add_argument("--pred", type=Path, required=True)
+    evaluate = commands.add_parser(
+        "evaluate", help="score predictions against gold: --gold DIR --pred DIR, or --model DIR --data DIR"
+    )
+    evaluate.add_argument("--gold", type=Path, help="BRAT folder of gold annotations")
+    evaluate.add_argument("--pred", type=Path, help="BRAT folder of predictions for the same notes")
+    evaluate.add_argument("--model", type=Path, help="a trained model folder to run over --data")
+    evaluate.add_argument("--data", type=Path, help="BRAT folder to annotate and score (with --model)")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     evaluate.set_defaults(run=_evaluate)
+
+    from engine.models.registry import KINDS
+
+    training = commands.add_parser("train", help="train a model on DATA/train with early stopping on DATA/dev")
+    training.add_argument("--kind", required=True, choices=list(KINDS))
+    training.add_argument("--encoder", help="Hugging Face checkpoint name or folder (default: the bundled MiniLM)")
+    training.add_argument("--tokenizer", help="scratch kinds: a Hugging Face tokenizer instead of a trained WordPiece")
+    training.add_argument("--data", type=Path, required=True, help="corpus folder with train/ (and dev/)")
+    training.add_argument("--out", type=Path, required=True, help="model folder to write")
+    training.add_argument("--sambd", action="store_true", help="train on the SamBD down-sampled sentences")
+    training.add_argument("--train-fraction", type=float, default=1.0, help="share of training notes to use")
+    _add_training_options(training, epochs=None)
+    training.set_defaults(run=_train)
+
+    predict = commands.add_parser("predict", help="annotate notes (files, folders, or stdin) with a model")
+    predict.add_argument("--model", type=Path, required=True)
+    predict.add_argument("files", type=Path, nargs="*", help=".txt files or folders; stdin when none")
+    predict.add_argument("--json", action="store_true", help="print the spans as JSON")
+    predict.add_argument("--out", type=Path, help="write the annotated notes as BRAT into this folder")
+    predict.set_defaults(run=_predict)
+
+    experiment = commands.add_parser("experiment", help="the study's grid and a learning curve on one corpus")
+    experiment.add_argument("--data", type=Path, required=True)
+    experiment.add_argument("--out", type=Path, required=True)
+    experiment.add_argument("--encoder", action="append", help="encoder checkpoint or folder; repeat for several")
+    experiment.add_argument(
+        "--kinds", nargs="+", default=["transformer-crf", "encoder", "encoder-crf"], choices=list(KINDS)
+    )
+    experiment.add_argument("--fractions", nargs="+", type=float, default=[0.1, 0.25, 0.5, 1.0])
+    _add_training_options(experiment, epochs=None)
+    experiment.set_defaults(run=_experiment)
+
+    boot = commands.add_parser("bootstrap", help="train the default demo models if they are missing")
+    boot.add_argument("--data", type=Path, default=Path("data/demo"))
+    boot.add_argument("--models", type=Path, default=Path("models"))
+    boot.add_argument("--seed", type=int, default=13)
+    boot.set_defaults(run=_bootstrap)
     return parser
 
 
@@ -82,6 +314,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (BratFormatError, NoteEncodingError, FileNotFoundError, ValueError) as error:
+    except (BratFormatError, NoteEncodingError, FileNotFoundError, ValueError, KeyError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -31,8 +31,9 @@ from engine.types import Document
 
 @dataclass(frozen=True)
 class Progress:
-    """One report from the loop: a training step, or the end of an epoch with its dev score."""
+    """One report from the loop: ``event`` is "step" after a batch, "epoch" after the dev score."""
 
+    event: str
     epoch: int
     epochs: int
     step: int
@@ -202,7 +203,9 @@ def train(
             scheduler.step()
             total_loss += loss.item()
             if on_progress and rank == 0:
-                on_progress(Progress(epoch, settings.epochs, step, len(mine), loss.item(), best_dev_macro_f1=best_f1))
+                on_progress(
+                    Progress("step", epoch, settings.epochs, step, len(mine), loss.item(), best_dev_macro_f1=best_f1)
+                )
         mean_loss = total_loss / max(1, len(mine))
         decision = [None, False]
         if rank == 0:
@@ -219,7 +222,7 @@ def train(
         f1, stop = decision
         history.append({"epoch": epoch, "loss": mean_loss, "dev_macro_f1": f1})
         if on_progress and rank == 0:
-            on_progress(Progress(epoch, settings.epochs, len(mine), len(mine), mean_loss, f1, best_f1, stop))
+            on_progress(Progress("epoch", epoch, settings.epochs, len(mine), len(mine), mean_loss, f1, best_f1, stop))
         if stop:
             break
     folder = Path(out)

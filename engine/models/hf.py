@@ -11,6 +11,11 @@ from pathlib import Path
 
 from torch import nn
 from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedTokenizerBase
+from transformers.utils import logging as hf_logging
+
+# Loading reports and download bars are noise here: errors still surface as exceptions.
+hf_logging.set_verbosity_error()
+hf_logging.disable_progress_bar()
 
 #: The study's encoders, for users who have them (online, or as local folders).
 KNOWN_ENCODERS = {

@@ -1,0 +1,48 @@
+"""First run: the demo corpus and the two default demo models, made only where missing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from engine.models.base import TrainingSettings
+from engine.models.tagger import load_tagger
+
+#: The demo models: (folder name, kind, settings). Sized to finish in a few minutes on 2 CPU cores.
+DEMO_MODELS = (
+    ("transformer-crf", "transformer-crf", TrainingSettings(epochs=4, learning_rate=1e-4 * 5, sambd=True)),
+    ("encoder-crf", "encoder-crf", TrainingSettings(epochs=2, learning_rate=1e-4, sambd=True)),
+)
+
+
+def bootstrap(data: Path | str, models: Path | str, *, seed: int = 13) -> Iterator[str]:
+    """Generate ``data`` if it holds no corpus, train each demo model whose folder is missing or
+    unloadable, and say what was done, one line at a time."""
+    from engine.data.generate import generate_corpus
+    from engine.experiments import evaluate_model, write_json_atomically
+    from engine.models.base import ModelFolderError
+    from engine.training import train
+
+    data, models = Path(data), Path(models)
+    if not (data / "train").is_dir():
+        generate_corpus(data, seed=seed)
+        yield f"generated the demo corpus in {data}"
+    from engine.data.corpus import load_corpus
+
+    corpus = load_corpus(data)
+    for name, kind_name, settings in DEMO_MODELS:
+        folder = models / name
+        try:
+            load_tagger(folder)
+            yield f"{folder}: already trained"
+            continue
+        except (ModelFolderError, OSError):
+            pass
+        settings.seed = seed
+        result = train(kind_name, corpus, folder, settings=settings)
+        score = evaluate_model(load_tagger(folder), corpus.documents("test"), model=name)
+        write_json_atomically(folder / "metrics.json", {"split": "test", "data": str(data), **score.as_dict()})
+        yield (
+            f"{folder}: trained in {result.seconds:.0f} s ({result.epochs_run} epochs), "
+            f"test strict macro F1 {score.report.macro_f1():.3f}, micro F1 {score.report.micro()['f1']:.3f}"
+        )

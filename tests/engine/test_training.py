@@ -1,0 +1,73 @@
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from engine.data.corpus import load_corpus
+from engine.experiments import evaluate_model
+from engine.models.base import TrainingSettings
+from engine.models.tagger import load_tagger
+from engine.training import Progress, fingerprint, select_documents, train
+
+
+@pytest.mark.parametrize(
+    ("kind", "settings", "size"),
+    [
+        ("transformer-crf", TrainingSettings(epochs=4, learning_rate=2e-3, batch_size=8, sambd=True), "tiny"),
+        ("transformer", TrainingSettings(epochs=4, learning_rate=2e-3, batch_size=8, sambd=True), "tiny"),
+        ("encoder-crf", TrainingSettings(epochs=2, learning_rate=2e-4, batch_size=8, sambd=True), "small"),
+        ("encoder", TrainingSettings(epochs=2, learning_rate=2e-4, batch_size=8, sambd=True), "small"),
+    ],
+)
+def test_each_kind_learns(kind, settings, size, tiny_corpus, tmp_path):
+    events: list[Progress] = []
+    result = train(kind, tiny_corpus, tmp_path / kind, settings=settings, size=size, on_progress=events.append)
+    steps = [e for e in events if e.event == "step"]
+    epochs = [e for e in events if e.event == "epoch"]
+    assert len(epochs) == result.epochs_run >= 2
+    first, last = steps[: len(steps) // 4], steps[-len(steps) // 4 :]
+    assert sum(e.loss for e in last) / len(last) < 0.7 * sum(e.loss for e in first) / len(first)
+    score = evaluate_model(load_tagger(tmp_path / kind), load_corpus(tiny_corpus).documents("test"))
+    assert score.report.micro()["f1"] > 0.3  # predicting nothing (all O) scores 0
+    assert result.sampling["sentences"]["after"] < result.sampling["sentences"]["before"]
+
+
+def test_same_seed_same_model(tiny_corpus, tmp_path):
+    settings = TrainingSettings(epochs=1, learning_rate=2e-3, batch_size=8, seed=5, sambd=True)
+    train("transformer-crf", tiny_corpus, tmp_path / "a", settings=settings, size="tiny")
+    train("transformer-crf", tiny_corpus, tmp_path / "b", settings=settings, size="tiny")
+    assert (tmp_path / "a" / "model.safetensors").read_bytes() == (tmp_path / "b" / "model.safetensors").read_bytes()
+
+
+def test_train_fraction_nests_and_fingerprints_differ(tiny_corpus):
+    documents = load_corpus(tiny_corpus).documents("train")
+    quarter, half = select_documents(documents, 0.25, 1), select_documents(documents, 0.5, 1)
+    assert len(quarter) == 2 and len(half) == 4
+    assert {d.id for d in quarter} <= {d.id for d in half}
+    assert fingerprint(quarter) != fingerprint(half)
+    with pytest.raises(ValueError, match="train fraction"):
+        select_documents(documents, 0.0, 1)
+
+
+def test_early_stopping_stops_when_dev_stops_improving(tiny_corpus, tmp_path):
+    # A learning rate of zero never improves on the first epoch's dev score.
+    settings = TrainingSettings(epochs=6, learning_rate=0.0, crf_learning_rate=0.0, patience=2, batch_size=16)
+    result = train("transformer-crf", tiny_corpus, tmp_path / "m", settings=settings, size="tiny")
+    assert result.epochs_run == 3 and result.best_epoch == 1
+
+
+def test_two_gloo_processes_train_one_model(tiny_corpus, tmp_path):
+    out = tmp_path / "ddp"
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    command = [
+        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29533",
+        "-m", "engine", "train", "--kind", "transformer-crf", "--size", "tiny", "--data", str(tiny_corpus),
+        "--out", str(out), "--epochs", "1", "--lr", "2e-3", "--sambd", "--batch-size", "8",
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads(done.stdout[done.stdout.index("{") :])
+    assert summary["epochs_run"] == 1
+    assert load_tagger(out).config.kind == "transformer-crf"
