@@ -64,7 +64,7 @@ def build_tagger(
         if size not in SIZES:
             raise ValueError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
         word_pieces = load_tokenizer(tokenizer) if tokenizer else train_wordpiece(train_texts, vocab_size=vocab_size)
-        network_encoder = scratch_encoder(size, word_pieces)
+        network_encoder = scratch_encoder(size, vocab_size=len(word_pieces), pad_token_id=word_pieces.pad_token_id)
         hidden = network_encoder.config.dim
         encoder_name = f"scratch ({tokenizer or 'WordPiece trained on the training split'})"
     else:

@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from transformers import PreTrainedTokenizerBase
 
@@ -66,7 +67,7 @@ class NeuralTagger:
         try:
             state = load_file(str(folder / "model.safetensors"))
             network.load_state_dict(state, strict=True)
-        except (RuntimeError, OSError) as error:
+        except (RuntimeError, OSError, SafetensorError) as error:
             raise ModelFolderError(
                 f"{folder / 'model.safetensors'}: weights do not fit the saved config ({error})"
             ) from None

@@ -1,5 +1,4 @@
 import pytest
-from transformers import BertTokenizerFast
 
 from engine.labels import TAGS
 from engine.models.base import TrainingSettings
@@ -16,12 +15,9 @@ def test_the_four_kinds():
         build_tagger("bilstm", settings=TrainingSettings())
 
 
-def test_paper_size_has_the_studys_parameter_count(tmp_path):
+def test_paper_size_has_the_studys_parameter_count():
     # The study's TransformerCRF: DistilBERT shape with the bert-base-cased vocabulary (28,996 pieces).
-    vocab = tmp_path / "vocab.txt"
-    vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + [f"w{i}" for i in range(28991)]))
-    tokenizer = BertTokenizerFast(vocab_file=str(vocab))
-    encoder = scratch_encoder("paper", tokenizer)
+    encoder = scratch_encoder("paper", vocab_size=28996, pad_token_id=0)
     network = WordTagger(encoder, 768, len(TAGS), crf=True, dropout=0.2)
     parameters = sum(p.numel() for p in network.parameters())
     assert parameters / 1e6 == pytest.approx(65.2, abs=0.05)

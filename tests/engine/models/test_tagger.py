@@ -60,7 +60,7 @@ def test_old_configs_get_defaults_for_new_keys(tiny_model, tmp_path):
 def test_corrupt_weights_are_reported(tiny_model, tmp_path):
     copy = shutil.copytree(tiny_model, tmp_path / "corrupt")
     (copy / "model.safetensors").write_bytes(b"not weights")
-    with pytest.raises(ModelFolderError, match="model.safetensors"):
+    with pytest.raises(ModelFolderError, match=r"model\.safetensors"):
         load_tagger(copy)
 
 
