@@ -134,7 +134,7 @@ CLASSES: dict[str, DrugClass] = {
         ),
         _class(
             "anticoagulant",
-            "DVT prophylaxis|atrial fibrillation|pulmonary embolism|PE|DVT|mechanical valve|anticoagulation",
+            "DVT prophylaxis|atrial fibrillation|pulmonary embolism|PE|DVT|mechanical valve",
             "GI bleed|bleeding|hematuria|epistaxis|thrombocytopenia|supratherapeutic INR|retroperitoneal bleed|melena",
             "5 mg|2.5 mg|40 mg|5,000 unit/mL|1 mg|80 mg|3 mg",
             "Tablet|Syringe|tablet|Solution",
@@ -429,4 +429,25 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "pantoprazole": ("Protonix",),
     "atorvastatin": ("Lipitor",),
     "oxycodone": ("Percocet", "OxyContin"),
+}
+
+
+#: Group and class mentions that n2c2 annotates as Drug ("started on IV antibiotics").
+GENERIC_MENTIONS: dict[str, str] = {
+    "antibiotics": "antibiotic",
+    "IV antibiotics": "antibiotic",
+    "diuretics": "diuretic",
+    "IV diuretics": "diuretic",
+    "pain medications": "analgesic",
+    "narcotics": "opioid",
+    "steroids": "corticosteroid",
+    "insulin sliding scale": "insulin",
+    "stool softeners": "laxative",
+    "nebulizers": "bronchodilator",
+    "anticoagulation": "anticoagulant",
+    "blood pressure medications": "ace inhibitor",
+    "beta blocker": "beta blocker",
+    "PPI": "acid suppressant",
+    "IV fluids": "electrolyte",
+    "antiemetics": "antiemetic",
 }

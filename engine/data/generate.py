@@ -18,14 +18,19 @@ from pathlib import Path
 from engine.data import grammar
 from engine.data.brat import write_document
 from engine.data.drug_classes import ABBREVIATIONS, COMMON
-from engine.data.lexicon import Drug, load_drugs
-from engine.data.templates import Context, NoteBuilder, medications_needed, render
+from engine.data.lexicon import Drug, generic_mentions, load_drugs
+from engine.data.templates import AnnotatorStyle, Context, NoteBuilder, medications_needed, render
 from engine.types import Document
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
+#: Share of prose drug mentions that are group mentions ("IV antibiotics", "diuretics").
+GENERIC_SHARE = 0.08
 DEFAULT_SIZES: dict[str, int] = {"train": 150, "dev": 30, "test": 50}
 #: Share of drug picks that come from the split's own unseen pool.
 UNSEEN_SHARE: dict[str, float] = {"train": 0.0, "dev": 0.2, "test": 0.25}
+
+
+GENERIC = generic_mentions()
 
 
 # --- medications and their surface forms -----------------------------------------------------
@@ -46,6 +51,8 @@ def misspell(name: str, rng: random.Random) -> str:
 
 def drug_surface(drug: Drug, rng: random.Random, *, style: str) -> str:
     """How a note writes this drug: casing, brand, abbreviation or typo."""
+    if drug.generic_mention:
+        return drug.name
     roll = rng.random()
     if roll < 0.10 and drug.name in ABBREVIATIONS:
         return rng.choice(ABBREVIATIONS[drug.name])
@@ -147,7 +154,8 @@ class NoteWriter:
         female = rng.random() < 0.5
         self.context = Context(
             rng,
-            {
+            annotator=AnnotatorStyle.draw(rng),
+            values={
                 "pronoun": "She" if female else "He",
                 "possessive": "Her" if female else "His",
                 "sex": "F" if female else "M",
@@ -156,7 +164,12 @@ class NoteWriter:
         self.note = NoteBuilder()
 
     def meds(self, count: int, style: str) -> list[Medication]:
-        return [Medication(self.pools.pick(self.rng, self.split), self.rng, style) for _ in range(count)]
+        return [Medication(self.drug(style), self.rng, style) for _ in range(count)]
+
+    def drug(self, style: str) -> Drug:
+        if style == "narrative" and self.rng.random() < GENERIC_SHARE:
+            return self.rng.choice(GENERIC)
+        return self.pools.pick(self.rng, self.split)
 
     def sentence(self, templates: tuple[str, ...], style: str) -> None:
         template = self.rng.choice(templates)

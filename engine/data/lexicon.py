@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from engine.data.drug_classes import CLASS_RULES, CLASSES, COMMON, DrugClass
+from engine.data.drug_classes import CLASS_RULES, CLASSES, COMMON, GENERIC_MENTIONS, DrugClass
 
 PACKAGE = "drug_named_entity_recognition"
 DATA_FILE = "drug_ner_dictionary.pkl.bz2"
@@ -32,6 +32,7 @@ class Drug:
     name: str
     drug_class: DrugClass
     brands: tuple[str, ...] = ()
+    generic_mention: bool = False  # a group mention such as "IV antibiotics", written as is
 
 
 def lexicon_path() -> Path:
@@ -86,3 +87,8 @@ def load_drugs() -> tuple[Drug, ...]:
         and name not in COMMON
     )
     return tuple(Drug(name, classify(name), tuple(brands.get(name, ()))) for name in chosen + rest)
+
+
+def generic_mentions() -> tuple[Drug, ...]:
+    """The group mentions of :data:`GENERIC_MENTIONS` as drugs of their class."""
+    return tuple(Drug(name, CLASSES[cls], generic_mention=True) for name, cls in GENERIC_MENTIONS.items())

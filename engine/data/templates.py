@@ -110,12 +110,51 @@ def medications_needed(template: str) -> int:
     return highest(parse_template(template)) + 1
 
 
+#: How often an annotator leaves a mention of this label unannotated (n2c2 has such misses).
+MISSED: dict[str, float] = {"Drug": 0.015, "Reason": 0.08, "ADE": 0.08, "Duration": 0.05}
+#: Leading and trailing words that annotators disagree on including in a span.
+_DETACHABLE = {"Duration": re.compile(r"^(for |x )"), "Frequency": re.compile(r"( as needed| prn| PRN)$")}
+
+
+@dataclass(frozen=True)
+class AnnotatorStyle:
+    """One annotator's habits, fixed per note: whether a Duration keeps its preposition
+    ("for 7 days" or "7 days") and a Frequency its "as needed"."""
+
+    duration_keeps_preposition: bool = True
+    frequency_keeps_as_needed: bool = True
+
+    @classmethod
+    def draw(cls, rng: random.Random) -> AnnotatorStyle:
+        return cls(rng.random() < 0.75, rng.random() < 0.7)
+
+    def keeps(self, label: str) -> bool:
+        return self.duration_keeps_preposition if label == "Duration" else self.frequency_keeps_as_needed
+
+
 @dataclass
 class Context:
-    """What the surrounding note supplies to unlabelled slots."""
+    """What the surrounding note supplies to unlabelled slots, and who annotates it."""
 
     rng: random.Random
     values: dict[str, str]
+    annotator: AnnotatorStyle = field(default_factory=AnnotatorStyle)
+
+    def annotate(self, note: NoteBuilder, surface: str, label: str) -> str | None:
+        """Write ``surface`` as this annotator labels it; the entity's id, or None if missed."""
+        if self.rng.random() < MISSED.get(label, 0.0):
+            note.text(surface)
+            return None
+        pattern = _DETACHABLE.get(label)
+        match = pattern.search(surface) if pattern else None
+        if match is None or self.annotator.keeps(label) or match.end() - match.start() == len(surface):
+            return note.entity(surface, label)
+        if match.start() == 0:
+            note.text(surface[: match.end()])
+            return note.entity(surface[match.end() :], label)
+        ref = note.entity(surface[: match.start()], label)
+        note.text(surface[match.start() :])
+        return ref
 
     def fill(self, name: str) -> str:
         if name in self.values:
@@ -146,7 +185,9 @@ def render(template: str, meds: Sequence[Realisable], note: NoteBuilder, context
                     write(item[1])
             elif item[1][:1].isupper():
                 label, index = item[1], item[2]
-                ref = note.entity(meds[index].surface(label), label)
+                ref = context.annotate(note, meds[index].surface(label), label)
+                if ref is None:
+                    continue
                 if label == "Drug":
                     drug_refs.setdefault(index, ref)
                 else:
@@ -156,4 +197,5 @@ def render(template: str, meds: Sequence[Realisable], note: NoteBuilder, context
 
     write(parse_template(template))
     for ref, label, index in pending:
-        note.relate(ref, label, drug_refs[index])
+        if index in drug_refs:  # an attribute of a drug the annotator missed has nothing to link to
+            note.relate(ref, label, drug_refs[index])
