@@ -10,7 +10,7 @@ from engine.models.tagger import load_tagger
 
 #: The demo models: (folder name, kind, settings). Sized to finish in a few minutes on 2 CPU cores.
 DEMO_MODELS = (
-    ("transformer-crf", "transformer-crf", TrainingSettings(epochs=4, learning_rate=1e-4 * 5, sambd=True)),
+    ("transformer-crf", "transformer-crf", TrainingSettings(epochs=4, learning_rate=5e-4, sambd=True)),
     ("encoder-crf", "encoder-crf", TrainingSettings(epochs=2, learning_rate=1e-4, sambd=True)),
 )
 

@@ -198,10 +198,10 @@ def _train(args: argparse.Namespace) -> int:
 
 def _experiment(args: argparse.Namespace) -> int:
     from engine.experiments import run_experiments
+    from engine.models.registry import KINDS
 
-    settings = _training_settings(args) if args.epochs is not None or args.lr is not None else None
-    if settings is not None and args.lr is None:
-        settings.learning_rate = 5e-5
+    settings = _training_settings(args)
+    rates = {name: (args.scratch_lr if spec.scratch else args.lr) or spec.learning_rate for name, spec in KINDS.items()}
     rows = run_experiments(
         args.data,
         args.out,
@@ -209,6 +209,7 @@ def _experiment(args: argparse.Namespace) -> int:
         kinds=args.kinds,
         fractions=args.fractions,
         settings=settings,
+        learning_rates=rates,
         size=args.size,
         on_progress=lambda name, p: _log_epoch(name, p),
     )
@@ -235,7 +236,12 @@ def _bootstrap(args: argparse.Namespace) -> int:
 
 def _add_training_options(parser: argparse.ArgumentParser, *, epochs: int | None) -> None:
     parser.add_argument("--epochs", type=int, default=epochs, help="at most this many epochs (early stopping on dev)")
-    parser.add_argument("--lr", type=float, default=None, help="learning rate (default: 1e-4 scratch, 5e-5 encoders)")
+    parser.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        help="learning rate (default: 1e-4 scratch, 5e-5 encoders; experiment: encoders)",
+    )
     parser.add_argument("--batch-size", type=int, default=12, help="sentences per batch")
     parser.add_argument("--patience", type=int, default=2, help="epochs without dev improvement before stopping")
     parser.add_argument("--seed", type=int, default=13)
@@ -299,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--kinds", nargs="+", default=["transformer-crf", "encoder", "encoder-crf"], choices=list(KINDS)
     )
     experiment.add_argument("--fractions", nargs="+", type=float, default=[0.1, 0.25, 0.5, 1.0])
+    experiment.add_argument("--scratch-lr", type=float, help="learning rate of the scratch kinds (default 1e-4)")
     _add_training_options(experiment, epochs=None)
     experiment.set_defaults(run=_experiment)
 
