@@ -22,7 +22,7 @@ from engine.data.lexicon import Drug, generic_mentions, load_drugs
 from engine.data.templates import AnnotatorStyle, Context, NoteBuilder, medications_needed, render
 from engine.types import Document
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 #: Share of prose drug mentions that are group mentions ("IV antibiotics", "diuretics").
 GENERIC_SHARE = 0.08
 DEFAULT_SIZES: dict[str, int] = {"train": 150, "dev": 30, "test": 50}
@@ -162,6 +162,7 @@ class NoteWriter:
             },
         )
         self.note = NoteBuilder()
+        self.written: set[str] = set()
 
     def meds(self, count: int, style: str) -> list[Medication]:
         return [Medication(self.drug(style), self.rng, style) for _ in range(count)]
@@ -181,6 +182,16 @@ class NoteWriter:
     def filler(self, name: str) -> str:
         return self.context.fill(name)
 
+    def fresh_filler(self, name: str, *, tries: int = 5) -> str:
+        """A filler sentence this note has not written yet (real notes rarely repeat one)."""
+        text = self.filler(name)
+        for _ in range(tries):
+            if text not in self.written:
+                break
+            text = self.filler(name)
+        self.written.add(text)
+        return text
+
     def narrative(self, sentences: int, drug_share: float) -> None:
         for i in range(sentences):
             if i:
@@ -189,7 +200,7 @@ class NoteWriter:
                 self.sentence(grammar.NARRATIVE, "narrative")
             else:
                 kind = self.rng.choices(("plain", "nondrug", "lab", "vitals"), (6, 2, 2, 1))[0]
-                text = self.filler(kind)
+                text = self.fresh_filler(kind)
                 if kind == "lab":
                     text = f"Labs were notable for {text}."
                 elif kind == "vitals":

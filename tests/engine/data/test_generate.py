@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from engine.data.brat import read_folder
-from engine.data.corpus import corpus_stats, drug_names, load_corpus, split_stats
+from engine.data.corpus import corpus_stats, drug_names, load_corpus, split_stats, tagged_sentences
 from engine.data.generate import generate_corpus
 from engine.data.templates import parse_template
 from engine.labels import LABELS
@@ -126,3 +126,21 @@ def test_template_groups_must_balance():
         parse_template("a [ {Drug}")
     with pytest.raises(ValueError, match="unbalanced"):
         parse_template("a ] {Drug}")
+
+
+def repeated_unannotated_sentences(documents) -> int:
+    """Sentences (4+ words, no entity, not a dispense line) that a note writes more than once."""
+    repeats = 0
+    for document in documents:
+        texts = [
+            document.text[sentence.words[0].start : sentence.words[-1].end]
+            for sentence in tagged_sentences(document)[0]
+            if not sentence.has_entity and len(sentence.words) >= 4
+        ]
+        counts = Counter(text for text in texts if not text.startswith("Disp:"))
+        repeats += sum(count - 1 for count in counts.values())
+    return repeats
+
+
+def test_a_note_almost_never_repeats_its_unannotated_sentences(corpus_dir):
+    assert repeated_unannotated_sentences(read_folder(corpus_dir / "train")[0]) <= 2
