@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from engine.models.base import TrainingSettings
@@ -38,8 +39,7 @@ def bootstrap(data: Path | str, models: Path | str, *, seed: int = 13) -> Iterat
             continue
         except (ModelFolderError, OSError):
             pass
-        settings.seed = seed
-        result = train(kind_name, corpus, folder, settings=settings)
+        result = train(kind_name, corpus, folder, settings=replace(settings, seed=seed))
         score = evaluate_model(load_tagger(folder), corpus.documents("test"), model=name)
         write_json_atomically(folder / "metrics.json", {"split": "test", "data": str(data), **score.as_dict()})
         yield (
