@@ -129,7 +129,7 @@ def _predict(args: argparse.Namespace) -> int:
 
 def _training_settings(args: argparse.Namespace):
     from engine.models.base import TrainingSettings
-    from engine.models.registry import kind
+    from engine.models.kinds import kind
 
     defaults = TrainingSettings(learning_rate=kind(args.kind).learning_rate if hasattr(args, "kind") else 5e-5)
     return TrainingSettings(
@@ -198,7 +198,7 @@ def _train(args: argparse.Namespace) -> int:
 
 def _experiment(args: argparse.Namespace) -> int:
     from engine.experiments import run_experiments
-    from engine.models.registry import KINDS
+    from engine.models.kinds import KINDS
 
     settings = _training_settings(args)
     rates = {name: (args.scratch_lr if spec.scratch else args.lr) or spec.learning_rate for name, spec in KINDS.items()}
@@ -277,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     evaluate.set_defaults(run=_evaluate)
 
-    from engine.models.registry import KINDS
+    from engine.models.kinds import KINDS
 
     training = commands.add_parser("train", help="train a model on DATA/train with early stopping on DATA/dev")
     training.add_argument("--kind", required=True, choices=list(KINDS))

@@ -14,7 +14,7 @@ from pathlib import Path
 from engine.data.corpus import load_corpus
 from engine.evaluation import Report, evaluate
 from engine.models.base import TrainingSettings
-from engine.models.registry import kind
+from engine.models.kinds import kind
 from engine.models.tagger import NeuralTagger, load_tagger
 from engine.training import Progress, train
 from engine.types import Document

@@ -1,44 +1,16 @@
-"""Model kinds: name -> how to build a fresh tagger of that kind."""
+"""Model kinds: name -> how to build a fresh tagger of that kind (the kinds themselves: kinds.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from engine.labels import TAGS
 from engine.models.base import ModelConfig, TrainingSettings
 from engine.models.hf import default_encoder, load_encoder, load_tokenizer
+from engine.models.kinds import KINDS, Kind, kind
 from engine.models.network import WordTagger
 from engine.models.scratch import SIZES, scratch_encoder, train_wordpiece
 from engine.models.tagger import NeuralTagger
-
-
-@dataclass(frozen=True)
-class Kind:
-    name: str
-    scratch: bool
-    crf: bool
-    learning_rate: float
-    description: str
-
-
-KINDS: dict[str, Kind] = {
-    k.name: k
-    for k in (
-        Kind(
-            "transformer-crf", True, True, 1e-4, "Transformer encoder trained from scratch, with a CRF (TransformerCRF)"
-        ),
-        Kind("transformer", True, False, 1e-4, "Transformer encoder trained from scratch, linear head only"),
-        Kind("encoder-crf", False, True, 5e-5, "pretrained Hugging Face encoder fine-tuned, with a CRF"),
-        Kind("encoder", False, False, 5e-5, "pretrained Hugging Face encoder fine-tuned, linear head only"),
-    )
-}
-
-
-def kind(name: str) -> Kind:
-    if name not in KINDS:
-        raise ValueError(f"unknown model kind {name!r}; choose one of {', '.join(KINDS)}")
-    return KINDS[name]
 
 
 def build_tagger(
@@ -78,3 +50,6 @@ def build_tagger(
         kind=spec.name, encoder=encoder_name, crf=spec.crf, size=size, dropout=dropout, training=settings
     )
     return NeuralTagger(config, network, word_pieces)
+
+
+__all__ = ["KINDS", "Kind", "build_tagger", "kind"]
