@@ -125,6 +125,15 @@ def dev_macro_f1(tagger: NeuralTagger, documents: Sequence[Document]) -> float:
     return evaluate(documents, guesses).macro_f1()
 
 
+def adamw(groups: list[dict], *, weight_decay: float) -> torch.optim.AdamW:
+    """AdamW, fused into one kernel where this torch build has it: the same update, and on 2 CPU
+    cores a MiniLM step takes about 240 ms instead of 350 ms (the per-tensor update was 130 ms)."""
+    try:
+        return torch.optim.AdamW(groups, weight_decay=weight_decay, fused=True)
+    except (RuntimeError, ValueError):  # a device or dtype the fused kernel does not cover
+        return torch.optim.AdamW(groups, weight_decay=weight_decay)
+
+
 def _seed_everything(seed: int) -> None:
     random.seed(seed)
     torch.manual_seed(seed)
@@ -181,7 +190,7 @@ def train(
     groups = [{"params": [p for p in network.parameters() if id(p) not in crf_ids], "lr": settings.learning_rate}]
     if crf_parameters:
         groups.append({"params": crf_parameters, "lr": settings.crf_learning_rate, "weight_decay": 0.0})
-    optimizer = torch.optim.AdamW(groups, weight_decay=settings.weight_decay)
+    optimizer = adamw(groups, weight_decay=settings.weight_decay)
     steps_per_epoch = math.ceil(len(items) / settings.batch_size) // world
     scheduler = get_linear_schedule_with_warmup(optimizer, 0, max(1, steps_per_epoch * settings.epochs))
     history: list[dict] = []
