@@ -2,34 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from engine.models.base import TrainingSettings
+from engine.data.corpus import load_corpus
+from engine.data.generate import generate_corpus
+from engine.experiments import evaluate_model, write_json_atomically
+from engine.models.base import ModelFolderError, TrainingSettings
 from engine.models.tagger import load_tagger
+from engine.training import Progress, train
 
-#: The demo models: (folder name, kind, settings). Sized to finish in a few minutes on 2 CPU cores.
+#: The demo models: (folder name, kind, settings). Sized to finish in a few minutes on 2 CPU cores
+#: (measured: README, 'First run').
 DEMO_MODELS = (
-    ("transformer-crf", "transformer-crf", TrainingSettings(epochs=4, learning_rate=5e-4, sambd=True)),
+    ("transformer-crf", "transformer-crf", TrainingSettings(epochs=3, learning_rate=5e-4, sambd=True)),
     ("encoder-crf", "encoder-crf", TrainingSettings(epochs=2, learning_rate=1e-4, sambd=True)),
 )
 
 
-def bootstrap(data: Path | str, models: Path | str, *, seed: int = 13) -> Iterator[str]:
+def bootstrap(
+    data: Path | str,
+    models: Path | str,
+    *,
+    seed: int = 13,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> Iterator[str]:
     """Generate ``data`` if it holds no corpus, train each demo model whose folder is missing or
-    unloadable, and say what was done, one line at a time."""
-    from engine.data.generate import generate_corpus
-    from engine.experiments import evaluate_model, write_json_atomically
-    from engine.models.base import ModelFolderError
-    from engine.training import train
-
+    unloadable (reporting to ``on_progress``), and say what was done, one line at a time."""
     data, models = Path(data), Path(models)
     if not (data / "train").is_dir():
         generate_corpus(data, seed=seed)
         yield f"generated the demo corpus in {data}"
-    from engine.data.corpus import load_corpus
-
     corpus = load_corpus(data)
     for name, kind_name, settings in DEMO_MODELS:
         folder = models / name
@@ -39,7 +43,8 @@ def bootstrap(data: Path | str, models: Path | str, *, seed: int = 13) -> Iterat
             continue
         except (ModelFolderError, OSError):
             pass
-        result = train(kind_name, corpus, folder, settings=replace(settings, seed=seed))
+        yield f"{folder}: training {kind_name} on {data}"
+        result = train(kind_name, corpus, folder, settings=replace(settings, seed=seed), on_progress=on_progress)
         score = evaluate_model(load_tagger(folder), corpus.documents("test"), model=name)
         write_json_atomically(folder / "metrics.json", {"split": "test", "data": str(data), **score.as_dict()})
         yield (

@@ -229,7 +229,7 @@ def _log_epoch(name: str, progress) -> None:
 def _bootstrap(args: argparse.Namespace) -> int:
     from engine.bootstrap import bootstrap
 
-    for line in bootstrap(args.data, args.models, seed=args.seed):
+    for line in bootstrap(args.data, args.models, seed=args.seed, on_progress=_ProgressBar()):
         print(line, file=sys.stderr)
     return 0
 

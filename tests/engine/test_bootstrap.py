@@ -1,0 +1,40 @@
+import json
+
+from engine import bootstrap as bootstrap_module
+from engine.models.base import TrainingSettings
+from engine.models.tagger import load_tagger
+from engine.training import Progress
+
+TINY = (("tiny-tcrf", "transformer-crf", TrainingSettings(epochs=1, learning_rate=2e-3, batch_size=8, sambd=True)),)
+
+
+def test_bootstrap_generates_trains_evaluates_and_then_leaves_things_alone(tmp_path, monkeypatch):
+    monkeypatch.setattr(bootstrap_module, "DEMO_MODELS", TINY)
+    events: list[Progress] = []
+    data, models = tmp_path / "demo", tmp_path / "models"
+    real_generate = bootstrap_module.generate_corpus
+    monkeypatch.setattr(
+        bootstrap_module,
+        "generate_corpus",
+        lambda out, seed: real_generate(out, seed=seed, sizes={"train": 4, "dev": 1, "test": 2}),
+    )
+    lines = list(bootstrap_module.bootstrap(data, models, seed=4, on_progress=events.append))
+    assert lines[0] == f"generated the demo corpus in {data}"
+    assert "test strict macro F1" in lines[-1]
+    assert load_tagger(models / "tiny-tcrf").config.training.seed == 4
+    metrics = json.loads((models / "tiny-tcrf" / "metrics.json").read_text())
+    assert metrics["split"] == "test" and metrics["documents"] == 2 and "macro_f1" in metrics
+    assert [e.event for e in events].count("epoch") == 1
+    assert TINY[0][2].seed == 13  # the shared settings were not changed
+    again = list(bootstrap_module.bootstrap(data, models, seed=4))
+    assert again == [f"{models / 'tiny-tcrf'}: already trained"]
+
+
+def test_bootstrap_retrains_a_folder_that_is_not_a_model(tmp_path, monkeypatch, tiny_corpus):
+    monkeypatch.setattr(bootstrap_module, "DEMO_MODELS", TINY)
+    broken = tmp_path / "models" / "tiny-tcrf"
+    broken.mkdir(parents=True)
+    (broken / "config.json").write_text("{}")
+    lines = list(bootstrap_module.bootstrap(tiny_corpus, tmp_path / "models"))
+    assert lines[0].endswith("training transformer-crf on " + str(tiny_corpus))
+    assert load_tagger(broken).config.kind == "transformer-crf"
