@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 DATA := data/demo
+MODELS := models
 SEED := 13
 
 .PHONY: demo test lint corpus clean
@@ -18,9 +19,11 @@ $(DATA)/corpus.json: | $(VENV)/installed
 
 corpus: $(VENV)/installed $(DATA)/corpus.json
 
-## Install, generate the demo corpus if absent, and show what it holds.
+## Install, generate the demo corpus and train the demo models if absent, annotate the example note.
 demo: corpus
 	$(PY) -m engine corpus stats $(DATA)
+	$(PY) -m engine bootstrap --data $(DATA) --models $(MODELS)
+	$(PY) -m engine predict --model $(MODELS)/encoder-crf examples/note.txt
 
 lint: $(VENV)/installed
 	$(VENV)/bin/ruff check .
@@ -31,4 +34,4 @@ test: lint
 	$(PY) -m pytest
 
 clean:
-	rm -rf $(VENV) $(DATA)
+	rm -rf $(VENV) $(DATA) $(MODELS)
