@@ -27,33 +27,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 
 from seqeval.scheme import IOB2, Entities
 
 from engine.data.bio import AlignmentReport, spans_to_tags
 from engine.data.tokenize import sentences
 from engine.labels import LABELS, OUTSIDE, TAGS, split_tag
-from engine.types import Document, Span
+from engine.types import ERROR_KINDS, Document, ErrorKind, EvaluationRecord, Span, SpanError
 
-ErrorKind = Literal["missed", "spurious", "boundary", "type", "boundary+type"]
-ERROR_KINDS: tuple[ErrorKind, ...] = ("missed", "spurious", "boundary", "type", "boundary+type")
 NONE = "none"
-
-
-@dataclass(frozen=True)
-class SpanError:
-    """One disagreement between gold and prediction in one document."""
-
-    document_id: str
-    gold: Span | None
-    predicted: Span | None
-    kind: ErrorKind
-
-    @property
-    def label(self) -> str:
-        """The gold label where there is one, else the predicted label."""
-        return (self.gold or self.predicted).label  # type: ignore[union-attr]
 
 
 @dataclass
@@ -296,6 +278,11 @@ class Report:
         }
 
 
+def record_of(report: Report, *, model: str, split: str, corpus: str = "") -> EvaluationRecord:
+    """The report as the store keeps it: its JSON figures and every error, under a model fingerprint."""
+    return EvaluationRecord(model, split, report.as_dict(), tuple(report.counts.errors), corpus)
+
+
 def evaluate(
     gold: Iterable[Document],
     predicted: Mapping[str, Document] | Iterable[Document],
@@ -340,11 +327,13 @@ __all__ = [
     "NONE",
     "OUTSIDE",
     "Counts",
+    "ErrorKind",
     "Report",
     "SpanError",
     "error_rows",
     "evaluate",
     "paper_scores",
+    "record_of",
     "score_document",
     "subword_tags",
 ]

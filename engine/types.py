@@ -1,8 +1,12 @@
-"""The value types every part of the product exchanges: spans, relations, documents."""
+"""The value types every part of the product exchanges: spans, relations, documents, and the
+records the store keeps about models, gold revisions, evaluations and training jobs."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
 
 Fragment = tuple[int, int]
 
@@ -79,9 +83,152 @@ class Document:
 
 @dataclass(frozen=True)
 class Prediction:
-    """What a tagger returns for one note."""
+    """A model's spans for one note; ``cached`` when they came from the store, not the model."""
 
     document_id: str
     spans: tuple[Span, ...]
     model: str = ""
     seconds: float = 0.0
+    cached: bool = False
+
+
+ErrorKind = Literal["missed", "spurious", "boundary", "type", "boundary+type"]
+ERROR_KINDS: tuple[ErrorKind, ...] = ("missed", "spurious", "boundary", "type", "boundary+type")
+
+
+@dataclass(frozen=True)
+class SpanError:
+    """One disagreement between gold and prediction in one document."""
+
+    document_id: str
+    gold: Span | None
+    predicted: Span | None
+    kind: ErrorKind
+
+    def __post_init__(self) -> None:
+        if self.gold is None and self.predicted is None:
+            raise ValueError("an error needs a gold span, a predicted span, or both")
+        if self.kind not in ERROR_KINDS:
+            raise ValueError(f"unknown error kind {self.kind!r}; expected one of {', '.join(ERROR_KINDS)}")
+
+    @property
+    def label(self) -> str:
+        """The gold label where there is one, else the predicted label."""
+        return (self.gold or self.predicted).label  # type: ignore[union-attr]
+
+    @property
+    def start(self) -> int:
+        """Where the error begins in the note (gold span first)."""
+        return (self.gold or self.predicted).start  # type: ignore[union-attr]
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """A trained model as the rest of the product knows it.
+
+    ``fingerprint`` changes whenever the weights, configuration or tokenizer change, so
+    anything cached under it belongs to exactly this model.
+    """
+
+    name: str
+    kind: str
+    folder: str
+    fingerprint: str
+    parameters: int
+    encoder: str
+    crf: bool
+    training: Mapping[str, Any] = field(default_factory=dict)
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CorpusInfo:
+    """A corpus in the store: its name, where it came from, and how many documents each split holds."""
+
+    name: str
+    source: str
+    documents: Mapping[str, int]
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class GoldRevision:
+    """One saved state of a document's gold annotations: who saved it, when, and why."""
+
+    corpus: str
+    document_id: str
+    number: int
+    author: str
+    created_at: datetime
+    spans: tuple[Span, ...]
+    relations: tuple[Relation, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class EvaluationRecord:
+    """An evaluation of one model on one split, as stored: the report's figures and its errors.
+
+    ``metrics`` is the evaluation report's JSON object (``engine.evaluation.Report.as_dict``).
+    """
+
+    model: str
+    split: str
+    metrics: Mapping[str, Any]
+    errors: tuple[SpanError, ...] = ()
+    corpus: str = ""
+    id: int | None = None
+    created_at: datetime | None = None
+
+    @property
+    def macro_f1(self) -> float:
+        return float(self.metrics["macro_f1"])
+
+    @property
+    def weighted_f1(self) -> float:
+        return float(self.metrics["weighted_f1"])
+
+    @property
+    def micro_f1(self) -> float:
+        return float(self.metrics["micro_f1"])
+
+
+JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+JOB_STATUSES: tuple[JobStatus, ...] = ("queued", "running", "succeeded", "failed", "cancelled")
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    """One progress report of a training job (a step or the end of an epoch)."""
+
+    at: datetime
+    event: str
+    epoch: int
+    step: int
+    steps: int
+    loss: float
+    dev_macro_f1: float | None = None
+
+
+@dataclass(frozen=True)
+class TrainingJob:
+    """A training run started from the app or the CLI, as the store tracks it."""
+
+    id: int
+    kind: str
+    status: JobStatus
+    settings: Mapping[str, Any]
+    output: str
+    created_at: datetime
+    progress: float = 0.0
+    log: str = ""
+    error: str = ""
+    pid: int | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    model: str | None = None
+    events: tuple[JobEvent, ...] = ()
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("succeeded", "failed", "cancelled")

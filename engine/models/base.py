@@ -14,6 +14,7 @@ A model folder holds:
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -26,6 +27,9 @@ from engine.types import Span
 
 #: Bumped when a saved folder can no longer be read by older code.
 FORMAT_VERSION = 1
+#: Bumped when inference would give other spans for the same weights (sentence split, windows,
+#: merge rule): it is part of every model fingerprint, so no cache serves stale spans.
+INFERENCE_VERSION = 1
 REQUIRED_FILES = ("config.json", "model.safetensors", "encoder.json", "tokenizer")
 
 
@@ -128,3 +132,18 @@ def read_config(folder: Path | str) -> ModelConfig:
     if not isinstance(data, dict):
         raise ModelFolderError(f"{folder / 'config.json'}: expected a JSON object")
     return ModelConfig.from_dict(data, source=str(folder / "config.json"))
+
+
+def folder_fingerprint(folder: Path | str) -> str:
+    """sha256 over what decides a model's output: config, weights, encoder shape, tokenizer files,
+    and :data:`INFERENCE_VERSION`. Retraining (new weights) always gives a new fingerprint."""
+    folder = check_model_folder(folder)
+    digest = hashlib.sha256(f"inference:{INFERENCE_VERSION}\0".encode())
+    files = [folder / "config.json", folder / "model.safetensors", folder / "encoder.json"]
+    files += sorted(path for path in (folder / "tokenizer").rglob("*") if path.is_file())
+    for path in files:
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -13,10 +14,10 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from transformers import PreTrainedTokenizerBase
 
-from engine.models.base import ModelConfig, ModelFolderError, check_model_folder, read_config
+from engine.models.base import ModelConfig, ModelFolderError, check_model_folder, folder_fingerprint, read_config
 from engine.models.hf import encoder_from_config, load_tokenizer
 from engine.models.network import WordTagger
-from engine.types import Span
+from engine.types import ModelInfo, Span
 
 
 class NeuralTagger:
@@ -27,6 +28,9 @@ class NeuralTagger:
         self.network = network
         self.tokenizer = tokenizer
         self.name = config.kind
+        #: Set when the tagger is saved or loaded: see :func:`engine.models.base.folder_fingerprint`.
+        self.fingerprint = ""
+        self.folder: Path | None = None
         config.parameters = self.parameter_count()
 
     def parameter_count(self) -> int:
@@ -52,6 +56,7 @@ class NeuralTagger:
             replace_folder(staging, folder)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+        self.folder, self.fingerprint = folder, folder_fingerprint(folder)
 
     @classmethod
     def load(cls, folder: Path | str) -> NeuralTagger:
@@ -73,7 +78,26 @@ class NeuralTagger:
             ) from None
         network.eval()
         tokenizer = load_tokenizer(str(folder / "tokenizer"))
-        return cls(config, network, tokenizer)
+        tagger = cls(config, network, tokenizer)
+        tagger.folder, tagger.fingerprint = folder, folder_fingerprint(folder)
+        return tagger
+
+    def info(self) -> ModelInfo:
+        """What the store and the app need to know of this saved model."""
+        if self.folder is None:
+            raise ValueError("this tagger has not been saved or loaded, so it has no folder or fingerprint yet")
+        training = dataclasses.asdict(self.config.training)
+        training["data_fingerprint"] = self.config.data_fingerprint
+        return ModelInfo(
+            name=self.folder.name,
+            kind=self.config.kind,
+            folder=str(self.folder.resolve()),
+            fingerprint=self.fingerprint,
+            parameters=self.config.parameters,
+            encoder=self.config.encoder,
+            crf=self.config.crf,
+            training=training,
+        )
 
 
 def replace_folder(staging: Path, folder: Path) -> None:
