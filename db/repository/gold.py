@@ -1,0 +1,217 @@
+"""Corpora, documents and gold annotations with their revision history."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from db import records
+from db.repository.base import NotFound, RevisionConflict, StoreBase, StoreError, text_sha256, utc_now
+from db.schema import CorpusRow, DocumentRow, GoldRevisionRow
+from engine.labels import LABELS
+from engine.types import CorpusInfo, Document, GoldRevision, Relation, Span
+
+
+class CorpusStore(StoreBase):
+    """Corpora, their documents, and gold annotations kept as revisions."""
+
+    def _corpus_id(self, session: Session, name: str, source: str) -> int:
+        session.execute(
+            self._insert(CorpusRow).values(name=name, source=source, created_at=utc_now()).on_conflict_do_nothing()
+        )
+        return session.scalars(select(CorpusRow.id).where(CorpusRow.name == name)).one()
+
+    def import_corpus(
+        self, name: str, splits: Mapping[str, Sequence[Document]], *, source: str = "", by: str = "import"
+    ) -> int:
+        """Store the documents (with their text) and their gold as revision 1; documents already in
+        the corpus are left as they are. Returns how many documents were added."""
+        for documents in splits.values():
+            for document in documents:
+                _check_gold(document.text, document.spans, document.relations, where=f"{name}/{document.id}")
+
+        def work(session: Session) -> int:
+            corpus_id = self._corpus_id(session, name, source)
+            present = set(session.scalars(select(DocumentRow.name).where(DocumentRow.corpus_id == corpus_id)))
+            added = 0
+            for split, documents in splits.items():
+                for document in documents:
+                    if document.id in present:
+                        continue
+                    row = DocumentRow(
+                        corpus_id=corpus_id,
+                        name=document.id,
+                        split=split,
+                        text=document.text,
+                        text_sha256=text_sha256(document.text),
+                    )
+                    session.add(row)
+                    session.flush()
+                    self._add_revision(session, row.id, 1, document.spans, document.relations, by=by, note="imported")
+                    present.add(document.id)
+                    added += 1
+            return added
+
+        return self._write(work, races=True)
+
+    def save_document(self, corpus: str, document: Document, *, split: str = "saved", by: str) -> GoldRevision:
+        """Save one note with its text into ``corpus`` (made if new), its spans as gold revision 1."""
+        added = self.import_corpus(corpus, {split: [document]}, source="saved from the app", by=by)
+        if not added:
+            raise StoreError(f"{corpus} already holds a document called {document.id!r}; choose another name")
+        return self.gold_history(corpus, document.id)[0]
+
+    def corpora(self) -> list[CorpusInfo]:
+        with self._read() as session:
+            counts: dict[int, dict[str, int]] = {}
+            for corpus_id, split, count in session.execute(
+                select(DocumentRow.corpus_id, DocumentRow.split, func.count()).group_by(
+                    DocumentRow.corpus_id, DocumentRow.split
+                )
+            ):
+                counts.setdefault(corpus_id, {})[split] = count
+            rows = session.scalars(select(CorpusRow).order_by(CorpusRow.name))
+            return [
+                CorpusInfo(row.name, row.source, counts.get(row.id, {}), records.aware(row.created_at)) for row in rows
+            ]
+
+    def documents(self, corpus: str, split: str | None = None) -> list[Document]:
+        """The corpus's documents (of one split, or all) with their current gold, sorted by name."""
+        with self._read() as session:
+            latest = (
+                select(GoldRevisionRow.document_id, func.max(GoldRevisionRow.number).label("number"))
+                .group_by(GoldRevisionRow.document_id)
+                .subquery()
+            )
+            statement = (
+                select(DocumentRow, GoldRevisionRow)
+                .join(CorpusRow, CorpusRow.id == DocumentRow.corpus_id)
+                .outerjoin(latest, latest.c.document_id == DocumentRow.id)
+                .outerjoin(
+                    GoldRevisionRow,
+                    (GoldRevisionRow.document_id == DocumentRow.id) & (GoldRevisionRow.number == latest.c.number),
+                )
+                .where(CorpusRow.name == corpus)
+                .options(selectinload(GoldRevisionRow.spans), selectinload(GoldRevisionRow.relations))
+                .order_by(DocumentRow.name)
+            )
+            if split is not None:
+                statement = statement.where(DocumentRow.split == split)
+            result = []
+            for document, revision in session.execute(statement):
+                spans = records.gold_spans(revision.spans) if revision else ()
+                relations = records.gold_relations(revision.relations) if revision else ()
+                result.append(Document(document.name, document.text or "", spans, relations))
+            return result
+
+    def document(self, corpus: str, document_id: str) -> Document:
+        history = self.gold_history(corpus, document_id, limit=1)
+        with self._read() as session:
+            row = self._document_row(session, corpus, document_id)
+            spans = history[0].spans if history else ()
+            relations = history[0].relations if history else ()
+            return Document(row.name, row.text or "", spans, relations)
+
+    def _document_row(self, session: Session, corpus: str, document_id: str, *, lock: bool = False) -> DocumentRow:
+        statement = (
+            select(DocumentRow)
+            .join(CorpusRow, CorpusRow.id == DocumentRow.corpus_id)
+            .where(CorpusRow.name == corpus, DocumentRow.name == document_id)
+        )
+        if lock:
+            statement = statement.with_for_update(of=DocumentRow)
+        row = session.scalars(statement).one_or_none()
+        if row is None:
+            raise NotFound(f"no document {document_id!r} in corpus {corpus!r}")
+        return row
+
+    # --- gold -----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _add_revision(
+        session: Session,
+        document_row_id: int,
+        number: int,
+        spans: Sequence[Span],
+        relations: Sequence[Relation],
+        *,
+        by: str,
+        note: str,
+    ) -> GoldRevisionRow:
+        revision = GoldRevisionRow(
+            document_id=document_row_id, number=number, author=by, note=note, created_at=utc_now()
+        )
+        revision.spans, revision.relations = records.gold_rows(spans, relations)
+        session.add(revision)
+        session.flush()
+        return revision
+
+    def save_gold(
+        self,
+        corpus: str,
+        document_id: str,
+        spans: Sequence[Span],
+        relations: Sequence[Relation] = (),
+        *,
+        by: str,
+        note: str = "",
+        based_on: int | None = None,
+    ) -> GoldRevision:
+        """Save a new gold revision; earlier revisions stay. With ``based_on`` (the revision the
+        editor started from), an edit made meanwhile by someone else raises RevisionConflict
+        instead of being silently replaced."""
+        if not by.strip():
+            raise ValueError("say who is saving the gold annotations (by=...)")
+
+        def work(session: Session) -> GoldRevision:
+            row = self._document_row(session, corpus, document_id, lock=True)
+            if row.text is not None:
+                _check_gold(row.text, spans, relations, where=f"{corpus}/{document_id}")
+            current = session.scalar(
+                select(func.coalesce(func.max(GoldRevisionRow.number), 0)).where(GoldRevisionRow.document_id == row.id)
+            )
+            if based_on is not None and current != based_on:
+                raise RevisionConflict(
+                    f"{corpus}/{document_id}: revision {current} was saved after revision {based_on}, "
+                    "which this edit started from; reload the document and apply the edit again"
+                )
+            revision = self._add_revision(session, row.id, current + 1, spans, relations, by=by, note=note)
+            return records.gold_revision(corpus, document_id, revision)
+
+        return self._write(work, races=True)
+
+    def gold_history(self, corpus: str, document_id: str, *, limit: int | None = None) -> list[GoldRevision]:
+        """A document's gold revisions, newest first."""
+        with self._read() as session:
+            row = self._document_row(session, corpus, document_id)
+            statement = (
+                select(GoldRevisionRow)
+                .where(GoldRevisionRow.document_id == row.id)
+                .options(selectinload(GoldRevisionRow.spans), selectinload(GoldRevisionRow.relations))
+                .order_by(GoldRevisionRow.number.desc())
+                .limit(limit)
+            )
+            return [records.gold_revision(corpus, document_id, revision) for revision in session.scalars(statement)]
+
+
+def _check_gold(text: str, spans: Sequence[Span], relations: Sequence[Relation], *, where: str) -> None:
+    """Refuse gold that does not fit its note: every problem is named, nothing is dropped."""
+    problems = []
+    for span in spans:
+        if span.label not in LABELS:
+            problems.append(f"{span.ref or span.start}: unknown label {span.label!r} (labels: {', '.join(LABELS)})")
+        if span.end > len(text):
+            problems.append(f"{span.ref or span.start}: ends at {span.end}, after the note's end ({len(text)})")
+            continue
+        expected = " ".join(text[a:b] for a, b in span.pieces)
+        if span.text != expected:
+            problems.append(f"{span.ref or span.start}: text {span.text!r} is not the note's {expected!r}")
+    refs = {span.ref for span in spans if span.ref}
+    for relation in relations:
+        missing = [arg for arg in (relation.arg1, relation.arg2) if arg not in refs]
+        if missing:
+            problems.append(f"{relation.ref}: refers to {', '.join(missing)}, which no span has")
+    if problems:
+        raise ValueError(f"{where}: gold annotations do not fit the note: " + "; ".join(problems[:10]))

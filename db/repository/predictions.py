@@ -1,0 +1,104 @@
+"""Cached predictions: (model fingerprint, sha256 of the note) -> offsets and labels, never the text."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from db import records
+from db.repository.base import StoreBase, text_sha256, utc_now
+from db.schema import ModelRow, PredictionRow
+from engine.types import ModelInfo, Prediction, Span
+
+
+class PredictionCache(StoreBase):
+    """Cached model output; a hit never runs the model."""
+
+    def cached_predictions(self, model: ModelInfo | str, texts: Sequence[str]) -> list[Prediction | None]:
+        """For each note, the cached spans of exactly this model (by fingerprint), or None."""
+        fingerprint = model if isinstance(model, str) else model.fingerprint
+        digests = [text_sha256(text) for text in texts]
+        with self._read() as session:
+            rows = session.execute(
+                select(PredictionRow.text_sha256, PredictionRow.spans, PredictionRow.seconds)
+                .join(ModelRow, ModelRow.id == PredictionRow.model_id)
+                .where(ModelRow.fingerprint == fingerprint, PredictionRow.text_sha256.in_(set(digests)))
+            ).all()
+        found = {digest: (spans, seconds) for digest, spans, seconds in rows}
+        result: list[Prediction | None] = []
+        for text, digest in zip(texts, digests, strict=True):
+            if digest not in found:
+                result.append(None)
+                continue
+            spans, seconds = found[digest]
+            result.append(Prediction(digest, records.spans_from_offsets(text, spans), fingerprint, seconds, True))
+        return result
+
+    def cached_prediction(self, model: ModelInfo | str, text: str) -> Prediction | None:
+        return self.cached_predictions(model, [text])[0]
+
+    def save_predictions(self, model: ModelInfo, items: Sequence[tuple[str, Sequence[Span], float]]) -> None:
+        """Cache (note, spans, seconds) for ``model``; the note itself is not stored, only its hash."""
+        if not items:
+            return
+
+        def work(session: Session) -> None:
+            model_id = self._model_id(session, model)
+            values = [
+                {
+                    "model_id": model_id,
+                    "text_sha256": text_sha256(text),
+                    "spans": records.span_offsets(spans),
+                    "seconds": seconds,
+                    "created_at": utc_now(),
+                }
+                for text, spans, seconds in items
+            ]
+            session.execute(self._insert(PredictionRow).values(values).on_conflict_do_nothing())
+
+        self._write(work, races=True)
+
+    def save_prediction(self, model: ModelInfo, text: str, spans: Sequence[Span], *, seconds: float) -> None:
+        self.save_predictions(model, [(text, spans, seconds)])
+
+    def annotate(
+        self,
+        model: ModelInfo,
+        texts: Sequence[str],
+        predict: Callable[[list[str]], list[list[Span]]],
+        *,
+        use_cache: bool = True,
+    ) -> list[Prediction]:
+        """Spans for each note: from the cache where this model has seen the note, else from
+        ``predict`` (called once, on the misses only), whose results are then cached."""
+        found = self.cached_predictions(model, texts) if use_cache else [None] * len(texts)
+        missing = [i for i, hit in enumerate(found) if hit is None]
+        if missing:
+            began = time.perf_counter()
+            predicted = predict([texts[i] for i in missing])
+            seconds = (time.perf_counter() - began) / len(missing)
+            if len(predicted) != len(missing):
+                raise ValueError(f"predict returned {len(predicted)} results for {len(missing)} notes")
+            if use_cache:
+                self.save_predictions(
+                    model, [(texts[i], spans, seconds) for i, spans in zip(missing, predicted, strict=True)]
+                )
+            for i, spans in zip(missing, predicted, strict=True):
+                found[i] = Prediction(text_sha256(texts[i]), tuple(spans), model.fingerprint, seconds, False)
+        return found  # type: ignore[return-value]
+
+    def clear_predictions(self, model: ModelInfo | None = None) -> int:
+        """Forget cached predictions (of one model, or all); returns how many were removed."""
+
+        def work(session: Session) -> int:
+            statement = delete(PredictionRow)
+            if model is not None:
+                statement = statement.where(
+                    PredictionRow.model_id.in_(select(ModelRow.id).where(ModelRow.fingerprint == model.fingerprint))
+                )
+            return session.execute(statement).rowcount or 0
+
+        return self._write(work)
