@@ -95,3 +95,29 @@ def test_saving_over_an_existing_model_replaces_it(tiny_model, tmp_path):
     load_tagger(tiny_model).save(target)
     assert not (target / "stale.txt").exists() and load_tagger(target)
     assert os.listdir(tmp_path) == ["m"]
+
+
+def test_the_fingerprint_names_exactly_these_weights(tiny_model, tmp_path):
+    first, second = load_tagger(tiny_model), load_tagger(tiny_model)
+    assert len(first.fingerprint) == 64 and first.fingerprint == second.fingerprint
+    with torch.no_grad():
+        first.network.classifier.bias.add_(0.5)
+    first.save(tmp_path / "retrained")
+    assert first.fingerprint != second.fingerprint
+    assert load_tagger(tmp_path / "retrained").fingerprint == first.fingerprint
+
+
+def test_info_describes_the_saved_model(tiny_model):
+    info = load_tagger(tiny_model).info()
+    assert (info.name, info.kind, info.crf) == (tiny_model.name, "transformer-crf", True)
+    assert info.folder == str(tiny_model.resolve()) and info.parameters > 0
+    assert info.training["epochs"] == 4 and len(info.training["data_fingerprint"]) == 64
+
+
+def test_a_tagger_never_saved_has_no_info(tiny_model):
+    from engine.models.tagger import NeuralTagger
+
+    loaded = load_tagger(tiny_model)
+    fresh = NeuralTagger(loaded.config, loaded.network, loaded.tokenizer)
+    with pytest.raises(ValueError, match="has not been saved or loaded"):
+        fresh.info()
