@@ -50,7 +50,8 @@ def _explain(name: str, error: Exception) -> EncoderNotFoundError:
         return EncoderNotFoundError(f"{name}: not a Hugging Face model folder ({error})")
     return EncoderNotFoundError(
         f"encoder {name!r} is not a local folder and not in the local Hugging Face cache. "
-        f"On a machine with internet run `huggingface-cli download {name} --local-dir DIR`, copy DIR here and "
+        f"On a machine with internet run `hf download {name} --local-dir DIR` (`hf` comes with the "
+        "huggingface_hub package), copy DIR here and "
         "pass --encoder DIR (or set MEDNER_ALLOW_DOWNLOAD=1 to let this machine download it)."
     )
 

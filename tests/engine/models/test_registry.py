@@ -31,7 +31,7 @@ def test_default_encoder_is_the_bundled_minilm():
 
 def test_a_missing_checkpoint_says_how_to_provide_it(monkeypatch):
     monkeypatch.delenv("MEDNER_ALLOW_DOWNLOAD", raising=False)
-    with pytest.raises(EncoderNotFoundError, match=r"huggingface-cli download dmis-lab/biobert-base-cased-v1.2"):
+    with pytest.raises(EncoderNotFoundError, match=r"hf download dmis-lab/biobert-base-cased-v1.2"):
         load_tokenizer("dmis-lab/biobert-base-cased-v1.2")
 
 
