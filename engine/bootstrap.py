@@ -14,7 +14,7 @@ from engine.models.tagger import load_tagger
 from engine.training import Progress, train
 
 #: The demo models: (folder name, kind, settings). Sized to finish in a few minutes on 2 CPU cores
-#: (measured: README, 'First run').
+#: (README, 'First run', has the measured time).
 DEMO_MODELS = (
     ("transformer-crf", "transformer-crf", TrainingSettings(epochs=3, learning_rate=5e-4, sambd=True)),
     ("encoder-crf", "encoder-crf", TrainingSettings(epochs=2, learning_rate=1e-4, sambd=True)),
