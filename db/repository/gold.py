@@ -107,11 +107,13 @@ class CorpusStore(StoreBase):
             return result
 
     def document(self, corpus: str, document_id: str) -> Document:
-        history = self.gold_history(corpus, document_id, limit=1)
+        """One document with its current gold."""
         with self._read() as session:
             row = self._document_row(session, corpus, document_id)
-            spans = history[0].spans if history else ()
-            relations = history[0].relations if history else ()
+            latest = _revisions(session, row.id, limit=1)
+            if not latest:
+                return Document(row.name, row.text or "")
+            spans, relations = records.gold_spans(latest[0].spans), records.gold_relations(latest[0].relations)
             return Document(row.name, row.text or "", spans, relations)
 
     def _document_row(self, session: Session, corpus: str, document_id: str, *, lock: bool = False) -> DocumentRow:
@@ -186,14 +188,19 @@ class CorpusStore(StoreBase):
         """A document's gold revisions, newest first."""
         with self._read() as session:
             row = self._document_row(session, corpus, document_id)
-            statement = (
-                select(GoldRevisionRow)
-                .where(GoldRevisionRow.document_id == row.id)
-                .options(selectinload(GoldRevisionRow.spans), selectinload(GoldRevisionRow.relations))
-                .order_by(GoldRevisionRow.number.desc())
-                .limit(limit)
-            )
-            return [records.gold_revision(corpus, document_id, revision) for revision in session.scalars(statement)]
+            return [records.gold_revision(corpus, document_id, r) for r in _revisions(session, row.id, limit=limit)]
+
+
+def _revisions(session: Session, document_row_id: int, *, limit: int | None) -> list[GoldRevisionRow]:
+    """A document's revisions with their spans and relations, newest first."""
+    statement = (
+        select(GoldRevisionRow)
+        .where(GoldRevisionRow.document_id == document_row_id)
+        .options(selectinload(GoldRevisionRow.spans), selectinload(GoldRevisionRow.relations))
+        .order_by(GoldRevisionRow.number.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(statement))
 
 
 def _check_gold(text: str, spans: Sequence[Span], relations: Sequence[Relation], *, where: str) -> None:
