@@ -73,21 +73,23 @@ class PredictionCache(StoreBase):
         use_cache: bool = True,
     ) -> list[Prediction]:
         """Spans for each note: from the cache where this model has seen the note, else from
-        ``predict`` (called once, on the misses only), whose results are then cached."""
+        ``predict`` (called once, on the distinct misses only), whose results are then cached."""
         found = self.cached_predictions(model, texts) if use_cache else [None] * len(texts)
-        missing = [i for i, hit in enumerate(found) if hit is None]
+        missing = list(dict.fromkeys(text for text, hit in zip(texts, found, strict=True) if hit is None))
         if missing:
             began = time.perf_counter()
-            predicted = predict([texts[i] for i in missing])
+            predicted = predict(missing)
             seconds = (time.perf_counter() - began) / len(missing)
             if len(predicted) != len(missing):
                 raise ValueError(f"predict returned {len(predicted)} results for {len(missing)} notes")
             if use_cache:
                 self.save_predictions(
-                    model, [(texts[i], spans, seconds) for i, spans in zip(missing, predicted, strict=True)]
+                    model, [(text, spans, seconds) for text, spans in zip(missing, predicted, strict=True)]
                 )
-            for i, spans in zip(missing, predicted, strict=True):
-                found[i] = Prediction(text_sha256(texts[i]), tuple(spans), model.fingerprint, seconds, False)
+            fresh = {text: tuple(spans) for text, spans in zip(missing, predicted, strict=True)}
+            for i, text in enumerate(texts):
+                if found[i] is None:
+                    found[i] = Prediction(text_sha256(text), fresh[text], model.fingerprint, seconds, False)
         return found  # type: ignore[return-value]
 
     def clear_predictions(self, model: ModelInfo | None = None) -> int:

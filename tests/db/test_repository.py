@@ -244,3 +244,15 @@ def test_a_store_opened_twice_sees_the_same_data(database_url):
     assert [m.name for m in second.models()] == ["tcrf"]
     first.close()
     second.close()
+
+
+def test_a_note_given_twice_is_predicted_once(store):
+    calls: list[list[str]] = []
+
+    def predict(texts):
+        calls.append(list(texts))
+        return [list(GOLD) for _ in texts]
+
+    result = store.annotate(model(), [NOTE, "other", NOTE], predict)
+    assert calls == [[NOTE, "other"]]
+    assert result[0].spans == result[2].spans == GOLD and result[1].spans == GOLD
