@@ -6,7 +6,6 @@ import hashlib
 import random
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Self, TypeVar
 
@@ -59,7 +58,7 @@ class StoreBase:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._reader = sessionmaker(engine, expire_on_commit=False)
+        self._read = sessionmaker(engine, expire_on_commit=False)
         self._writer = sessionmaker(writer(engine), expire_on_commit=False)
 
     @classmethod
@@ -74,11 +73,6 @@ class StoreBase:
         self.engine.dispose()
 
     # --- sessions -------------------------------------------------------------------------------
-
-    @contextmanager
-    def _read(self):
-        with self._reader() as session:
-            yield session
 
     def _write(self, work: Callable[[Session], T], *, races: bool = False) -> T:
         """Run ``work`` in one write transaction; retry on locks (and on unique-key races if ``races``)."""
@@ -106,9 +100,7 @@ class StoreBase:
         """Record a model (once per fingerprint) and return it as stored."""
 
         def work(session: Session) -> ModelInfo:
-            session.execute(self._insert(ModelRow).values(**records.model_row(info)).on_conflict_do_nothing())
-            row = session.scalars(select(ModelRow).where(ModelRow.fingerprint == info.fingerprint)).one()
-            return records.model_info(row)
+            return records.model_info(session.get_one(ModelRow, self._model_id(session, info)))
 
         return self._write(work, races=True)
 
