@@ -1,0 +1,87 @@
+"""An annotated note as a download: JSON (spans and medication list), CSV (one row a medication)
+and BRAT (a zip holding ``NAME.txt`` and ``NAME.ann``)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+
+from engine.data.brat import format_ann
+from engine.medications import ATTRIBUTES, medication_list
+from engine.types import Document, Span
+
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_name(name: str, *, default: str = "note") -> str:
+    """A file name made from ``name`` (an upload's name, a title) that cannot leave its folder."""
+    cleaned = _UNSAFE_NAME.sub("_", name).strip("._")
+    return cleaned[:80] or default
+
+
+def _span(span: Span) -> dict[str, object]:
+    return {"start": span.start, "end": span.end, "label": span.label, "text": span.text}
+
+
+def to_json(document: Document, *, model: str = "") -> str:
+    """The note's spans and its medication list, as one JSON object (the note text included)."""
+    medications = medication_list(document)
+    data = {
+        "document": document.id,
+        "model": model,
+        "text": document.text,
+        "spans": [_span(span) for span in sorted(document.spans)],
+        "medications": [
+            {
+                "drug": _span(m.drug),
+                **{label.lower(): [_span(s) for s in m.attributes.get(label, ())] for label in ATTRIBUTES},
+            }
+            for m in medications.medications
+        ],
+        "unattached": [_span(span) for span in medications.unattached],
+        "grouped_by": medications.grouped_by,
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def to_csv(document: Document) -> str:
+    """One row a medication: drug, its offsets and each attribute's texts joined with ``; ``."""
+    buffer = io.StringIO()
+    columns = ["drug", "start", "end", *(label.lower() for label in ATTRIBUTES)]
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in medication_list(document).rows():
+        writer.writerow({key: _defuse(value) for key, value in row.items()})
+    return buffer.getvalue()
+
+
+def _defuse(value: object) -> object:
+    """Spreadsheet programs run cells that start with = + - @ as formulas; note text must stay text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def to_brat_zip(document: Document) -> bytes:
+    """A zip with ``NAME.txt`` (the note, unchanged) and ``NAME.ann`` (its spans and relations)."""
+    name = safe_name(document.id)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{name}.txt", document.text.encode("utf-8"))
+        archive.writestr(f"{name}.ann", format_ann(document).encode("utf-8"))
+    return buffer.getvalue()
+
+
+def corpus_zip(documents: list[Document], *, split_of: dict[str, str] | None = None) -> bytes:
+    """Many documents as one BRAT zip, each under its split's folder when ``split_of`` names one."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for document in documents:
+            name = safe_name(document.id)
+            folder = f"{split_of[document.id]}/" if split_of and document.id in split_of else ""
+            archive.writestr(f"{folder}{name}.txt", document.text.encode("utf-8"))
+            archive.writestr(f"{folder}{name}.ann", format_ann(document).encode("utf-8"))
+    return buffer.getvalue()

@@ -1,0 +1,47 @@
+import csv
+import io
+import json
+import zipfile
+
+from engine.data.brat import parse_ann
+from engine.export import corpus_zip, safe_name, to_brat_zip, to_csv, to_json
+from engine.types import Document, Span
+
+TEXT = "=HYPERLINK(x) aspirin 81 mg daily"
+DOC = Document(
+    "../evil name",
+    TEXT,
+    (Span.of(TEXT, 14, 21, "Drug"), Span.of(TEXT, 22, 27, "Strength"), Span.of(TEXT, 28, 33, "Frequency")),
+)
+
+
+def test_json_holds_spans_and_medications():
+    data = json.loads(to_json(DOC, model="m"))
+    assert data["text"] == TEXT and data["model"] == "m"
+    assert [s["label"] for s in data["spans"]] == ["Drug", "Strength", "Frequency"]
+    assert data["medications"][0]["drug"]["text"] == "aspirin"
+    assert data["medications"][0]["strength"][0]["text"] == "81 mg"
+
+
+def test_csv_has_one_row_a_medication_and_no_formulas():
+    rows = list(csv.DictReader(io.StringIO(to_csv(DOC))))
+    assert rows == [
+        {"drug": "aspirin", "start": "14", "end": "21", "strength": "81 mg", "dosage": "", "form": "", "route": "",
+         "frequency": "daily", "duration": "", "reason": "", "ade": ""}
+    ]
+    formula = Document("f", "=cmd x", (Span.of("=cmd x", 0, 4, "Drug"),))
+    assert list(csv.DictReader(io.StringIO(to_csv(formula))))[0]["drug"] == "'=cmd"
+
+
+def test_brat_zip_round_trips_and_names_are_safe():
+    archive = zipfile.ZipFile(io.BytesIO(to_brat_zip(DOC)))
+    assert sorted(archive.namelist()) == ["evil_name.ann", "evil_name.txt"]
+    text = archive.read("evil_name.txt").decode()
+    parsed = parse_ann(archive.read("evil_name.ann").decode(), text)
+    assert [(s.start, s.end, s.label) for s in parsed.document.spans] == [(s.start, s.end, s.label) for s in DOC.spans]
+    assert safe_name("") == "note" and "/" not in safe_name("a/b\\c")
+
+
+def test_corpus_zip_puts_documents_under_their_split():
+    archive = zipfile.ZipFile(io.BytesIO(corpus_zip([Document("a", "x y", ())], split_of={"a": "train"})))
+    assert sorted(archive.namelist()) == ["train/a.ann", "train/a.txt"]

@@ -1,0 +1,67 @@
+from engine.medications import medication_list
+from engine.types import Document, Relation, Span
+
+
+def _document(text: str, marks: list[tuple[str, str]], relations: tuple[Relation, ...] = ()) -> Document:
+    spans, cursor = [], 0
+    for i, (piece, label) in enumerate(marks, start=1):
+        start = text.index(piece, cursor)
+        spans.append(Span(start, start + len(piece), label, piece, ref=f"T{i}"))
+        cursor = start + len(piece)
+    return Document("n", text, tuple(spans), relations)
+
+
+def test_attributes_attach_to_the_nearest_drug_of_their_sentence():
+    text = "Metoprolol 25 mg PO daily. Lisinopril 10 mg tablet for hypertension."
+    doc = _document(
+        text,
+        [("Metoprolol", "Drug"), ("25 mg", "Strength"), ("PO", "Route"), ("daily", "Frequency"),
+         ("Lisinopril", "Drug"), ("10 mg", "Strength"), ("tablet", "Form"), ("hypertension", "Reason")],
+    )
+    meds = medication_list(doc)
+    assert meds.grouped_by == "nearest drug"
+    assert [m.drug.text for m in meds.medications] == ["Metoprolol", "Lisinopril"]
+    first, second = meds.medications
+    assert first.values("Strength") == ["25 mg"] and first.values("Route") == ["PO"]
+    assert second.values("Reason") == ["hypertension"] and second.values("Form") == ["tablet"]
+    assert meds.unattached == ()
+
+
+def test_a_tie_goes_to_the_drug_before_the_attribute():
+    text = "aspirin 81 mg heparin"
+    doc = _document(text, [("aspirin", "Drug"), ("81 mg", "Strength"), ("heparin", "Drug")])
+    meds = medication_list(doc)
+    assert meds.medications[0].values("Strength") == ["81 mg"]
+    assert meds.medications[1].attributes == {}
+
+
+def test_an_attribute_far_from_any_drug_is_left_unattached():
+    text = "Warfarin 5 mg daily.\n\nHe reports nausea since last week and it continues today now."
+    doc = _document(text, [("Warfarin", "Drug"), ("5 mg", "Strength"), ("nausea", "ADE")])
+    meds = medication_list(doc)
+    assert [s.text for s in meds.unattached] == ["nausea"]
+
+
+def test_relations_decide_when_the_document_has_them():
+    text = "aspirin and heparin 5000 units"
+    relations = (Relation("R1", "Strength-Drug", "T3", "T1"),)
+    doc = _document(text, [("aspirin", "Drug"), ("heparin", "Drug"), ("5000 units", "Strength")], relations)
+    meds = medication_list(doc)
+    assert meds.grouped_by == "relations"
+    assert meds.medications[0].values("Strength") == ["5000 units"]  # as annotated, not the nearest
+    assert meds.medications[1].attributes == {}
+    assert medication_list(doc, use_relations=False).medications[1].values("Strength") == ["5000 units"]
+
+
+def test_rows_flatten_each_medication():
+    text = "Tylenol 325 mg 1-2 tablets PO q6h prn pain"
+    doc = _document(
+        text,
+        [("Tylenol", "Drug"), ("325 mg", "Strength"), ("1-2", "Dosage"), ("tablets", "Form"), ("PO", "Route"),
+         ("q6h", "Frequency"), ("pain", "Reason")],
+    )
+    (row,) = medication_list(doc).rows()
+    assert row == {
+        "drug": "Tylenol", "start": 0, "end": 7, "strength": "325 mg", "dosage": "1-2", "form": "tablets",
+        "route": "PO", "frequency": "q6h", "duration": "", "reason": "pain", "ade": "",
+    }
