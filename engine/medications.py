@@ -130,9 +130,12 @@ def medication_list(document: Document, *, use_relations: bool | None = None) ->
         groups: dict[str, list[Span]] = {}
         for span in sorted(attached.get(i, []), key=lambda s: s.start):
             groups.setdefault(span.label, []).append(span)
-        medications.append(Medication(drugs[i], {label: tuple(groups[label]) for label in ATTRIBUTES if label in groups}))
+        medications.append(
+            Medication(drugs[i], {label: tuple(groups[label]) for label in ATTRIBUTES if label in groups})
+        )
     medications.sort(key=lambda m: m.drug.start)
     return MedicationList(
-        tuple(medications), tuple(sorted(loose, key=lambda s: s.start)), "relations" if use_relations else "nearest drug"
+        tuple(medications),
+        tuple(sorted(loose, key=lambda s: s.start)),
+        "relations" if use_relations else "nearest drug",
     )
-

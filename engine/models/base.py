@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from engine.labels import TAGS
-from engine.types import Span
+from engine.types import ModelInfo, Span
 
 #: Bumped when a saved folder can no longer be read by older code.
 FORMAT_VERSION = 1
@@ -147,3 +147,22 @@ def folder_fingerprint(folder: Path | str) -> str:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
     return digest.hexdigest()
+
+
+def describe_model(folder: Path | str, *, fingerprint: str | None = None) -> ModelInfo:
+    """What the store and the app need to know of a saved model, read from its config (weights are
+    hashed for the fingerprint, not loaded, so this is cheap and needs no torch)."""
+    folder = check_model_folder(folder)
+    config = read_config(folder)
+    training = dataclasses.asdict(config.training)
+    training["data_fingerprint"] = config.data_fingerprint
+    return ModelInfo(
+        name=folder.name,
+        kind=config.kind,
+        folder=str(folder.resolve()),
+        fingerprint=fingerprint or folder_fingerprint(folder),
+        parameters=config.parameters,
+        encoder=config.encoder,
+        crf=config.crf,
+        training=training,
+    )

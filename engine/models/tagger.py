@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import shutil
@@ -14,7 +13,14 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from transformers import PreTrainedTokenizerBase
 
-from engine.models.base import ModelConfig, ModelFolderError, check_model_folder, folder_fingerprint, read_config
+from engine.models.base import (
+    ModelConfig,
+    ModelFolderError,
+    check_model_folder,
+    describe_model,
+    folder_fingerprint,
+    read_config,
+)
 from engine.models.hf import encoder_from_config, load_tokenizer
 from engine.models.network import WordTagger
 from engine.types import ModelInfo, Span
@@ -86,18 +92,7 @@ class NeuralTagger:
         """What the store and the app need to know of this saved model."""
         if self.folder is None:
             raise ValueError("this tagger has not been saved or loaded, so it has no folder or fingerprint yet")
-        training = dataclasses.asdict(self.config.training)
-        training["data_fingerprint"] = self.config.data_fingerprint
-        return ModelInfo(
-            name=self.folder.name,
-            kind=self.config.kind,
-            folder=str(self.folder.resolve()),
-            fingerprint=self.fingerprint,
-            parameters=self.config.parameters,
-            encoder=self.config.encoder,
-            crf=self.config.crf,
-            training=training,
-        )
+        return describe_model(self.folder, fingerprint=self.fingerprint)
 
 
 def replace_folder(staging: Path, folder: Path) -> None:

@@ -15,8 +15,16 @@ def test_attributes_attach_to_the_nearest_drug_of_their_sentence():
     text = "Metoprolol 25 mg PO daily. Lisinopril 10 mg tablet for hypertension."
     doc = _document(
         text,
-        [("Metoprolol", "Drug"), ("25 mg", "Strength"), ("PO", "Route"), ("daily", "Frequency"),
-         ("Lisinopril", "Drug"), ("10 mg", "Strength"), ("tablet", "Form"), ("hypertension", "Reason")],
+        [
+            ("Metoprolol", "Drug"),
+            ("25 mg", "Strength"),
+            ("PO", "Route"),
+            ("daily", "Frequency"),
+            ("Lisinopril", "Drug"),
+            ("10 mg", "Strength"),
+            ("tablet", "Form"),
+            ("hypertension", "Reason"),
+        ],
     )
     meds = medication_list(doc)
     assert meds.grouped_by == "nearest drug"
@@ -57,11 +65,27 @@ def test_rows_flatten_each_medication():
     text = "Tylenol 325 mg 1-2 tablets PO q6h prn pain"
     doc = _document(
         text,
-        [("Tylenol", "Drug"), ("325 mg", "Strength"), ("1-2", "Dosage"), ("tablets", "Form"), ("PO", "Route"),
-         ("q6h", "Frequency"), ("pain", "Reason")],
+        [
+            ("Tylenol", "Drug"),
+            ("325 mg", "Strength"),
+            ("1-2", "Dosage"),
+            ("tablets", "Form"),
+            ("PO", "Route"),
+            ("q6h", "Frequency"),
+            ("pain", "Reason"),
+        ],
     )
     (row,) = medication_list(doc).rows()
     assert row == {
-        "drug": "Tylenol", "start": 0, "end": 7, "strength": "325 mg", "dosage": "1-2", "form": "tablets",
-        "route": "PO", "frequency": "q6h", "duration": "", "reason": "pain", "ade": "",
+        "drug": "Tylenol",
+        "start": 0,
+        "end": 7,
+        "strength": "325 mg",
+        "dosage": "1-2",
+        "form": "tablets",
+        "route": "PO",
+        "frequency": "q6h",
+        "duration": "",
+        "reason": "pain",
+        "ade": "",
     }
