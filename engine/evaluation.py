@@ -322,6 +322,34 @@ def error_rows(errors: Iterable[SpanError]) -> list[dict[str, object]]:
     ]
 
 
+def _error_key(error: SpanError) -> tuple:
+    return (error.document_id, error.gold, error.predicted, error.kind)
+
+
+def compare_errors(
+    first: Iterable[SpanError], second: Iterable[SpanError]
+) -> tuple[list[SpanError], list[SpanError], list[SpanError]]:
+    """Two models' errors on the same documents: (only the first makes, only the second makes, both
+    make). An error is the same when document, gold span, predicted span and kind all agree, so the
+    first list is what the second model fixed and the second what it broke."""
+    first, second = list(first), list(second)
+    in_first, in_second = {_error_key(e) for e in first}, {_error_key(e) for e in second}
+    only_first = [e for e in first if _error_key(e) not in in_second]
+    only_second = [e for e in second if _error_key(e) not in in_first]
+    both = [e for e in first if _error_key(e) in in_second]
+    return only_first, only_second, both
+
+
+def predicted_spans(gold: Document, errors: Iterable[SpanError]) -> list[Span]:
+    """The prediction an error list was made from: under strict matching every gold span that no
+    error names was predicted exactly, and every error's predicted span was predicted."""
+    errors = [e for e in errors if e.document_id == gold.id]
+    wrong_gold = {e.gold for e in errors if e.gold is not None}
+    found = {span for span in gold.spans if span not in wrong_gold}
+    found |= {e.predicted for e in errors if e.predicted is not None}
+    return sorted(found)
+
+
 __all__ = [
     "ERROR_KINDS",
     "NONE",
@@ -329,6 +357,8 @@ __all__ = [
     "Counts",
     "ErrorKind",
     "Report",
+    "compare_errors",
+    "predicted_spans",
     "SpanError",
     "error_rows",
     "evaluate",

@@ -9,7 +9,7 @@ from engine.data.bio import spans_to_tags
 from engine.data.tokenize import words
 from engine.evaluation import Counts, evaluate, score_document, subword_tags
 from engine.labels import LABELS
-from engine.types import Document, Span
+from engine.types import Document, Span, SpanError
 
 NOTE = "Aspirin 81 mg PO daily for chest pain and lisinopril 10 mg."
 
@@ -206,3 +206,29 @@ def test_prediction_without_gold_is_refused():
 def test_prediction_on_other_text_is_refused():
     with pytest.raises(ValueError, match="predicted text differs"):
         evaluate([GOLD], [Document("n1", NOTE + " extra")])
+
+
+def test_compare_errors_splits_fixed_broken_and_shared():
+    from engine.evaluation import compare_errors
+
+    text = "aspirin 81 mg daily"
+    drug, strength = Span.of(text, 0, 7, "Drug"), Span.of(text, 8, 13, "Strength")
+    missed_drug = SpanError("d", drug, None, "missed")
+    missed_strength = SpanError("d", strength, None, "missed")
+    wrong_type = SpanError("d", drug, Span.of(text, 0, 7, "Form"), "type")
+    fixed, broken, both = compare_errors([missed_drug, missed_strength], [missed_strength, wrong_type])
+    assert fixed == [missed_drug] and broken == [wrong_type] and both == [missed_strength]
+
+
+def test_predicted_spans_rebuilds_the_prediction_from_gold_and_errors():
+    from engine.evaluation import evaluate, predicted_spans
+
+    text = "aspirin 81 mg daily for pain"
+    gold = Document(
+        "d", text, (Span.of(text, 0, 7, "Drug"), Span.of(text, 8, 13, "Strength"), Span.of(text, 24, 28, "Reason"))
+    )
+    guess = Document(
+        "d", text, (Span.of(text, 0, 7, "Drug"), Span.of(text, 8, 10, "Strength"), Span.of(text, 14, 19, "Frequency"))
+    )
+    report = evaluate([gold], [guess])
+    assert predicted_spans(gold, report.counts.errors) == sorted(guess.spans)
