@@ -1,0 +1,83 @@
+import html
+import re
+
+from tests.webapp.conftest import page
+
+NOTE = "Metoprolol 25 mg PO daily for hypertension.\nLisinopril 10 mg tablet once a day."
+HOSTILE = '<script>alert("x")</script> <img src=x onerror=alert(1)> aspirin 81 mg PO daily'
+
+
+def _html(app) -> str:
+    return "".join(element.proto.body for element in app.html)
+
+
+def _captions(app) -> str:
+    return " ".join(c.value for c in app.caption)
+
+
+def _annotate(app, text, models=None):
+    if models is not None:
+        app.multiselect[0].set_value(models)
+    app.text_area(key="note").set_value(text)
+    app.button[1].click().run()  # "Annotate" (the first button loads the example)
+    assert not app.exception, app.exception
+    return app
+
+
+def test_annotate_highlights_entities_lists_medications_and_offers_downloads(app_env):
+    app = _annotate(page("annotate").run(), NOTE)
+    assert 'class="medner-entity"' in _html(app)
+    assert "medner-legend" in _html(app)
+    assert app.dataframe, "the medication table is shown"
+    columns = list(app.dataframe[0].value.columns)
+    assert columns[:3] == ["drug", "start", "end"] and "frequency" in columns
+    assert [b.label for b in app.get("download_button")][:3] == ["JSON", "CSV", "BRAT (.zip)"]
+
+
+def test_second_annotation_of_the_same_note_is_a_cache_hit(app_env):
+    note = NOTE + "\nAspirin 81 mg daily."
+    first = _annotate(page("annotate").run(), note)
+    assert re.search(r"\d+ ms \(model run\)", _captions(first))
+    second = _annotate(page("annotate").run(), note)
+    assert re.search(r"\d+ ms \(cache hit\)", _captions(second))
+    assert _html(first) == _html(second)
+
+
+def test_note_text_is_escaped_not_rendered(app_env):
+    app = _annotate(page("annotate").run(), HOSTILE)
+    body = _html(app)
+    assert "<script>" not in body and "<img" not in body
+    assert html.escape('<script>alert("x")</script>', quote=False) in body or "&lt;script&gt;" in body
+
+
+def test_two_models_side_by_side_with_differences_marked(app_env):
+    app = page("annotate").run()
+    options = app.multiselect[0].options
+    assert len(options) == 2
+    app = _annotate(app, NOTE, models=options)
+    assert [s.value for s in app.subheader] == ["tiny-t", "tiny-tcrf"]
+    assert [tab.label for tab in app.tabs][-2:] == ["Medications: tiny-t", "Medications: tiny-tcrf"]
+    assert len(app.get("download_button")) == 6
+    marked = _html(app).count("only here")
+    assert marked > 0, "the two tiny models disagree on this note, and the spans only one found are outlined"
+
+
+def test_empty_note_gets_a_clear_message(app_env):
+    app = _annotate(page("annotate").run(), "   \n ")
+    assert "empty" in app.error[0].value
+
+
+def test_saving_a_note_needs_a_name_and_then_stores_it(app_env):
+    from db.repository import Store
+
+    app = _annotate(page("annotate").run(), NOTE)
+    save = next(b for b in app.button if b.label == "Save note")
+    save.click().run()
+    assert "Say who is saving" in app.error[0].value
+    app.text_input[2].set_value("Dr Test")
+    app.text_input[1].set_value("saved-note-1")
+    next(b for b in app.button if b.label == "Save note").click().run()
+    assert "Saved my-notes/saved-note-1" in app.success[0].value
+    store = Store.open(app_env["DATABASE_URL"])
+    assert store.document("my-notes", "saved-note-1").text == NOTE
+    store.close()

@@ -1,0 +1,31 @@
+"""MedNER Studio: ``streamlit run webapp/app.py``. Page config and navigation, nothing else."""
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+# `streamlit run webapp/app.py` puts webapp/ on the path, not the repository root that holds the packages.
+ROOT = str(Path(__file__).resolve().parent.parent)
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+st.set_page_config(page_title="MedNER Studio", page_icon=":pill:", layout="wide")
+
+PAGES = Path(__file__).parent / "pages"
+navigation = st.navigation(
+    {
+        "Use": [st.Page(PAGES / "annotate.py", title="Annotate", icon=":material/edit_note:", default=True)],
+        "Research": [
+            st.Page(PAGES / "compare.py", title="Compare models", icon=":material/leaderboard:"),
+            st.Page(PAGES / "confusion.py", title="Confusion", icon=":material/grid_on:"),
+            st.Page(PAGES / "errors.py", title="Error analysis", icon=":material/bug_report:"),
+            st.Page(PAGES / "corpus.py", title="Corpus and SamBD", icon=":material/folder_open:"),
+        ],
+        "Build": [
+            st.Page(PAGES / "train.py", title="Train", icon=":material/model_training:"),
+            st.Page(PAGES / "gold.py", title="Gold editing", icon=":material/rule:"),
+        ],
+    }
+)
+navigation.run()

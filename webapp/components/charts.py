@@ -1,0 +1,107 @@
+"""The app's plotly figures, built from plain tables so that they can be tested without a browser."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import plotly.graph_objects as go
+
+from webapp.components.highlight import colour
+
+_LAYOUT = {"margin": {"l": 40, "r": 20, "t": 50, "b": 40}, "legend": {"orientation": "h", "y": -0.2}}
+
+
+def per_label_bars(rows: Mapping[str, Mapping[str, float]], labels: Sequence[str], *, title: str) -> go.Figure:
+    """Grouped bars: one group a label, one bar a model (``rows``: model -> label -> F1)."""
+    figure = go.Figure()
+    for model, scores in rows.items():
+        figure.add_bar(name=model, x=list(labels), y=[scores.get(label) for label in labels])
+    figure.update_layout(barmode="group", title=title, yaxis={"title": "strict F1", "range": [0, 1]}, **_LAYOUT)
+    return figure
+
+
+def learning_curve(curves: Mapping[str, Sequence[tuple[float, float]]], *, title: str) -> go.Figure:
+    """F1 against the share of training notes, one line a model family."""
+    figure = go.Figure()
+    for name, points in curves.items():
+        points = sorted(points)
+        figure.add_scatter(name=name, x=[p[0] for p in points], y=[p[1] for p in points], mode="lines+markers")
+    figure.update_layout(
+        title=title,
+        xaxis={"title": "share of training notes", "tickformat": ".0%"},
+        yaxis={"title": "strict macro F1"},
+        **_LAYOUT,
+    )
+    return figure
+
+
+def confusion_heatmap(labels: Sequence[str], matrix: Sequence[Sequence[int]], *, title: str) -> go.Figure:
+    """Rows gold, columns predicted, with counts written in the cells."""
+    figure = go.Figure(
+        go.Heatmap(
+            z=[list(row) for row in matrix],
+            x=list(labels),
+            y=list(labels),
+            colorscale="Blues",
+            text=[[str(v) if v else "" for v in row] for row in matrix],
+            texttemplate="%{text}",
+            hovertemplate="gold %{y}, predicted %{x}: %{z}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title=title,
+        xaxis={"title": "predicted", "side": "top"},
+        yaxis={"title": "gold", "autorange": "reversed"},
+        height=max(380, 28 * len(labels) + 160),
+        margin={"l": 80, "r": 20, "t": 90, "b": 20},
+    )
+    return figure
+
+
+def error_kind_bars(table: Mapping[str, Mapping[str, int]], kinds: Sequence[str], *, title: str) -> go.Figure:
+    """Stacked bars: errors of each kind per label (``table``: label -> kind -> count)."""
+    figure = go.Figure()
+    labels = list(table)
+    for kind in kinds:
+        figure.add_bar(name=kind, x=labels, y=[table[label].get(kind, 0) for label in labels])
+    figure.update_layout(barmode="stack", title=title, yaxis={"title": "errors"}, **_LAYOUT)
+    return figure
+
+
+def before_after_bars(before: Mapping[str, float], after: Mapping[str, float], *, title: str, y: str) -> go.Figure:
+    """Two bars a category: before and after SamBD."""
+    keys = list(before)
+    figure = go.Figure()
+    figure.add_bar(name="before SamBD", x=keys, y=[before.get(k, 0) for k in keys])
+    figure.add_bar(name="after SamBD", x=keys, y=[after.get(k, 0) for k in keys])
+    figure.update_layout(barmode="group", title=title, yaxis={"title": y}, **_LAYOUT)
+    return figure
+
+
+def histogram(values: Sequence[int], *, title: str, x: str) -> go.Figure:
+    figure = go.Figure(go.Histogram(x=list(values), nbinsx=30, marker_color=colour("Drug")))
+    figure.update_layout(title=title, xaxis={"title": x}, yaxis={"title": "notes"}, **_LAYOUT)
+    return figure
+
+
+def training_curves(events: Sequence[Mapping[str, float]], *, title: str) -> go.Figure:
+    """Loss per reported step and dev macro F1 per epoch, on two axes."""
+    steps = [e for e in events if e["event"] == "step"]
+    epochs = [e for e in events if e["event"] == "epoch"]
+    figure = go.Figure()
+    figure.add_scatter(name="training loss", x=[e["x"] for e in steps], y=[e["loss"] for e in steps], mode="lines")
+    figure.add_scatter(
+        name="dev macro F1",
+        x=[e["x"] for e in epochs],
+        y=[e["dev_macro_f1"] for e in epochs],
+        mode="lines+markers",
+        yaxis="y2",
+    )
+    figure.update_layout(
+        title=title,
+        xaxis={"title": "epoch"},
+        yaxis={"title": "loss"},
+        yaxis2={"title": "dev macro F1", "overlaying": "y", "side": "right", "range": [0, 1]},
+        **_LAYOUT,
+    )
+    return figure

@@ -1,0 +1,106 @@
+"""Tables the research pages show, built from models and their stored evaluations (pure functions)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from engine.types import EvaluationRecord, ModelInfo
+
+
+def family(model: ModelInfo) -> str:
+    """The network without its CRF: ``transformer`` or ``encoder`` with the encoder it uses."""
+    base = model.kind.removesuffix("-crf")
+    encoder = model.encoder.rstrip("/").rsplit("/", 1)[-1] if base != "transformer" else ""
+    return f"{base} {encoder}".strip()
+
+
+def fraction(model: ModelInfo) -> float:
+    return float(model.training.get("train_fraction", 1.0))
+
+
+def sambd(model: ModelInfo) -> bool:
+    return bool(model.training.get("sambd", False))
+
+
+def score_rows(models: Iterable[ModelInfo], evaluations: Iterable[EvaluationRecord]) -> list[dict[str, object]]:
+    """One row per (model, split): strict macro / weighted / micro F1, paper mode, speed."""
+    by_fingerprint = {m.fingerprint: m for m in models}
+    rows = []
+    for record in evaluations:
+        model = by_fingerprint.get(record.model)
+        if model is None:
+            continue
+        paper = record.metrics.get("paper", {})
+        rows.append(
+            {
+                "model": model.name,
+                "kind": model.kind,
+                "encoder": family(model),
+                "CRF": model.crf,
+                "SamBD": sambd(model),
+                "train share": fraction(model),
+                "parameters": model.parameters,
+                "split": record.split,
+                "macro F1": round(record.macro_f1, 4),
+                "weighted F1": round(record.weighted_f1, 4),
+                "micro F1": round(record.micro_f1, 4),
+                "paper macro F1": round(float(paper.get("macro_f1", float("nan"))), 4),
+                "ms / note": round(1000 * float(record.metrics.get("seconds_per_note", float("nan"))), 1),
+            }
+        )
+    rows.sort(key=lambda r: (r["split"], -r["macro F1"]))
+    return rows
+
+
+def pairs(
+    models: Sequence[ModelInfo], evaluations: Iterable[EvaluationRecord], *, differ_by: str
+) -> list[dict[str, object]]:
+    """Models that differ only in ``differ_by`` ("crf" or "sambd"), side by side with the F1 change."""
+    scores = {record.model: record for record in evaluations}
+
+    def key(model: ModelInfo) -> tuple:
+        if differ_by == "crf":
+            return (family(model), sambd(model), fraction(model))
+        if differ_by == "sambd":
+            return (model.kind, family(model), fraction(model))
+        raise ValueError(f"differ_by is 'crf' or 'sambd', not {differ_by!r}")
+
+    def flag(model: ModelInfo) -> bool:
+        return model.crf if differ_by == "crf" else sambd(model)
+
+    groups: dict[tuple, dict[bool, ModelInfo]] = {}
+    for model in models:
+        if model.fingerprint in scores:
+            groups.setdefault(key(model), {}).setdefault(flag(model), model)
+    rows = []
+    name = "CRF" if differ_by == "crf" else "SamBD"
+    for group in groups.values():
+        if True not in group or False not in group:
+            continue
+        with_, without = scores[group[True].fingerprint], scores[group[False].fingerprint]
+        rows.append(
+            {
+                f"without {name}": group[False].name,
+                f"with {name}": group[True].name,
+                "macro F1 without": round(without.macro_f1, 4),
+                "macro F1 with": round(with_.macro_f1, 4),
+                "change": round(with_.macro_f1 - without.macro_f1, 4),
+                "micro change": round(with_.micro_f1 - without.micro_f1, 4),
+            }
+        )
+    return rows
+
+
+def learning_curves(
+    models: Sequence[ModelInfo], evaluations: Iterable[EvaluationRecord]
+) -> dict[str, list[tuple[float, float]]]:
+    """For each (kind, encoder, SamBD) trained on at least two shares of the notes: (share, macro F1)."""
+    scores = {record.model: record.macro_f1 for record in evaluations}
+    curves: dict[str, dict[float, float]] = {}
+    for model in models:
+        if model.fingerprint not in scores:
+            continue
+        name = f"{model.kind} {family(model).split(' ', 1)[-1] if ' ' in family(model) else ''}".strip()
+        name += " SamBD" if sambd(model) else ""
+        curves.setdefault(name, {})[fraction(model)] = scores[model.fingerprint]
+    return {name: sorted(points.items()) for name, points in curves.items() if len(points) >= 2}

@@ -1,0 +1,132 @@
+"""Annotate: paste or upload notes, see each chosen model's entities and the medication list."""
+
+import pandas as pd
+import streamlit as st
+
+from db.repository import StoreError
+from engine.export import safe_name, to_brat_zip, to_csv, to_json
+from engine.medications import medication_list
+from engine.types import Document
+from webapp import services
+from webapp.components.highlight import difference_marks, highlight_html, legend_html
+from webapp.components.jobs import bootstrap_panel
+
+st.title("Annotate a note")
+st.caption(
+    "Runs on this machine only. A pasted note is not stored: the cache keeps its hash with the offsets "
+    "and labels found, and the text is saved only if you choose *Save to a corpus* below."
+)
+
+models, problems = services.models()
+for problem in problems:
+    st.warning(f"Skipped a folder that is not a usable model: {problem}")
+if not models:
+    bootstrap_panel()
+    st.stop()
+
+names = {services.model_label(m): m for m in models}
+preferred = [label for label, m in names.items() if m.kind == "encoder-crf"] or list(names)[:1]
+chosen_labels = st.multiselect(
+    "Models (several show side by side, differences outlined)", list(names), default=preferred[:1]
+)
+
+paste, upload = st.tabs(["Paste a note", "Upload .txt files"])
+with paste:
+    if st.button("Load the example note"):
+        st.session_state["note"] = (services.ROOT / "examples" / "note.txt").read_text(encoding="utf-8")
+    st.text_area("Clinical note", key="note", height=220, placeholder="Paste a discharge summary or any clinical note")
+with upload:
+    files = st.file_uploader("Notes as .txt files", type=["txt"], accept_multiple_files=True)
+
+if st.button("Annotate", type="primary"):
+    notes: list[tuple[str, str]] = []
+    pasted = st.session_state.get("note", "")
+    if pasted.strip():
+        notes.append(("pasted-note", pasted))
+    for file in files or []:
+        try:
+            text, notice = services.decode_upload(file.getvalue(), file.name)
+        except ValueError as error:
+            st.error(str(error))
+            continue
+        if notice:
+            st.warning(notice)
+        notes.append((safe_name(file.name.rsplit(".", 1)[0]), text))
+    chosen = [names[label] for label in chosen_labels]
+    if not chosen:
+        st.error("Choose at least one model.")
+    elif not notes:
+        st.error("The note is empty: paste some text or upload a .txt file.")
+    elif any(len(text) > services.MAX_NOTE_CHARS for _, text in notes):
+        st.error(f"A note is longer than {services.MAX_NOTE_CHARS:,} characters; split it into smaller files.")
+    elif any(not text.strip() for _, text in notes):
+        st.error("An uploaded note holds only white space; nothing to annotate.")
+    else:
+        with st.spinner("Annotating…"):
+            st.session_state["results"] = [(name, text, services.annotate(chosen, text)) for name, text in notes]
+
+results = st.session_state.get("results", [])
+if not results:
+    st.stop()
+if len(results) > 1:
+    picked = st.selectbox("Note", [name for name, _, _ in results])
+    name, text, annotations = next(r for r in results if r[0] == picked)
+else:
+    name, text, annotations = results[0]
+
+st.html(legend_html())
+columns = st.columns(len(annotations))
+for column, annotation in zip(columns, annotations, strict=True):
+    spans = annotation.prediction.spans
+    others = [a.prediction.spans for a in annotations if a is not annotation]
+    with column:
+        st.subheader(annotation.model.name)
+        source = "cache hit" if annotation.prediction.cached else "model run"
+        st.caption(f"{len(spans)} entities · {annotation.seconds * 1000:.0f} ms ({source})")
+        st.html(highlight_html(text, spans, marks=difference_marks(spans, others) if others else None))
+
+tabs = st.tabs([f"Medications: {a.model.name}" for a in annotations])
+for tab, annotation in zip(tabs, annotations, strict=True):
+    document = Document(name, text, annotation.prediction.spans)
+    medications = medication_list(document)
+    with tab:
+        st.caption(
+            "Each attribute is attached to the nearest Drug in its sentence (ties: the Drug before it); "
+            "attributes with no Drug nearby are listed separately."
+        )
+        st.dataframe(pd.DataFrame(medications.rows()), hide_index=True, width="stretch")
+        if medications.unattached:
+            st.write("Not attached to a drug: " + ", ".join(f"{s.label} '{s.text}'" for s in medications.unattached))
+        stem = f"{safe_name(name)}-{safe_name(annotation.model.name)}"
+        left, middle, right = st.columns(3)
+        left.download_button(
+            "JSON",
+            to_json(document, model=annotation.model.name),
+            f"{stem}.json",
+            "application/json",
+            key=f"json-{stem}",
+        )
+        middle.download_button("CSV", to_csv(document), f"{stem}.csv", "text/csv", key=f"csv-{stem}")
+        right.download_button(
+            "BRAT (.zip)", to_brat_zip(document), f"{stem}.zip", "application/zip", key=f"brat-{stem}"
+        )
+
+with st.expander("Save to a corpus (for gold editing and training)"):
+    st.write("Stores the note's text and the first model's entities as gold revision 1 of a new document.")
+    corpus = st.text_input("Corpus", value="my-notes")
+    document_name = st.text_input("Document name", value=safe_name(name))
+    author = st.text_input("Your name (kept with the revision)")
+    if st.button("Save note"):
+        if not author.strip():
+            st.error("Say who is saving (your name).")
+        else:
+            try:
+                saved = services.store().save_document(
+                    corpus.strip(), Document(safe_name(document_name), text, annotations[0].prediction.spans), by=author
+                )
+            except (ValueError, StoreError) as error:
+                st.error(str(error))
+            else:
+                st.success(
+                    f"Saved {saved.corpus}/{saved.document_id} (revision {saved.number}); edit it under Gold editing."
+                )

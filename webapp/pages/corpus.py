@@ -1,0 +1,92 @@
+"""Corpus and SamBD: browse documents with their gold, label distribution before and after SamBD."""
+
+from collections import Counter
+
+import pandas as pd
+import streamlit as st
+
+from engine.labels import LABELS
+from engine.medications import medication_list
+from webapp import services
+from webapp.components.charts import before_after_bars, histogram
+from webapp.components.highlight import highlight_html, legend_html
+from webapp.components.research import choose_corpus
+
+st.title("Corpus and SamBD")
+
+with st.expander("Import a BRAT corpus folder (e.g. n2c2-2018 Track 2)"):
+    st.write("A folder on this machine holding `train/`, `dev/`, `test/` (or notes directly): `NAME.txt` + `NAME.ann`.")
+    folder = st.text_input("Folder")
+    name = st.text_input("Corpus name", value="n2c2")
+    if st.button("Import"):
+        from webapp.worker import import_folder
+
+        try:
+            added = import_folder(services.store(), name.strip(), folder.strip())
+        except (OSError, ValueError) as error:
+            st.error(f"Could not import {folder}: {error}")
+        else:
+            st.success(f"Imported {added} new documents into {name}.")
+
+corpus = choose_corpus()
+if corpus is None:
+    st.stop()
+info = {c.name: c for c in services.corpora()}[corpus]
+st.write(" · ".join(f"{split}: {count} documents" for split, count in sorted(info.documents.items())))
+
+browse, distribution, lengths = st.tabs(["Documents", "Labels and SamBD", "Note lengths"])
+with browse:
+    split = st.selectbox("Split", sorted(info.documents), key="browse-split")
+    documents = services.documents(corpus, split)
+    chosen = st.selectbox("Document", [d.id for d in documents], key="browse-document")
+    document = next(d for d in documents if d.id == chosen)
+    counts = Counter(span.label for span in document.spans)
+    st.html(legend_html(counts=counts))
+    st.html(highlight_html(document.text, document.spans))
+    medications = medication_list(document)
+    st.caption(f"Medications (grouped by {medications.grouped_by})")
+    st.dataframe(pd.DataFrame(medications.rows()), hide_index=True, width="stretch")
+
+with distribution:
+    counts = services.sambd_counts(corpus)
+    if not counts:
+        st.write("This corpus has no training sentences.")
+    else:
+        sentences, empty = counts["sentences"], counts["sentences_without_entity"]
+        a, b, c = st.columns(3)
+        a.metric("Training sentences", f"{sentences['after']:,}", f"{sentences['after'] - sentences['before']:,}")
+        b.metric("Sentences with no entity", f"{empty['after']:,}", f"{empty['after'] - empty['before']:,}")
+        c.metric(
+            "Share with no entity",
+            f"{counts['share_without_entity']['after']:.0%}",
+            f"was {counts['share_without_entity']['before']:.0%}",
+            delta_color="off",
+        )
+        words_before, words_after = counts["words"]["before"], counts["words"]["after"]
+        total_before, total_after = sum(words_before.values()) or 1, sum(words_after.values()) or 1
+        keys = ["O", *LABELS]
+        st.plotly_chart(
+            before_after_bars(
+                {k: words_before.get(k, 0) / total_before for k in keys},
+                {k: words_after.get(k, 0) / total_after for k in keys},
+                title="Share of training words by label",
+                y="share of words",
+            ),
+            width="stretch",
+        )
+        st.plotly_chart(
+            before_after_bars(
+                {k: counts["labels"]["before"].get(k, 0) for k in LABELS},
+                {k: counts["labels"]["after"].get(k, 0) for k in LABELS},
+                title="Entities by label (SamBD keeps every sentence that has one)",
+                y="entities",
+            ),
+            width="stretch",
+        )
+
+with lengths:
+    everything = services.documents(corpus)
+    words = [len(d.text.split()) for d in everything]
+    if words:
+        st.plotly_chart(histogram(words, title="Words per note", x="words"), width="stretch")
+        st.caption(f"{len(words)} notes, median {sorted(words)[len(words) // 2]} words, longest {max(words)}.")

@@ -1,0 +1,91 @@
+"""Train: start a training job in its own process and follow its loss and dev F1 as they come."""
+
+import pandas as pd
+import streamlit as st
+
+from engine.export import safe_name
+from engine.models.kinds import KINDS
+from webapp import services
+from webapp.components.jobs import job_summary, show_job
+from webapp.components.research import choose_corpus
+
+st.title("Train a model")
+st.caption(
+    "Training runs as its own process and reports to the store: you can leave this page or reload the "
+    "browser and come back to it. The model is scored on the corpus's dev and test splits when it ends."
+)
+
+corpus = choose_corpus(key="train-corpus")
+if corpus is not None:
+    kind_name = st.selectbox(
+        "Kind", list(KINDS), format_func=lambda k: f"{k}: {KINDS[k].description}", key="train-kind"
+    )
+    spec = KINDS[kind_name]
+    with st.form("train"):
+        left, right = st.columns(2)
+        name = left.text_input("Model name (its folder under the models folder)", value=f"{kind_name}-custom")
+        if spec.scratch:
+            size = right.selectbox(
+                "Size", ["small", "tiny", "paper"], help="paper: the study's 65 M parameters (slow on a CPU)"
+            )
+            encoder = ""
+        else:
+            size = "small"
+            encoder = right.text_input(
+                "Encoder", value="", placeholder="bundled MiniLM; or a Hugging Face name / local folder (e.g. BioBERT)"
+            )
+        epochs = left.number_input("Epochs (at most; early stopping on dev)", 1, 100, 3)
+        rate = right.number_input(
+            "Learning rate", 1e-6, 1e-2, spec.learning_rate if not spec.scratch else 5e-4, format="%.6f"
+        )
+        share = left.slider("Share of training notes", 0.05, 1.0, 1.0, 0.05)
+        use_sambd = right.checkbox("SamBD (down-sample sentences with no entity)", value=True)
+        replace = st.checkbox("Replace a model folder of the same name")
+        submitted = st.form_submit_button("Start training", type="primary")
+    if submitted:
+        folder = services.model_roots()[0] / safe_name(name, default="model")
+        if folder.exists() and not replace:
+            st.error(f"{folder} already exists; choose another name or tick 'Replace'.")
+        else:
+            settings = {
+                "corpus": corpus,
+                "model_kind": kind_name,
+                "encoder": encoder.strip(),
+                "size": size,
+                "epochs": int(epochs),
+                "learning_rate": float(rate),
+                "train_fraction": float(share),
+                "sambd": bool(use_sambd),
+            }
+            job = services.start_job("train", settings, str(folder))
+            st.session_state["train-job"] = job.id
+            st.success(f"Started job #{job.id}.")
+
+jobs = services.store().jobs()
+if jobs:
+    st.subheader("Jobs")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "job": j.id,
+                    "kind": j.kind,
+                    "what": j.settings.get("model_kind", ""),
+                    "status": j.status,
+                    "progress": f"{j.progress:.0%}",
+                    "output": j.output,
+                    "started": j.started_at,
+                    "error": j.error,
+                }
+                for j in jobs
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    running = [j.id for j in jobs if not j.finished]
+    default = st.session_state.get("train-job") or (running[0] if running else jobs[0].id)
+    ids = [j.id for j in jobs]
+    labels = {j.id: job_summary(j) for j in jobs}
+    picked = st.selectbox("Follow job", ids, index=ids.index(default) if default in ids else 0, format_func=labels.get)
+    show_job(picked)

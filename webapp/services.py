@@ -1,0 +1,255 @@
+"""Everything the pages need from `engine` and `db.repository`, and the only place with Streamlit
+caches: the store, loaded models, and the derived tables that are costly to recompute.
+
+Settings come from the environment, so tests and deployments point the app elsewhere:
+
+- ``DATABASE_URL`` / ``MEDNER_DATA``: the store (see ``db.session``);
+- ``MEDNER_MODELS``: folders holding model folders, separated by ``os.pathsep`` (default ``models``);
+- ``MEDNER_DEMO_DATA``: the demo corpus folder imported on first use (default ``data/demo``).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from db.repository import Store
+from engine.types import Document, EvaluationRecord, ModelInfo, Prediction, TrainingJob
+
+ROOT = Path(__file__).resolve().parent.parent
+#: Notes longer than this are refused by the Annotate page (about 100 pages of text).
+MAX_NOTE_CHARS = 1_000_000
+
+
+def model_roots() -> list[Path]:
+    value = os.environ.get("MEDNER_MODELS", "models")
+    return [Path(part) if Path(part).is_absolute() else ROOT / part for part in value.split(os.pathsep) if part]
+
+
+def demo_data() -> Path:
+    value = Path(os.environ.get("MEDNER_DEMO_DATA", "data/demo"))
+    return value if value.is_absolute() else ROOT / value
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> Store:
+    return Store.open(url or None)
+
+
+def store() -> Store:
+    """The store of this process (one engine and connection pool, shared by all sessions)."""
+    return _store(os.environ.get("DATABASE_URL", ""))
+
+
+@st.cache_resource(show_spinner="Loading the model…", max_entries=6)
+def _tagger(folder: str, fingerprint: str):
+    from engine.models.tagger import load_tagger
+
+    return load_tagger(folder)
+
+
+def tagger(model: ModelInfo):
+    """The loaded model, once per process and per fingerprint (a retrained folder loads anew)."""
+    return _tagger(model.folder, model.fingerprint)
+
+
+def _folder_signature(roots: Sequence[Path]) -> tuple:
+    from webapp.worker import model_folders
+
+    signature = []
+    for folder in model_folders(roots):
+        for name in ("config.json", "model.safetensors"):
+            path = folder / name
+            if path.exists():
+                stat = path.stat()
+                signature.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(signature)
+
+
+@st.cache_data(show_spinner="Looking for models…", max_entries=8)
+def _register(roots: tuple[str, ...], signature: tuple, url: str) -> tuple[list[ModelInfo], list[str]]:
+    from webapp.worker import register_folders
+
+    return register_folders(store(), [Path(r) for r in roots])
+
+
+def models() -> tuple[list[ModelInfo], list[str]]:
+    """The model folders on disk, registered in the store (re-read when a folder changes), and the
+    folders that are not loadable models, as messages."""
+    roots = model_roots()
+    return _register(tuple(map(str, roots)), _folder_signature(roots), os.environ.get("DATABASE_URL", ""))
+
+
+def model_label(model: ModelInfo) -> str:
+    training = model.training
+    extras = []
+    if training.get("sambd"):
+        extras.append("SamBD")
+    if float(training.get("train_fraction", 1.0)) < 1.0:
+        extras.append(f"{float(training['train_fraction']):.0%} of notes")
+    return f"{model.name} ({model.kind}{', ' + ', '.join(extras) if extras else ''})"
+
+
+@st.cache_resource(show_spinner="Importing the demo corpus…")
+def _demo_imported(folder: str, url: str) -> int:
+    from webapp.worker import DEMO_CORPUS, import_folder
+
+    if not Path(folder).is_dir() or DEMO_CORPUS in {c.name for c in store().corpora()}:
+        return 0
+    return import_folder(store(), DEMO_CORPUS, folder)
+
+
+def ensure_demo_corpus() -> None:
+    """Import the demo corpus into the store the first time any page needs corpora."""
+    _demo_imported(str(demo_data()), os.environ.get("DATABASE_URL", ""))
+
+
+# --- annotation -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """One model's spans for the pasted note, and how they were obtained."""
+
+    model: ModelInfo
+    prediction: Prediction
+    seconds: float  # wall time of this request, cache lookup included
+
+
+def annotate(models_chosen: Sequence[ModelInfo], text: str, *, use_cache: bool = True) -> list[Annotation]:
+    """Each chosen model's spans for ``text``: from the store's cache when this exact model saw this
+    exact note before, else from the model (then cached as offsets and labels, never the text)."""
+    results = []
+    for model in models_chosen:
+        began = time.perf_counter()
+        (prediction,) = store().annotate(
+            model, [text], lambda texts, m=model: tagger(m).predict(texts), use_cache=use_cache
+        )
+        results.append(Annotation(model, prediction, time.perf_counter() - began))
+    return results
+
+
+def decode_upload(data: bytes, name: str) -> tuple[str, str | None]:
+    """An uploaded file's text and a notice when it was not UTF-8 (then read as Latin-1, which
+    never fails, so nothing is lost; the notice says so)."""
+    if b"\x00" in data[:4096]:
+        raise ValueError(f"{name} looks like a binary file, not a text note")
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as error:
+        return data.decode("latin-1"), (
+            f"{name} is not UTF-8 (byte {error.start}); it was read as Latin-1; check accented letters"
+        )
+
+
+# --- evaluations and corpora ------------------------------------------------------------------------
+
+
+def evaluations(corpus: str | None = None) -> list[EvaluationRecord]:
+    return store().evaluations(corpus=corpus)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def evaluation_errors(run_id: int, url: str = ""):
+    return store().evaluation_errors(run_id)
+
+
+def errors_of(run_id: int):
+    """The error list of one evaluation run (runs never change once stored, so they are cached)."""
+    return evaluation_errors(run_id, os.environ.get("DATABASE_URL", ""))
+
+
+def corpora():
+    ensure_demo_corpus()
+    return store().corpora()
+
+
+def documents(corpus: str, split: str | None = None) -> list[Document]:
+    return store().documents(corpus, split)
+
+
+@st.cache_data(show_spinner="Counting labels before and after SamBD…", max_entries=8)
+def _sambd_counts(corpus: str, signature: tuple, url: str) -> dict[str, Any]:
+    from engine.data.corpus import tagged_sentences
+    from engine.data.sambd import sambd
+
+    sentences = [s for d in store().documents(corpus, "train") for s in tagged_sentences(d)[0]]
+    if not sentences:
+        return {}
+    kept, report = sambd(sentences, seed=13)
+
+    def word_labels(chosen) -> dict[str, int]:
+        counts = Counter(tag.split("-", 1)[-1] for sentence in chosen for tag in sentence.tags)
+        return dict(counts)
+
+    return {**report.as_dict(), "words": {"before": word_labels(sentences), "after": word_labels(kept)}}
+
+
+def sambd_counts(corpus: str) -> dict[str, Any]:
+    """SamBD's before/after counts on the corpus's train split (recomputed when gold changes)."""
+    info = {c.name: c for c in store().corpora()}.get(corpus)
+    signature = (tuple(sorted(info.documents.items())) if info else (), _gold_signature(corpus))
+    return _sambd_counts(corpus, signature, os.environ.get("DATABASE_URL", ""))
+
+
+def _gold_signature(corpus: str) -> int:
+    return sum(len(d.spans) * 31 + len(d.text) for d in store().documents(corpus, "train"))
+
+
+# --- jobs -----------------------------------------------------------------------------------------
+
+
+def start_job(kind: str, settings: dict[str, Any], output: str) -> TrainingJob:
+    """Record a job and start ``python -m webapp.worker job ID`` as its own process."""
+    job = store().create_job(kind, settings, output)
+    environment = dict(os.environ)
+    environment["DATABASE_URL"] = store().engine.url.render_as_string(hide_password=False)
+    log_folder = ROOT / "runs" / "jobs"
+    log_folder.mkdir(parents=True, exist_ok=True)
+    with open(log_folder / f"job-{job.id}.log", "ab") as log:
+        subprocess.Popen(
+            [sys.executable, "-m", "webapp.worker", "job", str(job.id)],
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return job
+
+
+def process_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def refresh_job(job: TrainingJob) -> TrainingJob:
+    """The job as stored, marked failed if its process is gone without saying how it ended."""
+    job = store().job(job.id)
+    if job.status == "running" and not process_alive(job.pid):
+        store().finish_job(job.id, "failed", error="the worker process ended without reporting (killed?)")
+        job = store().job(job.id)
+    return job
+
+
+def cancel_job(job: TrainingJob) -> None:
+    import signal
+
+    if job.status == "running" and process_alive(job.pid):
+        os.kill(job.pid, signal.SIGTERM)  # type: ignore[arg-type]
