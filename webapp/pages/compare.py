@@ -58,9 +58,7 @@ with right:
 st.subheader("Learning curve")
 curves = tables.learning_curves(models, chosen_records)
 if curves:
-    st.plotly_chart(
-        learning_curve(curves, title=f"Strict macro F1 against training share ({split})"), width="stretch"
-    )
+    st.plotly_chart(learning_curve(curves, title=f"Strict macro F1 against training share ({split})"), width="stretch")
 else:
     st.write(
         "Train one kind of model on several shares of the notes (Train page, *share of training notes*) "

@@ -39,6 +39,4 @@ with tokens:
         keep = [i for i, label in enumerate(labels) if label != "O"]
         labels = [labels[i] for i in keep]
         rows = [[rows[i][j] for j in keep] for i in keep]
-    st.plotly_chart(
-        confusion_heatmap(labels, rows, title=f"{model.name} · {record.split}: word tags"), width="stretch"
-    )
+    st.plotly_chart(confusion_heatmap(labels, rows, title=f"{model.name} · {record.split}: word tags"), width="stretch")

@@ -1,0 +1,148 @@
+"""Gold editing, Train (a real job in its own process), navigation and the first run."""
+
+import time
+from pathlib import Path
+
+import pytest
+
+from db.repository import Store
+from tests.webapp.conftest import PAGES, page
+
+
+@pytest.fixture
+def store(app_env):
+    opened = Store.open(app_env["DATABASE_URL"])
+    yield opened
+    opened.close()
+
+
+def _click(app, label):
+    next(b for b in app.button if b.label == label).click().run()
+    assert not app.exception, app.exception
+    return app
+
+
+def _gold_page(document_id):
+    app = page("gold").run()
+    app.selectbox(key="gold-split").set_value("test").run()
+    app.selectbox(key="gold-document").set_value(document_id).run()
+    return app
+
+
+def test_gold_editing_remove_relabel_add_reject_and_save_with_history(app_env, store):
+    document_id = store.documents("demo", "test")[0].id
+    gold = store.document("demo", document_id)
+    app = _gold_page(document_id)
+    assert not app.exception
+    first, second = sorted(gold.spans)[:2]
+
+    target = app.selectbox(key="gold-target")
+    target.set_value(next(o for o in target.options if o.startswith("#0 "))).run()
+    _click(app, "Remove")
+    assert "1 gold spans left out" in app.caption[0].value
+
+    target = app.selectbox(key="gold-target")
+    target.set_value(next(o for o in target.options if o.startswith("#0 "))).run()
+    new_label = "ADE" if second.label != "ADE" else "Reason"
+    app.selectbox(key="gold-new-label").set_value(new_label).run()
+    _click(app, "Relabel")
+
+    change = next(o for o in app.multiselect(key="gold-reject").options if o.startswith("drop "))
+    app.multiselect(key="gold-reject").set_value([change]).run()
+    _click(app, "Reject selected changes")
+    assert "0 gold spans left out" in app.caption[0].value or "1 gold spans left out" in app.caption[0].value
+
+    word = next(w for w in gold.text.split() if w.isalpha() and len(w) > 3 and not any(w in s.text for s in gold.spans))
+    app.text_input(key="gold-phrase").set_value(word).run()
+    app.selectbox(key="gold-add-label").set_value("Drug").run()
+    _click(app, "Add span")
+
+    _click(app, "Save gold revision")
+    assert "say who is saving" in app.error[0].value
+    app.text_input(key="gold-author").set_value("reviewer").run()
+    _click(app, "Save gold revision")
+    saved = store.document("demo", document_id)
+    history = store.gold_history("demo", document_id)
+    assert [r.number for r in history][:2] == [2, 1] and history[0].author == "reviewer"
+    assert any(s.text == word and s.label == "Drug" for s in saved.spans)
+    assert any(s.start == second.start and s.label == new_label for s in saved.spans)
+    assert first in saved.spans, "the rejected removal put the first span back"
+    assert app.get("download_button")[0].label.startswith("Export demo as BRAT")
+
+
+def test_gold_editing_from_a_model_and_a_conflicting_save(app_env, store):
+    document_id = store.documents("demo", "test")[1].id
+    app = _gold_page(document_id)
+    source = app.selectbox(key="gold-source")
+    source.set_value(next(o for o in source.options if o.startswith("tiny-tcrf"))).run()
+    _click(app, "Load")
+    assert "draft from tiny-tcrf" in app.caption[0].value
+    current = store.gold_history("demo", document_id)[0]
+    store.save_gold("demo", document_id, current.spans, current.relations, by="someone else")
+    app.text_input(key="gold-author").set_value("reviewer").run()
+    _click(app, "Save gold revision")
+    assert "was saved after revision" in app.error[0].value
+    assert store.gold_history("demo", document_id)[0].author == "someone else", "nothing overwritten"
+
+
+def test_train_page_runs_a_job_in_its_own_process_and_the_model_appears(app_env, store):
+    app = page("train").run()
+    assert not app.exception
+    app.selectbox(key="train-kind").set_value("transformer-crf").run()
+    app.text_input[0].set_value("trained-in-app")
+    app.selectbox[2].set_value("tiny")
+    app.number_input[0].set_value(1)
+    app.number_input[1].set_value(0.002)
+    app.checkbox[0].uncheck()
+    next(b for b in app.button if b.label == "Start training").click().run()
+    assert not app.exception, app.exception
+    assert "Started job" in app.success[0].value
+    job_id = int(app.success[0].value.split("#")[1].rstrip("."))
+    deadline = time.monotonic() + 240
+    while not store.job(job_id).finished and time.monotonic() < deadline:
+        time.sleep(1)
+    job = store.job(job_id)
+    assert job.status == "succeeded", job.log + job.error
+    assert any(e.event == "epoch" for e in job.events) and "dev macro F1" in job.log
+    folder = Path(app_env["MEDNER_MODELS"]) / "trained-in-app"
+    assert (folder / "model.safetensors").exists()
+    model = store.model(job.model)
+    assert {e.split for e in store.evaluations(models=[model.fingerprint])} == {"dev", "test"}
+
+    again = page("train").run()  # a fresh session: what a browser reload sees
+    jobs = again.dataframe[0].value
+    assert jobs.iloc[0]["job"] == job_id and jobs.iloc[0]["status"] == "succeeded"
+    assert again.selectbox[-1].value == job_id
+    assert "Done." in again.success[0].value
+    again.text_input[0].set_value("trained-in-app")
+    next(b for b in again.button if b.label == "Start training").click().run()
+    assert "already exists" in again.error[0].value
+
+
+def test_app_navigates_between_pages(app_env):
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(str(PAGES.parent / "app.py"), default_timeout=120).run()
+    assert not app.exception
+    assert app.title[0].value == "Annotate a note"
+    app.switch_page("pages/compare.py").run()
+    assert app.title[0].value == "Compare models"
+
+
+def test_first_run_without_models_offers_the_demo_training(app_env, tmp_path, monkeypatch):
+    from webapp import services
+
+    monkeypatch.setenv("MEDNER_MODELS", str(tmp_path / "no-models"))
+    started = []
+
+    def fake_start(kind, settings, output):
+        started.append((kind, settings))
+        return services.store().create_job(kind, settings, output)
+
+    monkeypatch.setattr(services, "start_job", fake_start)
+    app = page("annotate").run()
+    assert "No trained models yet" in app.info[0].value
+    _click(app, "Train the demo models")
+    assert started and started[0][0] == "bootstrap"
+    assert started[0][1]["models"] == str(tmp_path / "no-models")
+    assert "bootstrap" in app.get("progress")[0].proto.text

@@ -1,0 +1,106 @@
+"""Compare, Confusion, Error analysis and Corpus pages, on the two evaluated tiny models."""
+
+import json
+
+import pytest
+
+from db.repository import Store
+from tests.webapp.conftest import page
+
+
+@pytest.fixture
+def store(app_env):
+    opened = Store.open(app_env["DATABASE_URL"])
+    yield opened
+    opened.close()
+
+
+def _figure(app, index=0) -> dict:
+    return json.loads(app.get("plotly_chart")[index].proto.spec)
+
+
+def _texts(app) -> str:
+    return " ".join(m.value for m in app.markdown)
+
+
+def test_compare_shows_scores_per_model_and_split_and_the_crf_pair(app_env, store):
+    app = page("compare").run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert set(table["model"]) == {"tiny-t", "tiny-tcrf"} and set(table["split"]) == {"dev", "test"}
+    stored = {(e.model, e.split): e for e in store.evaluations(corpus="demo")}
+    models = {m.name: m for m in store.models()}
+    row = table[(table["model"] == "tiny-tcrf") & (table["split"] == "test")].iloc[0]
+    assert row["macro F1"] == round(stored[(models["tiny-tcrf"].fingerprint, "test")].macro_f1, 4)
+    bars = _figure(app)
+    assert sorted(trace["name"] for trace in bars["data"]) == ["tiny-t", "tiny-tcrf"]
+    crf = app.dataframe[1].value
+    assert list(crf["with CRF"]) == ["tiny-tcrf"] and list(crf["without CRF"]) == ["tiny-t"]
+    assert "No two models here differ only in SamBD." in _texts(app)
+    assert not [b for b in app.button if b.label.startswith("Evaluate")], "everything is evaluated already"
+
+
+def test_confusion_heatmaps_match_the_stored_matrices(app_env, store):
+    app = page("confusion").run()
+    assert not app.exception
+    choice = app.selectbox(key="confusion-model")
+    assert choice.value.endswith("test")
+    name = choice.value.split(" · ")[0]
+    model = next(m for m in store.models() if m.name == name)
+    record = next(e for e in store.evaluations(corpus="demo", split="test") if e.model == model.fingerprint)
+    spans = _figure(app, 0)["data"][0]
+    assert spans["z"] == record.metrics["span_confusion"]["matrix"]
+    assert spans["x"][-1] == "none"
+    tags = _figure(app, 1)["data"][0]
+    assert "O" not in tags["x"]
+    app.checkbox[0].uncheck().run()
+    assert "O" in _figure(app, 1)["data"][0]["x"]
+
+
+def test_error_analysis_filters_shows_context_and_compares_two_models(app_env, store):
+    app = page("errors").run()
+    assert not app.exception
+    run_name = app.selectbox(key="errors-model").value
+    name = run_name.split(" · ")[0]
+    model = next(m for m in store.models() if m.name == name)
+    record = next(e for e in store.evaluations(corpus="demo", split="test") if e.model == model.fingerprint)
+    errors = store.evaluation_errors(record.id)
+    assert len(app.dataframe[0].value) == len(errors)
+    app.multiselect[1].set_value(["missed"]).run()
+    table = app.dataframe[0].value
+    assert set(table["kind"]) <= {"missed"} and len(table) == sum(e.kind == "missed" for e in errors)
+    if len(table):
+        assert "outline: 3px solid" in "".join(h.proto.body for h in app.html), "the chosen error is outlined"
+    app.multiselect[1].set_value([]).run()
+    other = app.selectbox(key="errors-other")
+    other.set_value(next(o for o in other.options if not o.startswith(name + " "))).run()
+    summary = next(m.value for m in app.markdown if "(fixed)" in m.value)
+    fixed, broken, both = (int(n) for n in __import__("re").findall(r"\*\*(\d+)\*\*", summary))
+    assert fixed + both == len(errors)
+    assert len(app.dataframe[1].value) == fixed and len(app.dataframe[2].value) == broken
+
+
+def test_corpus_page_browses_documents_and_shows_sambd(app_env, store):
+    app = page("corpus").run()
+    assert not app.exception
+    app.selectbox(key="browse-split").set_value("test").run()
+    document = store.document("demo", app.selectbox(key="browse-document").value)
+    body = "".join(h.proto.body for h in app.html)
+    assert body.count('class="medner-entity"') == len(document.spans)
+    assert [m.label for m in app.metric] == ["Training sentences", "Sentences with no entity", "Share with no entity"]
+    share = _figure(app, 0)
+    assert [t["name"] for t in share["data"]] == ["before SamBD", "after SamBD"]
+    before, after = (dict(zip(t["x"], t["y"], strict=True)) for t in share["data"])
+    assert after["O"] < before["O"], "SamBD lowers the share of O words"
+
+
+def test_corpus_import_names_a_bad_folder_and_imports_a_good_one(app_env, store, tmp_path):
+    app = page("corpus").run()
+    app.text_input[0].set_value(str(tmp_path / "nowhere"))
+    next(b for b in app.button if b.label == "Import").click().run()
+    assert "nowhere" in app.error[0].value
+    app.text_input[0].set_value(app_env["MEDNER_DEMO_DATA"])
+    app.text_input[1].set_value("copy")
+    next(b for b in app.button if b.label == "Import").click().run()
+    assert "Imported 13 new documents into copy" in app.success[0].value
+    assert "copy" in {c.name for c in store.corpora()}
