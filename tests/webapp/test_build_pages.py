@@ -85,7 +85,8 @@ def test_gold_editing_from_a_model_and_a_conflicting_save(app_env, store):
     assert store.gold_history("demo", document_id)[0].author == "someone else", "nothing overwritten"
 
 
-def test_train_page_runs_a_job_in_its_own_process_and_the_model_appears(app_env, store):
+def test_train_page_runs_a_job_in_its_own_process_and_the_model_appears(app_env, store, tmp_path, monkeypatch):
+    monkeypatch.setenv("MEDNER_MODELS", str(tmp_path / "models"))  # the other tests keep their two models
     app = page("train").run()
     assert not app.exception
     app.selectbox(key="train-kind").set_value("transformer-crf").run()
@@ -104,7 +105,7 @@ def test_train_page_runs_a_job_in_its_own_process_and_the_model_appears(app_env,
     job = store.job(job_id)
     assert job.status == "succeeded", job.log + job.error
     assert any(e.event == "epoch" for e in job.events) and "dev macro F1" in job.log
-    folder = Path(app_env["MEDNER_MODELS"]) / "trained-in-app"
+    folder = tmp_path / "models" / "trained-in-app"
     assert (folder / "model.safetensors").exists()
     model = store.model(job.model)
     assert {e.split for e in store.evaluations(models=[model.fingerprint])} == {"dev", "test"}
