@@ -5,8 +5,9 @@ PY := $(VENV)/bin/python
 DATA := data/demo
 MODELS := models
 SEED := 13
+PORT ?= 8501
 
-.PHONY: demo test lint corpus clean
+.PHONY: demo app test lint corpus clean
 
 $(VENV)/installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +20,16 @@ $(DATA)/corpus.json: | $(VENV)/installed
 
 corpus: $(VENV)/installed $(DATA)/corpus.json
 
-## Install, generate the demo corpus and train the demo models if absent, annotate the example note.
+## Install, demo corpus and demo models if absent, their evaluations in the store, then the app.
 demo: corpus
 	$(PY) -m engine corpus stats $(DATA)
 	$(PY) -m engine bootstrap --data $(DATA) --models $(MODELS)
-	$(PY) -m engine predict --model $(MODELS)/encoder-crf examples/note.txt
+	$(PY) -m webapp.worker sync --data $(DATA) --models $(MODELS)
+	$(MAKE) app
+
+## The web app on http://127.0.0.1:$(PORT) (this machine only; Ctrl+C stops it).
+app: $(VENV)/installed
+	$(PY) -m streamlit run webapp/app.py --server.address 127.0.0.1 --server.port $(PORT)
 
 lint: $(VENV)/installed
 	$(VENV)/bin/ruff check .

@@ -1,5 +1,8 @@
-"""Fixtures shared across test modules: a tiny generated corpus and a tiny trained model."""
+"""Fixtures shared across test modules: a tiny generated corpus, a tiny trained model, and an app
+world (two tiny models, the tiny corpus imported and evaluated in a SQLite store of its own, and the
+environment variables that point the app at them)."""
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -25,3 +28,28 @@ def tiny_model(tiny_corpus, tmp_path_factory) -> Path:
     settings = TrainingSettings(epochs=4, learning_rate=2e-3, batch_size=8, seed=3)
     train("transformer-crf", tiny_corpus, folder, settings=settings, size="tiny")
     return folder
+
+
+@pytest.fixture(scope="session")
+def app_world(tiny_corpus, tiny_model, tmp_path_factory) -> dict[str, str]:
+    from db.repository import Store
+    from engine.training import train
+    from webapp.worker import sync
+
+    root = tmp_path_factory.mktemp("app")
+    models = root / "models"
+    shutil.copytree(tiny_model, models / "tiny-tcrf")
+    settings = TrainingSettings(epochs=2, learning_rate=2e-3, batch_size=8, seed=3)
+    train("transformer", tiny_corpus, models / "tiny-t", settings=settings, size="tiny")
+    url = f"sqlite:///{root / 'store.db'}"
+    store = Store.open(url)
+    sync(store, Path(tiny_corpus), models, log=lambda line: None)
+    store.close()
+    return {"DATABASE_URL": url, "MEDNER_MODELS": str(models), "MEDNER_DEMO_DATA": str(tiny_corpus), "root": str(root)}
+
+
+@pytest.fixture
+def app_env(app_world, monkeypatch) -> dict[str, str]:
+    for name in ("DATABASE_URL", "MEDNER_MODELS", "MEDNER_DEMO_DATA"):
+        monkeypatch.setenv(name, app_world[name])
+    return app_world

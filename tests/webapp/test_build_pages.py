@@ -1,7 +1,6 @@
 """Gold editing, Train (a real job in its own process), navigation and the first run."""
 
 import time
-from pathlib import Path
 
 import pytest
 

@@ -42,9 +42,14 @@ if chosen is None:
     st.stop()
 model, record = chosen
 errors = services.errors_of(record.id)
+by_label = record.metrics["errors_by_label"]
 
 st.plotly_chart(
-    error_kind_bars(record.metrics["errors_by_label"], ERROR_KINDS, title=f"Errors by kind and label: {model.name}"),
+    error_kind_bars(
+        {label: by_label[label] for label in LABELS if label in by_label},
+        ERROR_KINDS,
+        title=f"Errors by kind and label: {model.name}",
+    ),
     width="stretch",
 )
 
