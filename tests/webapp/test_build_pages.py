@@ -1,6 +1,8 @@
 """Gold editing, Train (a real job in its own process), navigation and the first run."""
 
+import io
 import time
+import zipfile
 
 import pytest
 
@@ -66,7 +68,13 @@ def test_gold_editing_remove_relabel_add_reject_and_save_with_history(app_env, s
     assert any(s.text == word and s.label == "Drug" for s in saved.spans)
     assert any(s.start == second.start and s.label == new_label for s in saved.spans)
     assert first in saved.spans, "the rejected removal put the first span back"
-    assert app.get("download_button")[0].label.startswith("Export demo as BRAT")
+    _click(app, "Export demo as BRAT (current gold of every document)")
+    assert app.get("download_button")[0].label == "Download demo-brat.zip"
+    corpus, data = app.session_state["gold-export"]
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    documents = sum(next(c for c in store.corpora() if c.name == "demo").documents.values())
+    assert corpus == "demo" and len(archive.namelist()) == 2 * documents
+    assert f"{word}" in archive.read(f"test/{document_id}.ann").decode()
 
 
 def test_gold_editing_from_a_model_and_a_conflicting_save(app_env, store):

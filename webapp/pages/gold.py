@@ -129,11 +129,9 @@ with st.expander(f"History ({len(history)} revisions)"):
         hide_index=True,
     )
 
-everything = services.documents(corpus)
-split_of = {d.id: s for s in info.documents for d in services.documents(corpus, s)}
-st.download_button(
-    f"Export {corpus} as BRAT (.zip, current gold)",
-    corpus_zip(everything, split_of=split_of),
-    f"{corpus}-brat.zip",
-    "application/zip",
-)
+if st.button(f"Export {corpus} as BRAT (current gold of every document)"):
+    split_of = {d.id: split for split in info.documents for d in services.documents(corpus, split)}
+    st.session_state["gold-export"] = (corpus, corpus_zip(services.documents(corpus), split_of=split_of))
+export = st.session_state.get("gold-export")
+if export is not None and export[0] == corpus:
+    st.download_button(f"Download {corpus}-brat.zip", export[1], f"{corpus}-brat.zip", "application/zip")
