@@ -1,0 +1,55 @@
+"""The worker: store corpora as training data, model discovery, and how jobs end."""
+
+from pathlib import Path
+
+import pytest
+
+from db.repository import Store
+from engine.types import Document, Span
+from webapp.worker import register_folders, run_job, store_corpus
+
+
+@pytest.fixture
+def store(tmp_path):
+    opened = Store.open(f"sqlite:///{tmp_path / 'worker.db'}")
+    yield opened
+    opened.close()
+
+
+def test_training_data_from_the_store_is_the_latest_gold_plus_saved_notes(store):
+    text = "aspirin 81 mg"
+    store.import_corpus(
+        "c", {"train": [Document("a", text, (Span.of(text, 0, 7, "Drug"),))], "dev": [Document("b", text)]}
+    )
+    store.save_gold("c", "a", [Span.of(text, 0, 7, "Drug"), Span.of(text, 8, 13, "Strength")], by="editor")
+    store.save_document("c", Document("mine", text, (Span.of(text, 0, 7, "Drug"),)), by="clinician")
+    corpus = store_corpus(store, "c")
+    assert sorted(d.id for d in corpus.documents("train")) == ["a", "mine"]
+    edited = next(d for d in corpus.documents("train") if d.id == "a")
+    assert [s.label for s in edited.spans] == ["Drug", "Strength"]
+    store.import_corpus("empty", {"test": [Document("t", text)]})
+    with pytest.raises(ValueError, match="no train split"):
+        store_corpus(store, "empty")
+
+
+def test_model_discovery_registers_models_and_names_what_is_not_one(store, tiny_model, tmp_path):
+    root = tmp_path / "models"
+    root.mkdir()
+    (root / "broken").mkdir()
+    (root / "broken" / "config.json").write_text("{}", encoding="utf-8")
+    (root / "tiny").symlink_to(Path(tiny_model), target_is_directory=True)
+    models, problems = register_folders(store, [root])
+    assert [m.name for m in models] == ["tiny"] and store.model(models[0].fingerprint).kind == "transformer-crf"
+    assert len(problems) == 1 and "broken" in problems[0] and "missing" in problems[0]
+
+
+def test_a_job_that_fails_is_marked_failed_with_its_traceback(store):
+    job = store.create_job(
+        "train", {"corpus": "nowhere", "model_kind": "transformer-crf", "epochs": 1, "learning_rate": 1e-3}, "x"
+    )
+    run_job(store, job.id)
+    finished = store.job(job.id)
+    assert finished.status == "failed" and "nowhere" in finished.error and "Traceback" in finished.log
+    unknown = store.create_job("dance", {}, "")
+    run_job(store, unknown.id)
+    assert "unknown job kind" in store.job(unknown.id).error
