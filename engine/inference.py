@@ -63,17 +63,33 @@ def pad_batch(inputs: Sequence[EncodedInput], pad_id: int) -> dict[str, torch.Te
     return {"input_ids": input_ids, "attention_mask": attention, "word_index": word_index, "word_mask": word_mask}
 
 
-def tag_sentences(
-    tagger, split: Sequence[Sentence], *, batch_size: int = 16, precision: str = "auto"
-) -> list[list[str]]:
-    """IOB2 tags for every word of every sentence (windows merged by the rule of encoding.py)."""
-    config, tokenizer, network = tagger.config, tagger.tokenizer, tagger.network
+@dataclass(frozen=True)
+class Plan:
+    """A list of sentences made ready for the network: subword windows sorted by length into
+    batches of padded tensors, and for each sentence the word range of each of its windows."""
+
+    batches: list[tuple[list[_Item], dict[str, torch.Tensor]]]
+    windows_of: list[list[tuple[int, int]]]
+
+    @property
+    def subwords(self) -> int:
+        return sum(len(item.encoded.input_ids) for items, _ in self.batches for item in items)
+
+    @property
+    def padded_subwords(self) -> int:
+        return sum(tensors["input_ids"].numel() for _, tensors in self.batches)
+
+
+def plan(tagger, split: Sequence[Sentence], *, batch_size: int = 16) -> Plan:
+    """Tokenize each sentence once, cut long ones into windows, and batch the windows by length
+    (sorted, so a batch pads little)."""
+    config, tokenizer = tagger.config, tagger.tokenizer
     pieces = word_pieces(tokenizer, [[w.text for w in s.words] for s in split])
     items: list[_Item] = []
-    spans_of: list[list[tuple[int, int]]] = []
+    windows_of: list[list[tuple[int, int]]] = []
     for index, sentence_pieces in enumerate(pieces):
         spans = windows(sentence_pieces, max_length=config.inference_max_length, stride=config.stride)
-        spans_of.append(spans)
+        windows_of.append(spans)
         for number, (start, end) in enumerate(spans):
             encoded = build_input(
                 sentence_pieces,
@@ -85,23 +101,33 @@ def tag_sentences(
             )
             items.append(_Item(index, number, start, encoded))
     items.sort(key=lambda item: len(item.encoded.input_ids))
+    batches = []
+    for first in range(0, len(items), batch_size):
+        batch = items[first : first + batch_size]
+        batches.append((batch, pad_batch([item.encoded for item in batch], tokenizer.pad_token_id)))
+    return Plan(batches, windows_of)
+
+
+def tag_sentences(
+    tagger, split: Sequence[Sentence], *, batch_size: int = 16, precision: str = "auto"
+) -> list[list[str]]:
+    """IOB2 tags for every word of every sentence (windows merged by the rule of encoding.py)."""
+    config, network = tagger.config, tagger.network
+    prepared = plan(tagger, split, batch_size=batch_size)
     predicted: dict[tuple[int, int], list[int]] = {}
     use_bf16 = resolve_precision(precision) == "bf16"
     network.eval()
     with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16) if use_bf16 else nullcontext():
-        for first in range(0, len(items), batch_size):
-            batch = items[first : first + batch_size]
-            tensors = pad_batch([item.encoded for item in batch], tokenizer.pad_token_id)
+        for batch, tensors in prepared.batches:
             decoded = network.decode(**tensors)
             for row, item in enumerate(batch):
                 predicted[item.sentence, item.window] = decoded[row, : len(item.encoded.word_starts)].tolist()
     tags = config.tags
     result: list[list[str]] = []
     for index, sentence in enumerate(split):
-        owner = owner_windows(spans_of[index], len(sentence.words))
-        result.append(
-            [tags[predicted[index, owner[w]][w - spans_of[index][owner[w]][0]]] for w in range(len(sentence.words))]
-        )
+        spans = prepared.windows_of[index]
+        owner = owner_windows(spans, len(sentence.words))
+        result.append([tags[predicted[index, owner[w]][w - spans[owner[w]][0]]] for w in range(len(sentence.words))])
     return result
 
 

@@ -7,11 +7,20 @@ from collections.abc import Iterable, Sequence
 from engine.types import EvaluationRecord, ModelInfo
 
 
+def encoder_name(encoder: str) -> str:
+    """A short name for an encoder checkpoint or folder (the bundled MiniLM lives in ``.../model``)."""
+    parts = [part for part in encoder.replace("\\", "/").split("/") if part]
+    if not parts:
+        return ""
+    if "minilm" in encoder.lower():
+        return "MiniLM"
+    return parts[-2] if parts[-1] == "model" and len(parts) > 1 else parts[-1]
+
+
 def family(model: ModelInfo) -> str:
     """The network without its CRF: ``transformer`` or ``encoder`` with the encoder it uses."""
     base = model.kind.removesuffix("-crf")
-    encoder = model.encoder.rstrip("/").rsplit("/", 1)[-1] if base != "transformer" else ""
-    return f"{base} {encoder}".strip()
+    return f"{base} {encoder_name(model.encoder)}".strip() if base != "transformer" else base
 
 
 def fraction(model: ModelInfo) -> float:

@@ -1,0 +1,179 @@
+"""Single-note latency: our annotation path against a plain Hugging Face pipeline on the same weights.
+
+    python bench/latency.py [--models models] [--words 100 500 2000] [--skip-bert-base] [--out FILE]
+
+Models: the demo ``transformer-crf`` and MiniLM ``encoder-crf`` from ``--models`` (a fresh,
+untrained model of the same shape where a folder is missing: this is about speed), and an
+``encoder-crf`` with a BERT-base-size encoder (random ``BertConfig()`` weights, MiniLM's WordPiece).
+
+Baseline: the same encoder and linear layer as an ``AutoModelForTokenClassification`` through
+``pipeline("token-classification", aggregation_strategy="first", stride=128)``, in fp32; it has no
+CRF, so the baseline does less work than ours. Notes of 100, 500 and 2,000 words are cut from
+the demo test notes at word boundaries. Ours and the baseline alternate, repeat after repeat, so
+both see the same machine; p50 and p95 of each are reported, with the ratio of medians.
+
+Correctness, asserted: our default path (precision chosen by CPU detection) gives the same spans
+as the fp32 reference path on every demo test note, for each model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from engine.data.corpus import load_corpus
+from engine.inference import annotate, resolve_precision
+from engine.labels import TAGS
+from engine.models.base import ModelConfig, TrainingSettings
+from engine.models.network import WordTagger
+from engine.models.tagger import NeuralTagger, load_tagger
+
+REPEATS = {100: 20, 500: 10, 2000: 4}
+
+
+def note_of(words: int, texts: list[str]) -> str:
+    """The first ``words`` words of the demo test notes, line breaks kept."""
+    pieces, count = [], 0
+    for text in texts:
+        for line in text.splitlines(keepends=True):
+            line_words = line.split()
+            if count + len(line_words) > words:
+                pieces.append(" ".join(line_words[: words - count]) + "\n")
+                return "".join(pieces)
+            pieces.append(line)
+            count += len(line_words)
+    raise ValueError(f"the demo test notes hold fewer than {words} words")
+
+
+def bert_base_tagger() -> NeuralTagger:
+    from transformers import BertConfig, BertModel
+
+    from engine.models.hf import default_encoder, load_tokenizer
+
+    tokenizer = load_tokenizer(default_encoder())
+    torch.manual_seed(0)
+    encoder = BertModel(BertConfig(vocab_size=len(tokenizer)), add_pooling_layer=False)
+    network = WordTagger(encoder, encoder.config.hidden_size, len(TAGS), crf=True, dropout=0.2).eval()
+    return NeuralTagger(ModelConfig(kind="encoder-crf", encoder="random BertConfig()", crf=True), network, tokenizer)
+
+
+def demo_tagger(folder: Path, kind: str, corpus) -> tuple[NeuralTagger, str]:
+    if (folder / "config.json").exists():
+        return load_tagger(folder), str(folder)
+    from engine.models.registry import build_tagger
+
+    texts = [d.text for d in corpus.documents("train")]
+    tagger = build_tagger(kind, settings=TrainingSettings(), train_texts=texts)
+    tagger.network.eval()
+    return tagger, f"untrained {kind} (no {folder})"
+
+
+def baseline_pipeline(tagger: NeuralTagger):
+    """The tagger's encoder and linear layer as a plain Hugging Face token classifier, fp32."""
+    from transformers import AutoModelForTokenClassification, pipeline
+
+    config = tagger.network.encoder.config.__class__.from_dict(tagger.network.encoder.config.to_dict())
+    config.num_labels = len(TAGS)
+    config.id2label = dict(enumerate(TAGS))
+    config.label2id = {tag: i for i, tag in enumerate(TAGS)}
+    model = AutoModelForTokenClassification.from_config(config)
+    missing, unexpected = model.base_model.load_state_dict(tagger.network.encoder.state_dict(), strict=False)
+    assert not unexpected and all("pooler" in name for name in missing), (missing, unexpected)
+    model.classifier.load_state_dict(tagger.network.classifier.state_dict())
+    model.eval()
+    tokenizer = tagger.tokenizer
+    tokenizer.model_max_length = tagger.config.inference_max_length
+    return pipeline(
+        "token-classification", model=model, tokenizer=tokenizer, aggregation_strategy="first", stride=128, device=-1
+    )
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def measure(tagger: NeuralTagger, classifier, note: str, repeats: int) -> dict[str, float]:
+    ours, theirs = [], []
+    tagger.predict([note])  # warm-up both
+    classifier(note)
+    for _ in range(repeats):
+        began = time.perf_counter()
+        tagger.predict([note])
+        ours.append(time.perf_counter() - began)
+        began = time.perf_counter()
+        with torch.inference_mode():
+            classifier(note)
+        theirs.append(time.perf_counter() - began)
+    return {
+        "ours_p50_ms": statistics.median(ours) * 1000,
+        "ours_p95_ms": percentile(ours, 0.95) * 1000,
+        "pipeline_p50_ms": statistics.median(theirs) * 1000,
+        "pipeline_p95_ms": percentile(theirs, 0.95) * 1000,
+        "speedup": statistics.median(theirs) / statistics.median(ours),
+        "repeats": repeats,
+    }
+
+
+def same_spans_as_fp32(tagger: NeuralTagger, texts: list[str]) -> dict[str, object]:
+    chosen = annotate(tagger, texts)
+    reference = annotate(tagger, texts, precision="fp32")
+    differing = sum(a != b for a, b in zip(chosen, reference, strict=True))
+    assert differing == 0, f"{differing} of {len(texts)} notes differ from the fp32 reference"
+    return {"notes": len(texts), "notes_differing": differing, "spans": sum(map(len, chosen))}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", type=Path, default=Path("models"))
+    parser.add_argument("--data", type=Path, default=Path("data/demo"))
+    parser.add_argument("--words", type=int, nargs="+", default=[100, 500, 2000])
+    parser.add_argument("--skip-bert-base", action="store_true")
+    parser.add_argument("--out", type=Path, default=Path("bench/results/latency.json"))
+    args = parser.parse_args()
+
+    corpus = load_corpus(args.data)
+    test_texts = [d.text for d in corpus.documents("test")]
+    notes = {words: note_of(words, test_texts) for words in args.words}
+    candidates = [
+        ("transformer-crf", *demo_tagger(args.models / "transformer-crf", "transformer-crf", corpus)),
+        ("encoder-crf MiniLM", *demo_tagger(args.models / "encoder-crf", "encoder-crf", corpus)),
+    ]
+    if not args.skip_bert_base:
+        candidates.append(("encoder-crf BERT-base size", bert_base_tagger(), "random BertConfig() weights"))
+    result = {"precision": resolve_precision(), "threads": torch.get_num_threads(), "models": []}
+    lines = []
+    for name, tagger, source in candidates:
+        entry = {"model": name, "source": source, "parameters": tagger.parameter_count(), "notes": {}}
+        classifier = baseline_pipeline(tagger)
+        for words, note in notes.items():
+            repeats = REPEATS.get(words, 5) if "BERT" not in name else max(3, REPEATS.get(words, 5) // 2)
+            entry["notes"][str(words)] = measure(tagger, classifier, note, repeats)
+        entry["labels_vs_fp32_reference"] = same_spans_as_fp32(tagger, test_texts)
+        result["models"].append(entry)
+        lines.append(
+            f"{name}: "
+            + ", ".join(
+                f"{w} words {m['ours_p50_ms']:.0f} ms vs {m['pipeline_p50_ms']:.0f} ms ({m['speedup']:.2f}x)"
+                for w, m in entry["notes"].items()
+            )
+        )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    print(
+        f"latency p50, ours vs HF pipeline fp32 ({result['precision']}, {result['threads']} threads): "
+        + "; ".join(lines)
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
