@@ -39,24 +39,22 @@ class CRF(torchcrf.CRF):
             raise ValueError("the first position of every sequence must be unmasked")
         emissions = emissions.float()
         tags = self.num_tags
-        # A masked position carries every tag's score over unchanged: an identity "transition" (0 on
-        # the diagonal, -inf elsewhere) and no emission. Built once for the whole batch, it leaves
-        # the loop two tensor operations a step and no per-step masking.
-        carry = torch.full((tags, tags), float("-inf"), device=emissions.device)
-        carry.fill_diagonal_(0.0)
-        # shape: (batch, seq, previous tag, next tag)
-        step_scores = torch.where(
-            mask.view(batch, length, 1, 1), self.transitions.float() + emissions.unsqueeze(2), carry
-        )
+        # shape: (seq, batch, previous tag, next tag): transition plus the next word's emission
+        step_scores = self.transitions.float() + emissions.transpose(0, 1).unsqueeze(2)
+        if not mask.all():
+            # past a row's end, every tag's score is carried over unchanged: 0 on the diagonal,
+            # -inf elsewhere, and no emission; so the loop needs no per-step masking
+            carry = torch.full((tags, tags), float("-inf"), device=emissions.device)
+            carry.fill_diagonal_(0.0)
+            step_scores[~mask.t()] = carry
         score = self.start_transitions.float() + emissions[:, 0]  # shape: (batch, tags)
-        best = torch.empty_like(score)
-        backpointers = torch.empty(max(0, length - 1), batch, tags, dtype=torch.long, device=emissions.device)
-        for step in range(1, length):
-            torch.max(score.unsqueeze(2) + step_scores[:, step], dim=1, out=(best, backpointers[step - 1]))
-            score, best = best, score
+        backpointers = []
+        for step_score in step_scores.unbind(0)[1:]:
+            score, index = (score.unsqueeze(2) + step_score).max(dim=1)
+            backpointers.append(index)
         current = (score + self.end_transitions.float()).argmax(dim=1)  # shape: (batch,)
         # Backtracking is a gather per step; on numpy each costs about a microsecond, on torch several.
-        pointers = backpointers.cpu().numpy()
+        pointers = torch.stack(backpointers).cpu().numpy() if backpointers else np.empty((0, batch, tags), np.int64)
         path = np.empty((batch, length), dtype=np.int64)
         path[:, length - 1] = last = current.cpu().numpy()
         rows = np.arange(batch)
