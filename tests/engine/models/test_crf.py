@@ -85,3 +85,17 @@ def test_viterbi_validates_its_input(crf):
 def test_viterbi_of_bf16_emissions_runs_in_float32(crf):
     emissions = torch.randn(2, 6, 3)
     assert torch.equal(crf.viterbi(emissions.bfloat16()), crf.viterbi(emissions.bfloat16().float()))
+
+
+def test_viterbi_agrees_with_pytorch_crf_on_long_ragged_batches_of_19_tags():
+    torch.manual_seed(4)
+    crf = CRF(19)
+    for parameter in crf.parameters():
+        torch.nn.init.normal_(parameter, std=2.0)
+    emissions = torch.randn(8, 120, 19) * 3
+    lengths = torch.tensor([120, 119, 64, 1, 2, 100, 33, 120])
+    mask = torch.arange(120).unsqueeze(0) < lengths.unsqueeze(1)
+    ours = crf.viterbi(emissions, mask)
+    for row, path in enumerate(crf.decode(emissions, mask)):
+        assert ours[row, : len(path)].tolist() == path
+        assert (ours[row, len(path) :] == -1).all()
