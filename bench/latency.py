@@ -78,21 +78,19 @@ def demo_tagger(folder: Path, kind: str, corpus) -> tuple[NeuralTagger, str]:
 
 def baseline_pipeline(tagger: NeuralTagger):
     """The tagger's encoder and linear layer as a plain Hugging Face token classifier, fp32."""
-    from transformers import AutoModelForTokenClassification, pipeline
+    from transformers import pipeline
 
-    config = tagger.network.encoder.config.__class__.from_dict(tagger.network.encoder.config.to_dict())
-    config.num_labels = len(TAGS)
-    config.id2label = dict(enumerate(TAGS))
-    config.label2id = {tag: i for i, tag in enumerate(TAGS)}
-    model = AutoModelForTokenClassification.from_config(config)
-    missing, unexpected = model.base_model.load_state_dict(tagger.network.encoder.state_dict(), strict=False)
-    assert not unexpected and all("pooler" in name for name in missing), (missing, unexpected)
-    model.classifier.load_state_dict(tagger.network.classifier.state_dict())
-    model.eval()
+    from engine.models.hf import as_token_classifier
+
     tokenizer = tagger.tokenizer
     tokenizer.model_max_length = tagger.config.inference_max_length
     return pipeline(
-        "token-classification", model=model, tokenizer=tokenizer, aggregation_strategy="first", stride=128, device=-1
+        "token-classification",
+        model=as_token_classifier(tagger),
+        tokenizer=tokenizer,
+        aggregation_strategy="first",
+        stride=128,
+        device=-1,
     )
 
 

@@ -16,6 +16,14 @@ from engine.data.tokenize import Sentence, sentences
 from engine.models.encoding import EncodedInput, build_input, owner_windows, windows, word_pieces
 from engine.types import Span
 
+#: What one more forward pass costs, in padded subwords. On a CPU a pass over a few sentences is
+#: bound by reading every weight once, not by arithmetic: 1x8 subwords took 5 ms with the small
+#: scratch Transformer and 18 ms with MiniLM, and each further subword about 1/70 of that
+#: (2 cores, AVX2; bench/README.md). Fewer, fuller batches win until padding outweighs a pass.
+BATCH_COST_SUBWORDS = 64
+#: Upper bounds of one batch: windows, and padded subwords (memory).
+BATCH_SIZE = 256
+MAX_BATCH_SUBWORDS = 16384
 #: Environment override for the precision: "fp32", "bf16" or "auto" (the default).
 PRECISION_VARIABLE = "MEDNER_PRECISION"
 
@@ -80,10 +88,42 @@ class Plan:
         return sum(tensors["input_ids"].numel() for _, tensors in self.batches)
 
 
-def plan(tagger, split: Sequence[Sentence], *, batch_size: int = 16) -> Plan:
-    """Tokenize each sentence once, cut long ones into windows, and batch the windows by length
-    (sorted, so a batch pads little). Fixed batches of 16 beat batches closed at 10 % padding on
-    2 cores: fewer, fuller calls cost less than the padding they save (bench/README.md)."""
+def _length_groups(lengths: list[int], items: list[_Item]) -> list[list[_Item]]:
+    """Cut the length-sorted ``items`` into batches minimising, over all batches,
+    :data:`BATCH_COST_SUBWORDS` + windows x longest window: exact, by dynamic programming over
+    the distinct lengths (a few dozen), since a batch of sorted items pads up to its last one."""
+    if not items:
+        return []
+    distinct = sorted(set(lengths))
+    counts = [lengths.count(length) for length in distinct]
+    before = [0]
+    for count in counts:
+        before.append(before[-1] + count)
+    best = [0.0] + [float("inf")] * len(distinct)
+    cut = [0] * (len(distinct) + 1)
+    for end in range(1, len(distinct) + 1):
+        for start in range(end):
+            cost = best[start] + BATCH_COST_SUBWORDS + (before[end] - before[start]) * distinct[end - 1]
+            if cost < best[end]:
+                best[end], cut[end] = cost, start
+    bounds, end = [], len(distinct)
+    while end:
+        bounds.append((before[cut[end]], before[end]))
+        end = cut[end]
+    return [items[first:last] for first, last in reversed(bounds)]
+
+
+def _capped(group: list[_Item], batch_size: int) -> list[list[_Item]]:
+    """A batch split where it holds more than ``batch_size`` windows or too many padded subwords."""
+    longest = max(len(item.encoded.input_ids) for item in group)
+    size = max(1, min(batch_size, MAX_BATCH_SUBWORDS // longest))
+    return [group[first : first + size] for first in range(0, len(group), size)]
+
+
+def plan(tagger, split: Sequence[Sentence], *, batch_size: int = BATCH_SIZE) -> Plan:
+    """Tokenize each sentence once, cut long ones into windows, and batch the windows by length:
+    sorted, and a new batch begins only where padding the current one further would cost more
+    than one more forward pass (:data:`BATCH_COST_SUBWORDS`)."""
     config, tokenizer = tagger.config, tagger.tokenizer
     pieces = word_pieces(tokenizer, [[w.text for w in s.words] for s in split])
     items: list[_Item] = []
@@ -102,15 +142,17 @@ def plan(tagger, split: Sequence[Sentence], *, batch_size: int = 16) -> Plan:
             )
             items.append(_Item(index, number, start, encoded))
     items.sort(key=lambda item: len(item.encoded.input_ids))
-    batches = []
-    for first in range(0, len(items), batch_size):
-        batch = items[first : first + batch_size]
-        batches.append((batch, pad_batch([item.encoded for item in batch], tokenizer.pad_token_id)))
+    groups = [
+        chunk
+        for group in _length_groups([len(item.encoded.input_ids) for item in items], items)
+        for chunk in _capped(group, batch_size)
+    ]
+    batches = [(group, pad_batch([item.encoded for item in group], tokenizer.pad_token_id)) for group in groups]
     return Plan(batches, windows_of)
 
 
 def tag_sentences(
-    tagger, split: Sequence[Sentence], *, batch_size: int = 16, precision: str = "auto"
+    tagger, split: Sequence[Sentence], *, batch_size: int = BATCH_SIZE, precision: str = "auto"
 ) -> list[list[str]]:
     """IOB2 tags for every word of every sentence (windows merged by the rule of encoding.py)."""
     config, network = tagger.config, tagger.network
@@ -132,7 +174,9 @@ def tag_sentences(
     return result
 
 
-def annotate(tagger, texts: Sequence[str], *, batch_size: int = 16, precision: str = "auto") -> list[list[Span]]:
+def annotate(
+    tagger, texts: Sequence[str], *, batch_size: int = BATCH_SIZE, precision: str = "auto"
+) -> list[list[Span]]:
     """Spans for each note, in character offsets of that note. Empty notes give no spans."""
     split_notes = [sentences(text) for text in texts]
     flat = [sentence for note in split_notes for sentence in note]

@@ -86,3 +86,22 @@ def encoder_from_config(config: dict) -> nn.Module:
         return AutoModel.from_config(encoder_config, add_pooling_layer=False)
     except TypeError:
         return AutoModel.from_config(encoder_config)
+
+
+def as_token_classifier(tagger) -> nn.Module:
+    """The tagger's encoder and linear layer as a plain ``AutoModelForTokenClassification`` (no
+    CRF), with the same weights and label names: for Hugging Face tools such as ``pipeline``, and
+    as the baseline of ``bench/latency.py``."""
+    from transformers import AutoModelForTokenClassification
+
+    encoder = tagger.network.encoder
+    config = encoder.config.__class__.from_dict(encoder.config.to_dict())
+    config.num_labels = len(tagger.config.tags)
+    config.id2label = dict(enumerate(tagger.config.tags))
+    config.label2id = {tag: i for i, tag in enumerate(tagger.config.tags)}
+    model = AutoModelForTokenClassification.from_config(config)
+    missing, unexpected = model.base_model.load_state_dict(encoder.state_dict(), strict=False)
+    if unexpected or any("pooler" not in name for name in missing):
+        raise ValueError(f"the encoder does not fit {type(model).__name__}: missing {missing}, unexpected {unexpected}")
+    model.classifier.load_state_dict(tagger.network.classifier.state_dict())
+    return model.eval()

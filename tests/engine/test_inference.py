@@ -1,6 +1,7 @@
 from types import SimpleNamespace
 
 import pytest
+import torch
 
 from engine.data.corpus import load_corpus
 from engine.data.tokenize import sentences, words
@@ -75,3 +76,52 @@ def test_precision_choice(monkeypatch):
     monkeypatch.setenv("MEDNER_PRECISION", "fast")
     with pytest.raises(ValueError, match="precision must be auto, bf16 or fp32"):
         resolve_precision()
+
+
+def test_labels_match_a_plain_hugging_face_token_classifier_with_the_same_weights(tiny_corpus):
+    """The baseline of bench/latency.py is the same model: without a CRF, our word tags are the
+    argmax at each word's first subword of the Hugging Face model holding the same weights."""
+    from engine.models.base import TrainingSettings
+    from engine.models.hf import as_token_classifier
+    from engine.models.registry import build_tagger
+
+    torch.manual_seed(5)
+    tagger = build_tagger("encoder", settings=TrainingSettings())
+    tagger.network.eval()
+    classifier = as_token_classifier(tagger)
+    text = load_corpus(tiny_corpus).documents("test")[0].text
+    split = sentences(text)[:25]
+    ours = tag_sentences(tagger, split, precision="fp32")
+    for sentence, tags in zip(split, ours, strict=True):
+        encoded = tagger.tokenizer([w.text for w in sentence.words], is_split_into_words=True, return_tensors="pt")
+        with torch.inference_mode():
+            logits = classifier(**encoded).logits[0]
+        first = [
+            i for i, w in enumerate(encoded.word_ids()) if w is not None and (i == 0 or encoded.word_ids()[i - 1] != w)
+        ]
+        assert [tagger.config.tags[int(logits[i].argmax())] for i in first] == tags
+
+
+def test_batches_cut_sorted_windows_at_the_cheapest_places():
+    import itertools
+
+    from engine import inference
+
+    lengths = [4, 5, 5, 5, 9, 17, 21, 21, 28, 32, 90]
+    items = [SimpleNamespace(size=n) for n in lengths]
+    groups = inference._length_groups(lengths, items)
+    assert [item for group in groups for item in group] == items
+
+    def cost(parts):
+        return sum(inference.BATCH_COST_SUBWORDS + len(part) * max(i.size for i in part) for part in parts)
+
+    best = min(
+        cost([items[a:b] for a, b in itertools.pairwise((0, *cuts, len(items)))])
+        for k in range(len(items))
+        for cuts in itertools.combinations(range(1, len(items)), k)
+    )
+    assert cost(groups) == best
+    windows = [SimpleNamespace(encoded=SimpleNamespace(input_ids=[0] * 8)) for _ in range(10)]
+    assert [len(chunk) for chunk in inference._capped(windows, 4)] == [4, 4, 2]
+    long_windows = [SimpleNamespace(encoded=SimpleNamespace(input_ids=[0] * 512)) for _ in range(40)]
+    assert max(len(c) for c in inference._capped(long_windows, 256)) == inference.MAX_BATCH_SUBWORDS // 512
