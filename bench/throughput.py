@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine.data.brat import read_folder
 from engine.data.tokenize import sentences
-from engine.inference import annotate, plan, resolve_precision
+from engine.inference import BATCH_SIZE, annotate, plan, resolve_precision
 from engine.models.tagger import load_tagger
 
 
@@ -42,8 +42,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, default=Path("models/encoder-crf"))
     parser.add_argument("--data", type=Path, default=Path("data/demo/test"))
-    parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--out", type=Path, default=Path("bench/results/throughput.json"))
     args = parser.parse_args()
     if not args.model.is_dir():
@@ -59,7 +59,6 @@ def main() -> int:
     one_by_one = [annotate(tagger, [text], batch_size=args.batch_size)[0] for text in texts]
     assert batched == one_by_one, "batching changed the spans of some note"
 
-    full = median_seconds(lambda: annotate(tagger, texts, batch_size=args.batch_size), args.repeats)
     flat = [sentence for text in texts for sentence in sentences(text)]
     prepared = plan(tagger, flat, batch_size=args.batch_size)
     encoder = tagger.network.encoder
@@ -69,7 +68,12 @@ def main() -> int:
             for _, tensors in prepared.batches:
                 encoder(input_ids=tensors["input_ids"], attention_mask=tensors["attention_mask"])
 
-    bare_seconds = median_seconds(bare, args.repeats)
+    # alternate the two, repeat after repeat, so that both meet the same machine
+    full_runs, bare_runs = [], []
+    for _ in range(args.repeats):
+        full_runs.append(median_seconds(lambda: annotate(tagger, texts, batch_size=args.batch_size), 1))
+        bare_runs.append(median_seconds(bare, 1))
+    full, bare_seconds = statistics.median(full_runs), statistics.median(bare_runs)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     words = sum(len(text.split()) for text in texts)
     result = {

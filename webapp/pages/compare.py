@@ -39,21 +39,16 @@ per_label = {
 }
 st.plotly_chart(per_label_bars(per_label, LABELS, title=f"Per-label strict F1 ({split})"), width="stretch")
 
-left, right = st.columns(2)
-with left:
-    st.subheader("CRF against no CRF")
-    crf_rows = tables.pairs(models, chosen_records, differ_by="crf")
-    if crf_rows:
-        st.dataframe(pd.DataFrame(crf_rows), hide_index=True)
-    else:
-        st.write("No two models here differ only in the CRF layer.")
-with right:
-    st.subheader("SamBD against the full data")
-    sambd_rows = tables.pairs(models, chosen_records, differ_by="sambd")
-    if sambd_rows:
-        st.dataframe(pd.DataFrame(sambd_rows), hide_index=True)
-    else:
-        st.write("No two models here differ only in SamBD.")
+for column, differ_by, title in zip(
+    st.columns(2), ("crf", "sambd"), ("CRF against no CRF", "SamBD against the full data"), strict=True
+):
+    with column:
+        st.subheader(title)
+        rows = tables.pairs(models, chosen_records, differ_by=differ_by)
+        if rows:
+            st.dataframe(pd.DataFrame(rows), hide_index=True)
+        else:
+            st.write(f"No two models here differ only in {'the CRF layer' if differ_by == 'crf' else 'SamBD'}.")
 
 st.subheader("Learning curve")
 curves = tables.learning_curves(models, chosen_records)
