@@ -81,3 +81,22 @@ def test_saving_a_note_needs_a_name_and_then_stores_it(app_env):
     store = Store.open(app_env["DATABASE_URL"])
     assert store.document("my-notes", "saved-note-1").text == NOTE
     store.close()
+
+
+def test_uploaded_notes_are_annotated_and_latin1_gets_a_notice(app_env):
+    app = page("annotate").run()
+    latin1 = "Patient given acétaminophen 500 mg PO q6h.".encode("latin-1")
+    utf8 = NOTE.encode("utf-8")
+    app.file_uploader[0].set_value([("a.txt", latin1, "text/plain"), ("b.txt", utf8, "text/plain")]).run()
+    app.button[1].click().run()
+    assert not app.exception, app.exception
+    assert "a.txt is not UTF-8" in app.warning[0].value and "Latin-1" in app.warning[0].value
+    assert app.selectbox[0].options == ["a", "b"]
+    assert "acétaminophen" in _html(app)
+
+
+def test_a_binary_upload_is_refused_with_a_message(app_env):
+    app = page("annotate").run()
+    app.file_uploader[0].set_value([("scan.txt", b"\x00\x01\x02PNG", "text/plain")]).run()
+    app.button[1].click().run()
+    assert "scan.txt looks like a binary file" in app.error[0].value
