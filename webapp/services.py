@@ -173,16 +173,22 @@ def corpora():
     return store().corpora()
 
 
-def documents(corpus: str, split: str | None = None) -> list[Document]:
+@st.cache_data(show_spinner=False, max_entries=32)
+def _documents(corpus: str, split: str | None, version: tuple[int, int], url: str) -> list[Document]:
     return store().documents(corpus, split)
 
 
+def documents(corpus: str, split: str | None = None) -> list[Document]:
+    """A corpus's documents with their current gold, re-read only when the corpus changes."""
+    return _documents(corpus, split, store().corpus_version(corpus), os.environ.get("DATABASE_URL", ""))
+
+
 @st.cache_data(show_spinner="Counting labels before and after SamBD…", max_entries=8)
-def _sambd_counts(corpus: str, signature: tuple, url: str) -> dict[str, Any]:
+def _sambd_counts(corpus: str, version: tuple[int, int], url: str) -> dict[str, Any]:
     from engine.data.corpus import tagged_sentences
     from engine.data.sambd import sambd
 
-    sentences = [s for d in store().documents(corpus, "train") for s in tagged_sentences(d)[0]]
+    sentences = [s for d in documents(corpus, "train") for s in tagged_sentences(d)[0]]
     if not sentences:
         return {}
     kept, report = sambd(sentences, seed=13)
@@ -195,14 +201,8 @@ def _sambd_counts(corpus: str, signature: tuple, url: str) -> dict[str, Any]:
 
 
 def sambd_counts(corpus: str) -> dict[str, Any]:
-    """SamBD's before/after counts on the corpus's train split (recomputed when gold changes)."""
-    info = {c.name: c for c in store().corpora()}.get(corpus)
-    signature = (tuple(sorted(info.documents.items())) if info else (), _gold_signature(corpus))
-    return _sambd_counts(corpus, signature, os.environ.get("DATABASE_URL", ""))
-
-
-def _gold_signature(corpus: str) -> int:
-    return sum(len(d.spans) * 31 + len(d.text) for d in store().documents(corpus, "train"))
+    """SamBD's before/after counts on the corpus's train split (recomputed when the corpus changes)."""
+    return _sambd_counts(corpus, store().corpus_version(corpus), os.environ.get("DATABASE_URL", ""))
 
 
 # --- jobs -----------------------------------------------------------------------------------------

@@ -77,6 +77,19 @@ class CorpusStore(StoreBase):
                 CorpusInfo(row.name, row.source, counts.get(row.id, {}), records.aware(row.created_at)) for row in rows
             ]
 
+    def corpus_version(self, corpus: str) -> tuple[int, int]:
+        """(documents, newest gold revision id) of a corpus: changes whenever a document or a gold
+        revision is added to it, so callers can cache what they derive from its documents."""
+        with self._read() as session:
+            documents, newest = session.execute(
+                select(func.count(func.distinct(DocumentRow.id)), func.coalesce(func.max(GoldRevisionRow.id), 0))
+                .select_from(DocumentRow)
+                .join(CorpusRow, CorpusRow.id == DocumentRow.corpus_id)
+                .outerjoin(GoldRevisionRow, GoldRevisionRow.document_id == DocumentRow.id)
+                .where(CorpusRow.name == corpus)
+            ).one()
+            return int(documents), int(newest)
+
     def documents(self, corpus: str, split: str | None = None) -> list[Document]:
         """The corpus's documents (of one split, or all) with their current gold, sorted by name."""
         with self._read() as session:

@@ -256,3 +256,16 @@ def test_a_note_given_twice_is_predicted_once(store):
     result = store.annotate(model(), [NOTE, "other", NOTE], predict)
     assert calls == [[NOTE, "other"]]
     assert result[0].spans == result[2].spans == GOLD and result[1].spans == GOLD
+
+
+def test_corpus_version_changes_with_documents_and_gold_revisions(store):
+    text = "aspirin 81 mg"
+    assert store.corpus_version("versioned") == (0, 0)
+    store.import_corpus("versioned", {"train": [Document("a", text, (Span.of(text, 0, 7, "Drug"),))]})
+    first = store.corpus_version("versioned")
+    assert first[0] == 1 and first[1] > 0
+    store.save_gold("versioned", "a", [Span.of(text, 0, 7, "Drug"), Span.of(text, 8, 13, "Strength")], by="editor")
+    second = store.corpus_version("versioned")
+    assert second[0] == 1 and second[1] > first[1]
+    store.save_document("versioned", Document("b", text), by="clinician")
+    assert store.corpus_version("versioned")[0] == 2
