@@ -147,17 +147,26 @@ def sync(store: Store, data: Path, models_root: Path, log: Callable[[str], None]
 class _Reporter:
     """The training loop's progress callback, writing to the store (step reports throttled)."""
 
-    def __init__(self, store: Store, job_id: int, *, share: tuple[float, float] = (0.0, 0.9)) -> None:
+    def __init__(
+        self, store: Store, job_id: int, *, share: tuple[float, float] = (0.0, 0.9), trainings: int = 1
+    ) -> None:
         self.store, self.job_id = store, job_id
         self.low, self.high = share
         self.last = 0.0
+        # several trainings in one job (bootstrap) share the bar: a report that goes back in
+        # (epoch, step) means the next training has begun
+        self.trainings, self.training, self.position = trainings, 0, (0, 0)
 
     def __call__(self, progress: Any) -> None:
+        if (progress.epoch, progress.step) < self.position:
+            self.training = min(self.trainings - 1, self.training + 1)
+        self.position = (progress.epoch, progress.step)
         now = time.monotonic()
         if progress.event == "step" and now - self.last < STEP_REPORT_SECONDS and progress.step != progress.steps:
             return
         self.last = now
-        done = ((progress.epoch - 1) + progress.step / max(1, progress.steps)) / max(1, progress.epochs)
+        within = ((progress.epoch - 1) + progress.step / max(1, progress.steps)) / max(1, progress.epochs)
+        done = (self.training + min(1.0, within)) / self.trainings
         self.store.report_progress(
             self.job_id,
             event=progress.event,
@@ -227,10 +236,11 @@ def _evaluate_job(store: Store, job_id: int, settings: dict[str, Any]) -> str | 
 
 
 def _bootstrap_job(store: Store, job_id: int, settings: dict[str, Any]) -> None:
-    from engine.bootstrap import bootstrap
+    from engine.bootstrap import DEMO_MODELS, bootstrap
 
     data, models = Path(settings["data"]), Path(settings["models"])
-    for line in bootstrap(data, models, on_progress=_Reporter(store, job_id, share=(0.0, 0.45))):
+    reporter = _Reporter(store, job_id, share=(0.0, 0.9), trainings=len(DEMO_MODELS))
+    for line in bootstrap(data, models, on_progress=reporter):
         store.append_log(job_id, line)
     sync(store, data, models, lambda line: store.append_log(job_id, line))
 

@@ -53,3 +53,21 @@ def test_a_job_that_fails_is_marked_failed_with_its_traceback(store):
     unknown = store.create_job("dance", {}, "")
     run_job(store, unknown.id)
     assert "unknown job kind" in store.job(unknown.id).error
+
+
+def test_progress_of_two_trainings_in_one_job_moves_forward_only(store):
+    from engine.training import Progress
+    from webapp.worker import _Reporter
+
+    job = store.create_job("bootstrap", {}, "")
+    reporter = _Reporter(store, job.id, share=(0.0, 0.9), trainings=2)
+    seen = []
+    for _ in range(2):  # two trainings of 2 epochs x 2 steps
+        for epoch in (1, 2):
+            for step in (1, 2):
+                reporter(Progress("step", epoch, 2, step, 2, loss=1.0))
+                seen.append(store.job(job.id).progress)
+            reporter(Progress("epoch", epoch, 2, 2, 2, loss=1.0, dev_macro_f1=0.5))
+    assert seen == sorted(seen), "the bar never goes back"
+    assert seen[-1] == pytest.approx(0.9) and seen[len(seen) // 2 - 1] == pytest.approx(0.45)
+    assert store.job(job.id).log.count("dev macro F1 0.5000") == 4
