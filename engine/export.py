@@ -67,12 +67,7 @@ def _defuse(value: object) -> object:
 
 def to_brat_zip(document: Document) -> bytes:
     """A zip with ``NAME.txt`` (the note, unchanged) and ``NAME.ann`` (its spans and relations)."""
-    name = safe_name(document.id)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(f"{name}.txt", document.text.encode("utf-8"))
-        archive.writestr(f"{name}.ann", format_ann(document).encode("utf-8"))
-    return buffer.getvalue()
+    return corpus_zip([document])
 
 
 def corpus_zip(documents: list[Document], *, split_of: dict[str, str] | None = None) -> bytes:
