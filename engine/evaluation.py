@@ -278,9 +278,13 @@ class Report:
         }
 
 
-def record_of(report: Report, *, model: str, split: str, corpus: str = "") -> EvaluationRecord:
-    """The report as the store keeps it: its JSON figures and every error, under a model fingerprint."""
-    return EvaluationRecord(model, split, report.as_dict(), tuple(report.counts.errors), corpus)
+def record_of(
+    report: Report, *, model: str, split: str, corpus: str = "", metrics: Mapping[str, object] | None = None
+) -> EvaluationRecord:
+    """The report as the store keeps it: its JSON figures (``report.as_dict()`` unless the caller
+    already has them, with extras) and every error, under a model fingerprint."""
+    figures = report.as_dict() if metrics is None else metrics
+    return EvaluationRecord(model, split, figures, tuple(report.counts.errors), corpus)
 
 
 def evaluate(

@@ -40,6 +40,12 @@ def demo_data() -> Path:
     return value if value.is_absolute() else ROOT / value
 
 
+def _database_url() -> str:
+    """``DATABASE_URL`` as set now: part of every cache key, so a test or deployment that points the
+    app at another store never meets the first store's cached results."""
+    return os.environ.get("DATABASE_URL", "")
+
+
 @st.cache_resource(show_spinner=False)
 def _store(url: str) -> Store:
     return Store.open(url or None)
@@ -47,7 +53,7 @@ def _store(url: str) -> Store:
 
 def store() -> Store:
     """The store of this process (one engine and connection pool, shared by all sessions)."""
-    return _store(os.environ.get("DATABASE_URL", ""))
+    return _store(_database_url())
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=6)
@@ -86,7 +92,7 @@ def models() -> tuple[list[ModelInfo], list[str]]:
     """The model folders on disk, registered in the store (re-read when a folder changes), and the
     folders that are not loadable models, as messages."""
     roots = model_roots()
-    return _register(tuple(map(str, roots)), _folder_signature(roots), os.environ.get("DATABASE_URL", ""))
+    return _register(tuple(map(str, roots)), _folder_signature(roots), _database_url())
 
 
 def model_label(model: ModelInfo) -> str:
@@ -110,7 +116,7 @@ def _demo_imported(folder: str, url: str) -> int:
 
 def ensure_demo_corpus() -> None:
     """Import the demo corpus into the store the first time any page needs corpora."""
-    _demo_imported(str(demo_data()), os.environ.get("DATABASE_URL", ""))
+    _demo_imported(str(demo_data()), _database_url())
 
 
 # --- annotation -----------------------------------------------------------------------------------
@@ -165,7 +171,7 @@ def evaluation_errors(run_id: int, url: str = ""):
 
 def errors_of(run_id: int):
     """The error list of one evaluation run (runs never change once stored, so they are cached)."""
-    return evaluation_errors(run_id, os.environ.get("DATABASE_URL", ""))
+    return evaluation_errors(run_id, _database_url())
 
 
 def corpora():
@@ -180,7 +186,7 @@ def _documents(corpus: str, split: str | None, version: tuple[int, int], url: st
 
 def documents(corpus: str, split: str | None = None) -> list[Document]:
     """A corpus's documents with their current gold, re-read only when the corpus changes."""
-    return _documents(corpus, split, store().corpus_version(corpus), os.environ.get("DATABASE_URL", ""))
+    return _documents(corpus, split, store().corpus_version(corpus), _database_url())
 
 
 @st.cache_data(show_spinner="Counting labels before and after SamBD…", max_entries=8)
@@ -202,7 +208,7 @@ def _sambd_counts(corpus: str, version: tuple[int, int], url: str) -> dict[str, 
 
 def sambd_counts(corpus: str) -> dict[str, Any]:
     """SamBD's before/after counts on the corpus's train split (recomputed when the corpus changes)."""
-    return _sambd_counts(corpus, store().corpus_version(corpus), os.environ.get("DATABASE_URL", ""))
+    return _sambd_counts(corpus, store().corpus_version(corpus), _database_url())
 
 
 # --- jobs -----------------------------------------------------------------------------------------
@@ -239,9 +245,9 @@ def process_alive(pid: int | None) -> bool:
     return True
 
 
-def refresh_job(job: TrainingJob) -> TrainingJob:
+def refresh_job(job_id: int) -> TrainingJob:
     """The job as stored, marked failed if its process is gone without saying how it ended."""
-    job = store().job(job.id)
+    job = store().job(job_id)
     if job.status == "running" and not process_alive(job.pid):
         store().finish_job(job.id, "failed", error="the worker process ended without reporting (killed?)")
         job = store().job(job.id)

@@ -16,7 +16,6 @@ evaluation in the foreground (``make demo`` runs it, so the app opens with resul
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import signal
 import sys
@@ -108,10 +107,11 @@ def evaluate_into_store(
         if not documents:
             continue
         score = evaluate_model(tagger, documents, model=model.name)
-        metrics = score.report.as_dict()
-        metrics.update(params=score.parameters, seconds_per_note=score.seconds_per_note)
-        record = record_of(score.report, model=model.fingerprint, split=split, corpus=corpus_name)
-        store.record_evaluation(model, dataclasses.replace(record, metrics=metrics))
+        # score.as_dict() is the report's figures plus parameters and seconds per note, computed once
+        record = record_of(
+            score.report, model=model.fingerprint, split=split, corpus=corpus_name, metrics=score.as_dict()
+        )
+        store.record_evaluation(model, record)
         log(f"{model.name}: {corpus_name}/{split} strict macro F1 {score.report.macro_f1():.4f}")
 
 

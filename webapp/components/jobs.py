@@ -34,7 +34,7 @@ def show_job(job_id: int) -> None:
 
     @st.fragment(run_every=POLL_SECONDS)
     def panel() -> None:
-        job = services.refresh_job(services.store().job(job_id))
+        job = services.refresh_job(job_id)
         st.progress(min(1.0, job.progress), text=f"{job_summary(job)} · {job.progress:.0%}")
         events = _events_table(job)
         if events:

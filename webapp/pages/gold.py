@@ -46,8 +46,9 @@ if start_right.button("Load", width="stretch") or key not in st.session_state:
 draft = st.session_state[key]
 spans: list[Span] = sorted(draft["spans"])
 
-added = [s for s in spans if s not in set(gold.spans)]
-removed = [s for s in gold.spans if s not in set(spans)]
+in_gold, in_draft = set(gold.spans), set(spans)
+added = [s for s in spans if s not in in_gold]
+removed = [s for s in gold.spans if s not in in_draft]
 st.caption(
     f"Revision {current} by {history[0].author if history else '-'}; draft from {draft['source']}: "
     f"{len(spans)} spans, {len(added)} not in the gold (outlined), {len(removed)} gold spans left out."
