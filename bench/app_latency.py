@@ -13,29 +13,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 import sys
-import time
 import uuid
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.browser import OFFLINE_BROWSER_ARGS, annotate_once, chromium
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["compare", "confusion", "errors", "corpus", "train", "gold"]
-
-
-def annotate_once(page, url: str, note: str) -> tuple[float, str]:
-    page.goto(url)
-    box = page.get_by_label("Clinical note")
-    box.fill(note)
-    box.blur()
-    page.wait_for_timeout(300)
-    began = time.perf_counter()
-    page.get_by_role("button", name="Annotate", exact=True).click()
-    page.locator("mark.medner-entity").first.wait_for(timeout=300_000)
-    seconds = time.perf_counter() - began
-    source = "cache hit" if page.get_by_text("(cache hit)").count() else "model run"
-    return seconds, source
 
 
 def main() -> int:
@@ -45,8 +33,8 @@ def main() -> int:
     parser.add_argument("--shots", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "app_latency.json")
     args = parser.parse_args()
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
+    browser_path = chromium()
+    if browser_path is None:
         print("error: no chromium (apt-get install chromium)", file=sys.stderr)
         return 2
     from playwright.sync_api import sync_playwright
@@ -54,7 +42,7 @@ def main() -> int:
     # a fresh note each run, so the first press really runs the model
     note = (ROOT / "examples" / "note.txt").read_text(encoding="utf-8") + f"\nRef {uuid.uuid4().hex[:8]}.\n"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        browser = playwright.chromium.launch(executable_path=browser_path, args=list(OFFLINE_BROWSER_ARGS))
         page = browser.new_page(viewport={"width": 1500, "height": 1100})
         first, first_source = annotate_once(page, args.url, note)
         hits = []

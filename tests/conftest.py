@@ -2,13 +2,40 @@
 world (two tiny models, the tiny corpus imported and evaluated in a SQLite store of its own, and the
 environment variables that point the app at them)."""
 
+import importlib.util
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from engine.data.generate import generate_corpus
 from engine.models.base import TrainingSettings
+
+# No test may reach the network: this process and every Python process it starts refuse any
+# outbound connection and record it (tests/netguard/sitecustomize.py); `no_outbound_network` fails
+# the test during which one was attempted.
+NETGUARD = Path(__file__).resolve().parent / "netguard"
+NETGUARD_LOG = Path(tempfile.mkdtemp(prefix="medner-netguard-")) / "attempts.log"
+NETGUARD_LOG.touch()
+os.environ["MEDNER_NETGUARD_LOG"] = str(NETGUARD_LOG)
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(NETGUARD), os.environ.get("PYTHONPATH", "")]))
+_spec = importlib.util.spec_from_file_location("medner_netguard", NETGUARD / "sitecustomize.py")
+netguard = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(netguard)
+
+
+@pytest.fixture(autouse=True)
+def no_outbound_network():
+    """Fail the test if it, or a process it started, tried to reach anything but loopback."""
+    before = NETGUARD_LOG.stat().st_size
+    yield
+    with NETGUARD_LOG.open(encoding="utf-8") as log:
+        log.seek(before)
+        attempts = log.read()
+    if attempts:
+        pytest.fail("outbound network access was attempted:\n" + attempts[:4000])
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ unless ``MEDNER_REQUIRE_BROWSER=1`` (CI sets it, so there a missing browser fail
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -18,17 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from bench.browser import OFFLINE_BROWSER_ARGS, annotate_once, chromium
+
 ROOT = Path(__file__).resolve().parents[2]
 NOTE = (ROOT / "examples" / "note.txt").read_text(encoding="utf-8")
 PAGES = ["compare", "confusion", "errors", "corpus", "train", "gold"]
-
-
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
 
 
 def _free_port() -> int:
@@ -64,21 +57,9 @@ def server(app_env):
     process.wait(timeout=20)
 
 
-def _annotate(browser_page, url: str) -> float:
-    """Open the app, paste the note, press Annotate; seconds until highlighted entities show."""
-    browser_page.goto(url)
-    browser_page.get_by_label("Clinical note").fill(NOTE)
-    browser_page.get_by_label("Clinical note").blur()
-    browser_page.wait_for_timeout(300)
-    began = time.perf_counter()
-    browser_page.get_by_role("button", name="Annotate", exact=True).click()
-    browser_page.locator("mark.medner-entity").first.wait_for(timeout=120_000)
-    return time.perf_counter() - began
-
-
 def test_paste_a_note_and_see_highlighted_entities(server):
-    chromium = _chromium()
-    if chromium is None:
+    browser_path = chromium()
+    if browser_path is None:
         if os.environ.get("MEDNER_REQUIRE_BROWSER") == "1":
             pytest.fail("MEDNER_REQUIRE_BROWSER=1 but no chromium is installed (apt-get install chromium)")
         pytest.skip("no chromium installed")
@@ -87,9 +68,9 @@ def test_paste_a_note_and_see_highlighted_entities(server):
     shots = Path(os.environ.get("MEDNER_SCREENSHOTS", ROOT / "runs" / "screenshots"))
     shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        browser = playwright.chromium.launch(executable_path=browser_path, args=list(OFFLINE_BROWSER_ARGS))
         browser_page = browser.new_page(viewport={"width": 1500, "height": 1100})
-        first = _annotate(browser_page, server)
+        first, _ = annotate_once(browser_page, server, NOTE)
         entities = browser_page.locator("mark.medner-entity")
         assert entities.count() > 5
         labels = set(entities.evaluate_all("marks => marks.map(m => m.dataset.label)"))
@@ -97,7 +78,7 @@ def test_paste_a_note_and_see_highlighted_entities(server):
         assert browser_page.get_by_text("model run").count() >= 1
         browser_page.screenshot(path=str(shots / "annotate.png"), full_page=True)
 
-        cached = _annotate(browser_page, server)  # same note, same model: served from the store's cache
+        cached, _ = annotate_once(browser_page, server, NOTE)  # same note, same model: served from the store's cache
         assert browser_page.get_by_text("cache hit").count() >= 1
         for name in PAGES:
             browser_page.goto(f"{server}/{name}")
