@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -74,13 +76,26 @@ def span_offsets(spans: Iterable[Span]) -> list[list[Any]]:
     return [[span.start, span.end, span.label, [list(piece) for piece in span.fragments]] for span in spans]
 
 
+def prediction_checksum(fingerprint: str, text_digest: str, stored: Sequence[Sequence[Any]]) -> str:
+    """What a cached prediction row must hash to: its model, its note and its spans together."""
+    payload = json.dumps([fingerprint, text_digest, stored], separators=(",", ":"), sort_keys=True)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
 def spans_from_offsets(text: str, stored: Sequence[Sequence[Any]]) -> tuple[Span, ...]:
-    """Spans rebuilt from cached offsets against the note they were computed on."""
+    """Spans rebuilt from cached offsets against the note they were computed on; ``ValueError``
+    when they cannot be (offsets outside the note, or not the shape this module writes)."""
     spans = []
-    for start, end, label, fragments in stored:
-        pieces = tuple((int(a), int(b)) for a, b in fragments)
-        surface = " ".join(text[a:b] for a, b in pieces) if pieces else text[start:end]
-        spans.append(Span(int(start), int(end), label, surface, pieces))
+    try:
+        for start, end, label, fragments in stored:
+            pieces = tuple((int(a), int(b)) for a, b in fragments)
+            start, end = int(start), int(end)
+            if not 0 <= start < end <= len(text) or any(not start <= a < b <= end for a, b in pieces):
+                raise ValueError(f"offsets {start} {end} {pieces} do not fit a note of {len(text)} characters")
+            surface = " ".join(text[a:b] for a, b in pieces) if pieces else text[start:end]
+            spans.append(Span(start, end, str(label), surface, pieces))
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"cached spans cannot be read: {error}") from None
     return tuple(spans)
 
 

@@ -135,6 +135,8 @@ class PredictionRow(Base):
     #: ``[[start, end, label, fragments], ...]``: offsets and labels only, never the note's text.
     spans: Mapped[list[Any]]
     seconds: Mapped[float]
+    #: sha256 over (model fingerprint, note hash, spans): a row altered on disk is detected on read.
+    checksum: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

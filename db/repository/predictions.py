@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 
@@ -13,29 +14,48 @@ from db.repository.base import StoreBase, text_sha256, utc_now
 from db.schema import ModelRow, PredictionRow
 from engine.types import ModelInfo, Prediction, Span
 
+log = logging.getLogger(__name__)
+
 
 class PredictionCache(StoreBase):
     """Cached model output; a hit never runs the model."""
 
     def cached_predictions(self, model: ModelInfo | str, texts: Sequence[str]) -> list[Prediction | None]:
-        """For each note, the cached spans of exactly this model (by fingerprint), or None."""
+        """For each note, the cached spans of exactly this model (by fingerprint), or None.
+
+        A row whose checksum does not match what it holds (altered on disk, half-written by a
+        broken tool, or cached before checksums existed) is never trusted: it is deleted, logged,
+        and reported as a miss, so the caller recomputes it."""
         fingerprint = model if isinstance(model, str) else model.fingerprint
         digests = [text_sha256(text) for text in texts]
         with self._read() as session:
             rows = session.execute(
-                select(PredictionRow.text_sha256, PredictionRow.spans, PredictionRow.seconds)
+                select(
+                    PredictionRow.id,
+                    PredictionRow.text_sha256,
+                    PredictionRow.spans,
+                    PredictionRow.seconds,
+                    PredictionRow.checksum,
+                )
                 .join(ModelRow, ModelRow.id == PredictionRow.model_id)
                 .where(ModelRow.fingerprint == fingerprint, PredictionRow.text_sha256.in_(set(digests)))
             ).all()
-        found = {digest: (spans, seconds) for digest, spans, seconds in rows}
-        result: list[Prediction | None] = []
-        for text, digest in zip(texts, digests, strict=True):
-            if digest not in found:
-                result.append(None)
-                continue
-            spans, seconds = found[digest]
-            result.append(Prediction(digest, records.spans_from_offsets(text, spans), fingerprint, seconds, True))
-        return result
+        found: dict[str, Prediction] = {}
+        damaged: list[int] = []
+        text_of = dict(zip(digests, texts, strict=True))
+        for row_id, digest, spans, seconds, checksum in rows:
+            try:
+                if checksum != records.prediction_checksum(fingerprint, digest, spans):
+                    raise ValueError("checksum does not match")
+                found[digest] = Prediction(
+                    digest, records.spans_from_offsets(text_of[digest], spans), fingerprint, seconds, True
+                )
+            except (TypeError, ValueError) as error:
+                log.warning("cached prediction %s of model %s is damaged (%s); recomputing", row_id, fingerprint, error)
+                damaged.append(row_id)
+        if damaged:
+            self._write(lambda session: session.execute(delete(PredictionRow).where(PredictionRow.id.in_(damaged))))
+        return [found.get(digest) for digest in digests]
 
     def cached_prediction(self, model: ModelInfo | str, text: str) -> Prediction | None:
         return self.cached_predictions(model, [text])[0]
@@ -50,12 +70,15 @@ class PredictionCache(StoreBase):
             values = [
                 {
                     "model_id": model_id,
-                    "text_sha256": text_sha256(text),
-                    "spans": records.span_offsets(spans),
+                    "text_sha256": digest,
+                    "spans": offsets,
                     "seconds": seconds,
+                    "checksum": records.prediction_checksum(model.fingerprint, digest, offsets),
                     "created_at": utc_now(),
                 }
-                for text, spans, seconds in items
+                for digest, offsets, seconds in (
+                    (text_sha256(text), records.span_offsets(spans), seconds) for text, spans, seconds in items
+                )
             ]
             session.execute(self._insert(PredictionRow).values(values).on_conflict_do_nothing())
 

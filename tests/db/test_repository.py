@@ -101,6 +101,32 @@ def test_predict_must_answer_every_note(store):
         store.annotate(model(), [NOTE], lambda texts: [])
 
 
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "UPDATE predictions SET spans = '[[0, 3, \"Drug\", []]]'",  # other spans, checksum left as it was
+        "UPDATE predictions SET spans = '[[0, 99999, \"Drug\", []]]'",  # offsets outside the note
+        "UPDATE predictions SET spans = '\"not a list\"'",
+        "UPDATE predictions SET checksum = NULL",  # a row cached before checksums existed
+    ],
+)
+def test_a_damaged_cache_row_is_detected_and_recomputed(store, damage, caplog):
+    calls = []
+
+    def predict(texts):
+        calls.append(list(texts))
+        return [list(GOLD) for _ in texts]
+
+    store.annotate(model(), [NOTE], predict)
+    with store.engine.begin() as connection:
+        connection.execute(text(damage))
+    (again,) = store.annotate(model(), [NOTE], predict)
+    assert not again.cached and again.spans == GOLD and len(calls) == 2
+    assert "damaged" in caplog.text
+    (third,) = store.annotate(model(), [NOTE], predict)  # the recomputed row replaced the damaged one
+    assert third.cached and third.spans == GOLD and len(calls) == 2
+
+
 # --- corpora, documents, gold ---------------------------------------------------------------------
 
 
