@@ -1,9 +1,10 @@
 """Database engines from ``DATABASE_URL``: a SQLite file by default, PostgreSQL for teams.
 
 SQLite is set up for several processes at once (the app, training jobs, the CLI): WAL journal,
-foreign keys on, a busy timeout, and write transactions that take the write lock when they
-begin (``BEGIN IMMEDIATE``), so two writers queue instead of failing with "database is locked"
-halfway through. Reads stay deferred and never wait for a writer.
+foreign keys on, ``secure_delete`` (a deleted note is overwritten, not just unlinked), a busy
+timeout, and write transactions that take the write lock when they begin (``BEGIN IMMEDIATE``), so
+two writers queue instead of failing with "database is locked" halfway through.
+Reads stay deferred and never wait for a writer.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ def make_engine(url: str | None = None) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Freed pages are overwritten with zeros: a deleted note does not linger in the file.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")

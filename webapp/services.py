@@ -211,6 +211,14 @@ def sambd_counts(corpus: str) -> dict[str, Any]:
     return _sambd_counts(corpus, store().corpus_version(corpus), _database_url())
 
 
+def delete_document(corpus: str, document_id: str):
+    """Delete a document and everything derived from it (``Store.delete_document``), and forget
+    every cached table of this process, some of which held its text."""
+    deletion = store().delete_document(corpus, document_id)
+    st.cache_data.clear()
+    return deletion
+
+
 # --- jobs -----------------------------------------------------------------------------------------
 
 

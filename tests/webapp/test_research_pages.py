@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from db.repository import Store
+from db.repository import NotFound, Store
+from engine.types import Document, Span
 from tests.webapp.conftest import page
 
 
@@ -104,3 +105,19 @@ def test_corpus_import_names_a_bad_folder_and_imports_a_good_one(app_env, store,
     next(b for b in app.button if b.label == "Import").click().run()
     assert "Imported 13 new documents into copy" in app.success[0].value
     assert "copy" in {c.name for c in store.corpora()}
+
+
+def test_a_document_is_deleted_with_everything_derived_after_confirmation(app_env, store):
+    note = "Zyrtexolam 45 mg nightly for Quentworth syndrome."
+    store.save_document("to-delete", Document("note-x", note, (Span.of(note, 0, 10, "Drug"),)), by="test")
+    app = page("corpus").run()
+    app.selectbox(key="corpus").set_value("to-delete").run()
+    delete = next(b for b in app.button if b.label == "Delete for good")
+    assert delete.disabled, "nothing is deleted before the name is typed"
+    app.text_input(key="delete-confirm:to-delete:note-x").set_value("note-x").run()
+    next(b for b in app.button if b.label == "Delete for good").click().run()
+    assert not app.exception
+    assert "Deleted to-delete/note-x" in app.success[0].value
+    assert "This corpus has no documents." in [m.value for m in app.markdown]
+    with pytest.raises(NotFound):
+        store.document("to-delete", "note-x")

@@ -28,6 +28,15 @@ with st.expander("Import a BRAT corpus folder (e.g. n2c2-2018 Track 2)"):
         else:
             st.success(f"Imported {added} new documents into {name}.")
 
+deleted = st.session_state.pop("corpus-deleted", None)
+if deleted is not None:
+    st.success(deleted.summary())
+    if deleted.models_trained_since:
+        st.warning(
+            "These models were registered after the document was added and may have been trained on it: "
+            f"{', '.join(deleted.models_trained_since)}. Retrain or delete them to remove its influence."
+        )
+
 corpus = choose_corpus()
 if corpus is None:
     st.stop()
@@ -37,15 +46,28 @@ st.write(" · ".join(f"{split}: {count} documents" for split, count in sorted(in
 browse, distribution, lengths = st.tabs(["Documents", "Labels and SamBD", "Note lengths"])
 with browse:
     split = st.selectbox("Split", sorted(info.documents), key="browse-split")
-    documents = services.documents(corpus, split)
+    documents = services.documents(corpus, split) if split else []
     chosen = st.selectbox("Document", [d.id for d in documents], key="browse-document")
-    document = next(d for d in documents if d.id == chosen)
-    counts = Counter(span.label for span in document.spans)
-    st.html(legend_html(counts=counts))
-    st.html(highlight_html(document.text, document.spans))
-    medications = medication_list(document)
-    st.caption(f"Medications (grouped by {medications.grouped_by})")
-    st.dataframe(pd.DataFrame(medications.rows()), hide_index=True, width="stretch")
+    if chosen is None:
+        st.write("This corpus has no documents.")
+    else:
+        document = next(d for d in documents if d.id == chosen)
+        counts = Counter(span.label for span in document.spans)
+        st.html(legend_html(counts=counts))
+        st.html(highlight_html(document.text, document.spans))
+        medications = medication_list(document)
+        st.caption(f"Medications (grouped by {medications.grouped_by})")
+        st.dataframe(pd.DataFrame(medications.rows()), hide_index=True, width="stretch")
+        with st.expander("Delete this document and everything derived from it"):
+            st.write(
+                f"Removes the text of **{chosen}**, all its gold revisions, every cached prediction of its text and "
+                f"the evaluation runs of {corpus}/{split} (their figures and error lists include it). It cannot be "
+                "undone. Files it was imported from are not touched; trained models are listed, not deleted."
+            )
+            confirm = st.text_input(f"Type {chosen} to confirm", key=f"delete-confirm:{corpus}:{chosen}")
+            if st.button("Delete for good", type="primary", disabled=confirm.strip() != chosen):
+                st.session_state["corpus-deleted"] = services.delete_document(corpus, chosen)
+                st.rerun()
 
 with distribution:
     counts = services.sambd_counts(corpus)
