@@ -3,8 +3,19 @@ annotating a note the way a person does (paste, press Annotate, wait for highlig
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import tempfile
 import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 #: Chromium resolves no host name but loopback: the app under test is all it may reach.
 OFFLINE_BROWSER_ARGS = ("--no-sandbox", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1")
@@ -33,3 +44,50 @@ def annotate_once(page, url: str, note: str, *, timeout_ms: int = 300_000) -> tu
     seconds = time.perf_counter() - began
     source = "cache hit" if page.get_by_text("(cache hit)").count() else "model run"
     return seconds, source
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def running_app(environment: Mapping[str, str] | None = None, *, start_timeout_s: float = 90) -> Iterator[str]:
+    """``streamlit run webapp/app.py`` on a free loopback port with ``environment`` added; yields its
+    URL once it answers, stops it afterwards. Its output goes to a temporary file (a pipe nobody
+    reads would fill up and stall the server during a long run) and is shown if it fails to start."""
+    port = free_port()
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "webapp" / "app.py"),
+        "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env={**os.environ, **(environment or {})}, stdout=output, stderr=subprocess.STDOUT
+        )
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + start_timeout_s
+        while not _answers(f"{url}/_stcore/health"):
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                output.seek(0)
+                raise RuntimeError("streamlit did not start: " + output.read().decode(errors="replace")[-2000:])
+            time.sleep(0.5)
+        try:
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as answer:
+            return answer.status == 200
+    except OSError:
+        return False

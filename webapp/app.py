@@ -1,4 +1,4 @@
-"""MedNER Studio: ``streamlit run webapp/app.py``. Page config and navigation, nothing else."""
+"""MedNER Studio: ``streamlit run webapp/app.py``. Page config, sign-in gate and navigation, nothing else."""
 
 import sys
 from pathlib import Path
@@ -10,9 +10,13 @@ ROOT = str(Path(__file__).resolve().parent.parent)
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+from webapp import auth  # noqa: E402  (needs the path above)
+
 st.set_page_config(page_title="MedNER Studio", page_icon=":pill:", layout="wide")
 
-PAGES = Path(__file__).parent / "pages"
+# Not "pages/": Streamlit would treat that folder as old-style pages and run one of them without this
+# script (and its sign-in gate) on the first request a fresh server gets for its address.
+PAGES = Path(__file__).parent / "views"
 navigation = st.navigation(
     {
         "Use": [st.Page(PAGES / "annotate.py", title="Annotate", icon=":material/edit_note:", default=True)],
@@ -26,6 +30,13 @@ navigation = st.navigation(
             st.Page(PAGES / "train.py", title="Train", icon=":material/model_training:"),
             st.Page(PAGES / "gold.py", title="Gold editing", icon=":material/rule:"),
         ],
-    }
+    },
+    position="sidebar" if (signed_in := auth.signed_in()) else "hidden",
 )
+if not signed_in:
+    # Every address resolves to its page as usual, but the page does not run until the session has
+    # signed in; then the same address opens (deep links survive the sign-in).
+    auth.sign_in_page()
+    st.stop()
+auth.sign_out_button()
 navigation.run()

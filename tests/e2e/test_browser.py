@@ -8,61 +8,34 @@ unless ``MEDNER_REQUIRE_BROWSER=1`` (CI sets it, so there a missing browser fail
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from bench.browser import OFFLINE_BROWSER_ARGS, annotate_once, chromium
+from bench.browser import OFFLINE_BROWSER_ARGS, annotate_once, chromium, running_app
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTE = (ROOT / "examples" / "note.txt").read_text(encoding="utf-8")
 PAGES = ["compare", "confusion", "errors", "corpus", "train", "gold"]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+@pytest.fixture
+def server(app_env):
+    with running_app({k: v for k, v in app_env.items() if k != "root"}) as url:
+        yield url
 
 
 @pytest.fixture
-def server(app_env):
-    port = _free_port()
-    environment = {**os.environ, **{k: v for k, v in app_env.items() if k != "root"}}
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "webapp" / "app.py"),
-        "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        pytest.fail("streamlit did not start: " + process.stdout.read().decode(errors="replace")[-2000:])
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
-
-
-def test_paste_a_note_and_see_highlighted_entities(server):
-    browser_path = chromium()
-    if browser_path is None:
+def browser_path() -> str:
+    found = chromium()
+    if found is None:
         if os.environ.get("MEDNER_REQUIRE_BROWSER") == "1":
             pytest.fail("MEDNER_REQUIRE_BROWSER=1 but no chromium is installed (apt-get install chromium)")
         pytest.skip("no chromium installed")
+    return found
+
+
+def test_paste_a_note_and_see_highlighted_entities(server, browser_path):
     from playwright.sync_api import sync_playwright
 
     shots = Path(os.environ.get("MEDNER_SCREENSHOTS", ROOT / "runs" / "screenshots"))
@@ -89,3 +62,30 @@ def test_paste_a_note_and_see_highlighted_entities(server):
     timings = {"annotate_to_highlight_seconds": {"model_run": round(first, 3), "cache_hit": round(cached, 3)}}
     (shots / "timings.json").write_text(json.dumps(timings, indent=2), encoding="utf-8")
     print(f"annotate -> highlighted text: model run {first:.2f} s, cache hit {cached:.2f} s; screenshots in {shots}")
+
+
+def test_with_a_password_every_page_address_leads_to_sign_in(app_env, browser_path):
+    from playwright.sync_api import sync_playwright
+
+    from webapp.auth import PASSWORD_HASH_VARIABLE, hash_password
+
+    environment = {k: v for k, v in app_env.items() if k != "root"}
+    environment[PASSWORD_HASH_VARIABLE] = hash_password("correct horse")
+    with running_app(environment) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=browser_path, args=list(OFFLINE_BROWSER_ARGS))
+        browser_page = browser.new_page()
+        # a fresh server's very first request goes straight to a page (it must not run before sign-in)
+        for name in ["gold", "", *PAGES]:
+            browser_page.goto(f"{url}/{name}")
+            browser_page.get_by_label("Password", exact=True).wait_for(timeout=60_000)
+            headings = browser_page.locator("h1").all_inner_texts()
+            assert headings == ["MedNER Studio"], f"/{name} showed {headings}"
+        browser_page.get_by_label("Password", exact=True).fill("correct horse")
+        browser_page.get_by_role("button", name="Sign in").click()
+        # the address asked for (the last page visited) opens after sign-in; the others are a click away
+        browser_page.get_by_role("heading", name="Gold editing").wait_for(timeout=60_000)
+        browser_page.get_by_role("link", name="Compare models").click()
+        browser_page.get_by_role("heading", name="Compare models").wait_for(timeout=60_000)
+        browser_page.get_by_role("button", name="Sign out").click()
+        browser_page.get_by_label("Password", exact=True).wait_for(timeout=60_000)
+        browser.close()

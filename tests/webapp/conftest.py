@@ -4,7 +4,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-PAGES = Path(__file__).resolve().parents[2] / "webapp" / "pages"
+PAGES = Path(__file__).resolve().parents[2] / "webapp" / "views"
 
 
 def page(name: str) -> AppTest:

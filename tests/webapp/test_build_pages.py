@@ -133,7 +133,7 @@ def test_app_navigates_between_pages(app_env):
     app = AppTest.from_file(str(PAGES.parent / "app.py"), default_timeout=120).run()
     assert not app.exception
     assert app.title[0].value == "Annotate a note"
-    app.switch_page("pages/compare.py").run()
+    app.switch_page("views/compare.py").run()
     assert app.title[0].value == "Compare models"
 
 
