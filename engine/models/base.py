@@ -16,12 +16,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from engine.atomic import recover_folder
 from engine.labels import TAGS
 from engine.types import ModelInfo, Span
 
@@ -103,8 +103,7 @@ class ModelConfig:
 def check_model_folder(folder: Path | str) -> Path:
     """The folder as a Path if it has every file of the contract; else a clear error."""
     folder = Path(folder)
-    if not folder.exists():
-        _recover_interrupted_save(folder)
+    recover_folder(folder)
     if not folder.is_dir():
         raise ModelFolderError(f"{folder}: no such model folder")
     missing = [name for name in REQUIRED_FILES if not (folder / name).exists()]
@@ -114,13 +113,6 @@ def check_model_folder(folder: Path | str) -> Path:
             "(train one with: python -m engine train ...)"
         )
     return folder
-
-
-def _recover_interrupted_save(folder: Path) -> None:
-    """A save swaps folders in two renames; if it died between them, put the old model back."""
-    retired = sorted(folder.parent.glob(f".{folder.name}.retired-*")) if folder.parent.is_dir() else []
-    if retired:
-        os.replace(retired[-1], folder)
 
 
 def read_config(folder: Path | str) -> ModelConfig:

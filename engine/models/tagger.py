@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,6 +10,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from transformers import PreTrainedTokenizerBase
 
+from engine.atomic import replace_folder, staging_folder
 from engine.models.base import (
     ModelConfig,
     ModelFolderError,
@@ -50,9 +48,7 @@ class NeuralTagger:
     def save(self, folder: Path | str) -> None:
         """Write the model folder atomically: a crash leaves the old folder (or none), never half."""
         folder = Path(folder)
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.saving-", dir=folder.parent))
-        try:
+        with staging_folder(folder) as staging:
             state = {name: tensor.detach().contiguous() for name, tensor in self.network.state_dict().items()}
             save_file(state, str(staging / "model.safetensors"))
             encoder_config = self.network.encoder.config.to_dict()
@@ -60,8 +56,6 @@ class NeuralTagger:
             self.tokenizer.save_pretrained(str(staging / "tokenizer"))
             (staging / "config.json").write_text(json.dumps(self.config.to_dict(), indent=2), encoding="utf-8")
             replace_folder(staging, folder)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
         self.folder, self.fingerprint = folder, folder_fingerprint(folder)
 
     @classmethod
@@ -93,21 +87,6 @@ class NeuralTagger:
         if self.folder is None:
             raise ValueError("this tagger has not been saved or loaded, so it has no folder or fingerprint yet")
         return describe_model(self.folder, fingerprint=self.fingerprint)
-
-
-def replace_folder(staging: Path, folder: Path) -> None:
-    """Put ``staging`` where ``folder`` is, so that ``folder`` is at every instant old or new."""
-    if not folder.exists():
-        os.replace(staging, folder)
-        return
-    retired = folder.with_name(f".{folder.name}.retired-{os.getpid()}")
-    os.replace(folder, retired)
-    try:
-        os.replace(staging, folder)
-    except OSError:
-        os.replace(retired, folder)
-        raise
-    shutil.rmtree(retired, ignore_errors=True)
 
 
 def load_tagger(folder: Path | str) -> NeuralTagger:

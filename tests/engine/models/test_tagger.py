@@ -82,11 +82,76 @@ def test_a_crash_during_save_leaves_the_old_model(tiny_model, tmp_path, monkeypa
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".target")]
 
 
-def test_a_save_interrupted_between_renames_is_recovered(tiny_model, tmp_path):
-    retired = tmp_path / ".model.retired-123"
-    shutil.copytree(tiny_model, retired)
-    assert load_tagger(tmp_path / "model").config.kind == "transformer-crf"
-    assert not retired.exists()
+# A process that loads the tiny model, moves its weights and saves it over TARGET, killing itself
+# with SIGKILL (no cleanup, no exception handlers) at the point named by POINT.
+KILLED_SAVE = """
+import os, shutil, signal, sys, torch
+from engine import atomic
+from engine.models import tagger as tagger_module
+
+source, target, point = sys.argv[1:]
+
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+def then_die(function, when=lambda *args: True):
+    def wrapped(*args, **kwargs):
+        result = function(*args, **kwargs)
+        if when(*args):
+            die()
+        return result
+    return wrapped
+
+tagger = tagger_module.load_tagger(source)
+with torch.no_grad():
+    tagger.network.classifier.bias.add_(1.0)
+if point == "weights written":
+    tagger_module.save_file = then_die(tagger_module.save_file)
+elif point == "tokenizer written":
+    tagger.tokenizer.save_pretrained = then_die(tagger.tokenizer.save_pretrained)
+elif point == "before the swap":
+    atomic._exchange = lambda first, second: die()
+elif point == "between two renames":
+    atomic._exchange = lambda first, second: False
+    os.replace = then_die(os.replace, when=lambda source, destination: ".retired-" in str(destination))
+elif point == "after the swap":
+    atomic.shutil.rmtree = lambda *args, **kwargs: die()
+tagger.save(target)
+"""
+
+
+@pytest.mark.parametrize(
+    ("point", "expected"),
+    [
+        ("weights written", "old"),
+        ("tokenizer written", "old"),
+        ("before the swap", "old"),
+        ("between two renames", "old"),
+        ("after the swap", "new"),
+    ],
+)
+def test_a_save_killed_at_any_point_leaves_a_loadable_model_and_the_next_save_works(
+    tiny_model, tmp_path, point, expected
+):
+    import signal
+    import subprocess
+    import sys
+
+    old = load_tagger(tiny_model)
+    new = load_tagger(tiny_model)
+    with torch.no_grad():
+        new.network.classifier.bias.add_(1.0)
+    new.save(tmp_path / "expected" / "model")
+    fingerprints = {"old": old.fingerprint, "new": new.fingerprint}
+    models = tmp_path / "models"
+    target = shutil.copytree(tiny_model, models / "model")
+
+    killed = subprocess.run([sys.executable, "-c", KILLED_SAVE, str(tiny_model), str(target), point], check=False)
+    assert killed.returncode == -signal.SIGKILL, f"the save was not killed at {point!r}"
+    assert load_tagger(target).fingerprint == fingerprints[expected]
+    new.save(target)
+    assert load_tagger(target).fingerprint == fingerprints["new"]
+    assert os.listdir(models) == ["model"], "the next save removed what the killed one left"
 
 
 def test_saving_over_an_existing_model_replaces_it(tiny_model, tmp_path):
