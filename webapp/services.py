@@ -23,6 +23,7 @@ from typing import Any
 import streamlit as st
 
 from db.repository import Store
+from engine.atomic import process_alive
 from engine.types import Document, EvaluationRecord, ModelInfo, Prediction, TrainingJob
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -222,14 +223,22 @@ def delete_document(corpus: str, document_id: str):
 # --- jobs -----------------------------------------------------------------------------------------
 
 
+def job_log_path(job: TrainingJob) -> Path:
+    """Where the job's process writes its output: ``MEDNER_JOB_LOGS`` (default ``runs/jobs``), one
+    file a job, named by id and creation time so that two stores never share one."""
+    folder = Path(os.environ.get("MEDNER_JOB_LOGS", "runs/jobs"))
+    folder = folder if folder.is_absolute() else ROOT / folder
+    return folder / f"job-{job.id}-{job.created_at:%Y%m%dT%H%M%S%f}.log"
+
+
 def start_job(kind: str, settings: dict[str, Any], output: str) -> TrainingJob:
     """Record a job and start ``python -m webapp.worker job ID`` as its own process."""
     job = store().create_job(kind, settings, output)
     environment = dict(os.environ)
     environment["DATABASE_URL"] = store().engine.url.render_as_string(hide_password=False)
-    log_folder = ROOT / "runs" / "jobs"
-    log_folder.mkdir(parents=True, exist_ok=True)
-    with open(log_folder / f"job-{job.id}.log", "ab") as log:
+    log_path = job_log_path(job)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
         subprocess.Popen(
             [sys.executable, "-m", "webapp.worker", "job", str(job.id)],
             cwd=ROOT,
@@ -241,22 +250,29 @@ def start_job(kind: str, settings: dict[str, Any], output: str) -> TrainingJob:
     return job
 
 
-def process_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def restart_job(job: TrainingJob) -> TrainingJob:
+    """Run a finished (failed or cancelled) job again as a new job with the same settings; a training
+    job writes the same model folder, which holds the previous model until the new one is saved."""
+    if not job.finished:
+        raise ValueError(f"job #{job.id} is still {job.status}")
+    return start_job(job.kind, dict(job.settings), job.output)
+
+
+#: Characters of a dead job's own output copied into its log in the store.
+LOG_TAIL_CHARS = 4000
 
 
 def refresh_job(job_id: int) -> TrainingJob:
-    """The job as stored, marked failed if its process is gone without saying how it ended."""
+    """The job as stored; a job whose process is gone without saying how it ended is marked failed,
+    with the end of that process's own output added to its log."""
     job = store().job(job_id)
     if job.status == "running" and not process_alive(job.pid):
+        try:
+            tail = job_log_path(job).read_text(encoding="utf-8", errors="replace")[-LOG_TAIL_CHARS:]
+        except OSError:
+            tail = ""
+        store().append_log(job.id, "the worker process ended without reporting (killed?); its last output:")
+        store().append_log(job.id, tail.strip() or "(none)")
         store().finish_job(job.id, "failed", error="the worker process ended without reporting (killed?)")
         job = store().job(job.id)
     return job

@@ -29,8 +29,10 @@ def _events_table(job: TrainingJob) -> list[dict[str, float]]:
     return rows
 
 
-def show_job(job_id: int) -> None:
-    """Status, progress bar, loss and dev F1 curves and the log of one job, refreshed while it runs."""
+def show_job(job_id: int, *, follow_key: str | None = None) -> None:
+    """Status, progress bar, loss and dev F1 curves and the log of one job, refreshed while it runs.
+    A failed or cancelled job can be run again; the new job's id goes to ``st.session_state[follow_key]``,
+    so the page that follows jobs by that key shows the new one."""
 
     @st.fragment(run_every=POLL_SECONDS)
     def panel() -> None:
@@ -55,6 +57,11 @@ def show_job(job_id: int) -> None:
             st.warning("The job was cancelled.")
         elif st.button("Cancel this job", key=f"cancel-{job.id}"):
             services.cancel_job(job)
+        if job.status in ("failed", "cancelled") and st.button("Run it again", key=f"restart-{job.id}"):
+            again = services.restart_job(job)
+            if follow_key is not None:
+                st.session_state[follow_key] = again.id
+            st.rerun(scope="app")
         if job.log:
             with st.expander("Log", expanded=job.status == "failed"):
                 st.code(job.log[-20000:], language=None)

@@ -88,4 +88,4 @@ if jobs:
     ids = [j.id for j in jobs]
     labels = {j.id: job_summary(j) for j in jobs}
     picked = st.selectbox("Follow job", ids, index=ids.index(default) if default in ids else 0, format_func=labels.get)
-    show_job(picked)
+    show_job(picked, follow_key="train-job")
