@@ -62,10 +62,11 @@ class BratDocument:
 
 
 def read_text(path: Path) -> str:
-    """A file's text exactly as stored (line endings kept, so offsets stay right)."""
+    """A file's text exactly as stored: line endings kept, and a byte order mark kept as the
+    character U+FEFF, which brat counts too, so offsets stay right and writing back is byte for byte."""
     data = path.read_bytes()
     try:
-        return data.decode("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise NoteEncodingError(
             f"{path}: not UTF-8 text (byte 0x{data[error.start]:02x} at position {error.start}); "

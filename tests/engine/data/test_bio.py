@@ -1,8 +1,11 @@
+import itertools
+
 from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.data.bio import spans_to_tags, tags_to_spans
 from engine.data.tokenize import words
+from engine.labels import LABELS
 from engine.types import Span
 
 NOTE = "Aspirin 81 mg PO daily for chest pain"
@@ -58,26 +61,69 @@ def test_discontinuous_span_becomes_one_entity_per_piece():
     assert report.clean
 
 
+ANY_TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=200)
+
+
 @st.composite
-def note_and_spans(draw):
-    pieces = draw(st.lists(st.from_regex(r"[A-Za-z0-9]{1,8}|[.,;:()/-]", fullmatch=True), min_size=1, max_size=25))
-    note = " ".join(pieces)
+def note_and_word_spans(draw):
+    """Any text (line breaks of every kind, tabs, any script) and spans on its word boundaries that
+    share no word: adjacent spans, even of one label, are allowed."""
+    note = draw(ANY_TEXT)
     found = words(note)
-    labels = ["Drug", "Strength", "Reason"]
     spans, i = [], 0
     while i < len(found):
         if draw(st.booleans()):
-            j = draw(st.integers(i, min(len(found) - 1, i + 3)))
-            spans.append(Span.of(note, found[i].start, found[j].end, draw(st.sampled_from(labels))))
-            i = j + 2  # leave a word between spans so they never touch
+            j = draw(st.integers(i, min(len(found) - 1, i + 4)))
+            spans.append(Span.of(note, found[i].start, found[j].end, draw(st.sampled_from(LABELS))))
+            i = j + 1
         else:
             i += 1
     return note, spans
 
 
-@given(note_and_spans())
+@given(note_and_word_spans())
 def test_aligned_spans_survive_tags_unchanged(case):
     note, spans = case
     tags, report = spans_to_tags(words(note), spans)
     assert report.clean
     assert tags_to_spans(note, words(note), tags) == spans
+
+
+@st.composite
+def note_and_any_spans(draw):
+    """Any text and any valid spans: any offsets (inside words, on white space), overlapping,
+    nested, duplicated, in pieces."""
+    note = draw(ANY_TEXT.filter(bool))
+    spans = []
+    for _ in range(draw(st.integers(0, 8))):
+        cuts = sorted(draw(st.sets(st.integers(0, len(note)), min_size=2, max_size=6)))
+        pieces = tuple(zip(cuts[::2], cuts[1::2], strict=False))
+        if any(a == b for (_, a), (b, _) in itertools.pairwise(pieces)):
+            pieces = ((pieces[0][0], pieces[-1][1]),)
+        label = draw(st.sampled_from(LABELS))
+        text = " ".join(note[a:b] for a, b in pieces)
+        spans.append(Span(pieces[0][0], pieces[-1][1], label, text, fragments=pieces if len(pieces) > 1 else ()))
+    return note, spans
+
+
+@given(note_and_any_spans())
+def test_every_span_is_placed_or_reported_never_dropped_silently(case):
+    note, spans = case
+    found = words(note)
+    tags, report = spans_to_tags(found, spans)
+    assert report.spans == len(spans) and len(tags) == len(found)
+    placed = list(spans)
+    for span in report.overlapping + report.empty:  # each one reported is one of those given
+        placed.remove(span)
+    read_back = tags_to_spans(note, found, tags)
+
+    def covers_a_word(start, end):
+        return any(w.start < end and start < w.end for w in found)
+
+    pieces = [(span, a, b) for span in placed for a, b in span.pieces if covers_a_word(a, b)]
+    assert len(read_back) <= len(pieces)
+    for span, a, b in pieces:
+        if span not in report.unaligned:  # placed exactly: each piece comes back as it was
+            assert Span.of(note, a, b, span.label) in read_back
+    for entity in read_back:  # and nothing comes back that no placed span put there
+        assert any(span.label == entity.label and a < entity.end and entity.start < b for span, a, b in pieces)

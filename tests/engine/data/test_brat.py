@@ -1,5 +1,9 @@
+import itertools
+import tempfile
+from pathlib import Path
+
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.data.brat import (
@@ -11,6 +15,7 @@ from engine.data.brat import (
     read_folder,
     write_document,
 )
+from engine.labels import LABELS
 from engine.types import Document, Relation, Span
 
 NOTE = "Take Tylenol 325 mg tablets by mouth\ntwice daily for pain.\n"
@@ -136,20 +141,54 @@ def test_spans_without_ids_get_fresh_ones():
     assert format_ann(doc).splitlines()[1] == "T2\tStrength 13 19\t325 mg"
 
 
+def test_a_byte_order_mark_is_kept_so_offsets_and_bytes_round_trip(tmp_path):
+    note = "\ufeffAspirin 81 mg\r\n"
+    path = write_pair(tmp_path, "bom", note, "T1\tDrug 1 8\tAspirin\n")
+    read = read_document(path)
+    assert read.problems == () and read.document.spans[0].text == "Aspirin"
+    write_document(read.document, tmp_path / "out")
+    assert (tmp_path / "out" / "bom.txt").read_bytes() == path.read_bytes()
+
+
 @st.composite
 def documents(draw):
-    note = draw(st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\r"), min_size=1, max_size=80))
+    """Any UTF-8 text (line breaks of every kind, tabs, byte order marks, any script) with any
+    valid spans: contiguous or in pieces, overlapping or nested, of any label, and relations."""
+    note = draw(st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=120))
     spans = []
-    for n in range(draw(st.integers(0, 5))):
-        start = draw(st.integers(0, len(note) - 1))
-        end = draw(st.integers(start + 1, len(note)))
-        label = draw(st.sampled_from(["Drug", "Strength", "ADE"]))
-        spans.append(Span(start, end, label, note[start:end], ref=f"T{n + 1}"))
-    return Document("doc", note, tuple(spans))
+    for n in range(draw(st.integers(0, 6))):
+        cuts = sorted(draw(st.sets(st.integers(0, len(note)), min_size=2, max_size=6)))
+        if len(cuts) % 2:
+            cuts = cuts[:-1]
+        pieces = tuple(zip(cuts[::2], cuts[1::2], strict=True))
+        if len(pieces) > 1 and any(a == b for (_, a), (b, _) in itertools.pairwise(pieces)):
+            pieces = ((pieces[0][0], pieces[-1][1]),)  # touching pieces are one piece
+        text = " ".join(note[a:b] for a, b in pieces)
+        fragments = pieces if len(pieces) > 1 else ()
+        label = draw(st.sampled_from(LABELS))
+        spans.append(Span(pieces[0][0], pieces[-1][1], label, text, fragments=fragments, ref=f"T{n + 1}"))
+    relations = []
+    if len(spans) >= 2:
+        for n in range(draw(st.integers(0, 3))):
+            first, second = draw(st.permutations(spans))[:2]
+            relations.append(Relation(f"R{n + 1}", f"{first.label}-{second.label}", first.ref, second.ref))
+    return Document("doc", note, tuple(spans), tuple(relations))
 
 
 @given(documents())
 def test_round_trip_is_lossless_for_any_text_and_spans(document):
-    read = parse_ann(format_ann(document), document.text)
-    assert read.document.spans == document.spans
+    read = parse_ann(format_ann(document), document.text, path="doc.ann")
+    assert read.problems == ()
+    assert read.document == document
     assert [s.ref for s in read.document.spans] == [s.ref for s in document.spans]
+
+
+@settings(max_examples=50, deadline=None)
+@given(documents())
+def test_files_written_and_read_back_are_the_same_document_byte_for_byte(document):
+    with tempfile.TemporaryDirectory() as folder:
+        write_document(document, folder)
+        path = Path(folder) / "doc.txt"
+        assert path.read_bytes() == document.text.encode("utf-8")
+        read = read_document(path)
+        assert read.problems == () and read.document == document
