@@ -112,7 +112,7 @@ def _demo_imported(folder: str, url: str) -> int:
 
     if not Path(folder).is_dir() or DEMO_CORPUS in {c.name for c in store().corpora()}:
         return 0
-    return import_folder(store(), DEMO_CORPUS, folder)
+    return import_folder(store(), DEMO_CORPUS, folder)[0]
 
 
 def ensure_demo_corpus() -> None:

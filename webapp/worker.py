@@ -44,12 +44,16 @@ def _raise_cancelled(_signum: int, _frame: object) -> None:
 # --- corpora and models ----------------------------------------------------------------------------
 
 
-def import_folder(store: Store, name: str, folder: Path | str) -> int:
-    """Import a BRAT corpus folder (``train/ dev/ test/`` or one folder of notes) into the store."""
+def import_folder(store: Store, name: str, folder: Path | str) -> tuple[int, list[str]]:
+    """Import a BRAT corpus folder (``train/ dev/ test/`` or one folder of notes) into the store:
+    how many documents were added, and what the reader reported (file and line) and left out,
+    such as unknown labels or ``.ann`` files without their ``.txt``. A line it cannot read at all
+    raises, naming file and line, and nothing is imported."""
     from engine.data.corpus import load_corpus
 
     corpus = load_corpus(folder)
-    return store.import_corpus(name, corpus.splits, source=str(Path(folder).resolve()))
+    added = store.import_corpus(name, corpus.splits, source=str(Path(folder).resolve()))
+    return added, [str(problem) for problem in corpus.problems]
 
 
 def store_corpus(store: Store, name: str):
@@ -132,8 +136,10 @@ def evaluate_missing(
 def sync(store: Store, data: Path, models_root: Path, log: Callable[[str], None] = print) -> None:
     """Import the demo corpus if new, register the models on disk, evaluate what is not evaluated."""
     if data.is_dir() and DEMO_CORPUS not in {c.name for c in store.corpora()}:
-        added = import_folder(store, DEMO_CORPUS, data)
+        added, problems = import_folder(store, DEMO_CORPUS, data)
         log(f"imported {added} documents of {data} as corpus {DEMO_CORPUS!r}")
+        for problem in problems:
+            log(f"problem: {problem}")
     models, problems = register_folders(store, [models_root])
     for problem in problems:
         log(f"skipped: {problem}")

@@ -36,6 +36,38 @@ def test_no_word_is_skipped_on_a_five_thousand_word_note(tagger):
     assert covered <= len(note)
 
 
+def shifted(spans, by):
+    return [(span.start + by, span.end + by, span.label) for span in spans]
+
+
+def test_a_200000_character_note_is_annotated_whole_not_truncated(tagger, tiny_corpus):
+    notes = [d.text for d in load_corpus(tiny_corpus).documents("test")]
+    parts, length = [], 0
+    while length < 200_000:
+        parts.append(notes[len(parts) % len(notes)])
+        length += len(parts[-1]) + 2
+    note = "\n\n".join(parts)
+    assert len(note) >= 200_000
+    (spans,) = annotate(tagger, [note])
+    alone = dict(zip(notes, annotate(tagger, notes), strict=True))
+    expected, offset = [], 0
+    for part in parts:  # sentences never cross the blank lines, so each copy gets its own spans
+        expected += shifted(alone[part], offset)
+        offset += len(part) + 2
+    assert [(s.start, s.end, s.label) for s in spans] == expected
+    assert spans[-1].start > len(note) - len(parts[-1]), "the last copy of the note has its entities"
+
+
+def test_windows_line_endings_and_tabs_keep_offsets_and_labels(tagger, tiny_corpus):
+    note = load_corpus(tiny_corpus).documents("test")[0].text
+    windows = note.replace("\n", "\r\n").replace(" mg", "\tmg")
+    (plain,), (crlf,) = annotate(tagger, [note]), annotate(tagger, [windows])
+    assert crlf, "the model finds entities in the note"
+    for span in crlf:
+        assert windows[span.start : span.end] == span.text
+    assert [(s.label, " ".join(s.text.split())) for s in crlf] == [(s.label, " ".join(s.text.split())) for s in plain]
+
+
 class ContextFreeNetwork:
     """Tags each word from its own first subword only, so any window must give the same tag."""
 

@@ -1,6 +1,8 @@
 import html
 import re
 
+import pytest
+
 from tests.webapp.conftest import page
 
 NOTE = "Metoprolol 25 mg PO daily for hypertension.\nLisinopril 10 mg tablet once a day."
@@ -62,9 +64,29 @@ def test_two_models_side_by_side_with_differences_marked(app_env):
     assert marked > 0, "the two tiny models disagree on this note, and the spans only one found are outlined"
 
 
-def test_empty_note_gets_a_clear_message(app_env):
-    app = _annotate(page("annotate").run(), "   \n ")
+@pytest.mark.parametrize("note", ["", "   \n ", "\r\n\t"], ids=["empty", "spaces", "line-breaks-and-tab"])
+def test_empty_note_gets_a_clear_message(app_env, note):
+    app = _annotate(page("annotate").run(), note)
     assert "empty" in app.error[0].value
+
+
+def test_a_200000_character_note_is_annotated_whole(app_env):
+    note = "\n\n".join([NOTE] * (200_000 // (len(NOTE) + 2) + 1))
+    assert len(note) >= 200_000
+    one = _annotate(page("annotate").run(), NOTE)
+    each = int(re.search(r"(\d+) entities", _captions(one)).group(1))
+    app = _annotate(page("annotate").run(), note)
+    assert not app.error
+    copies = note.count(NOTE)
+    assert f" {each * copies} entities" in _captions(app)
+    assert _html(app).count('class="medner-entity"') == each * copies
+
+
+def test_a_note_over_the_limit_is_refused_with_a_message(app_env):
+    from webapp.services import MAX_NOTE_CHARS
+
+    app = _annotate(page("annotate").run(), "aspirin 81 mg " * (MAX_NOTE_CHARS // 14 + 1))
+    assert f"longer than {MAX_NOTE_CHARS:,} characters" in app.error[0].value
 
 
 def test_saving_a_note_needs_a_name_and_then_stores_it(app_env):

@@ -107,6 +107,38 @@ def test_corpus_import_names_a_bad_folder_and_imports_a_good_one(app_env, store,
     assert "copy" in {c.name for c in store.corpora()}
 
 
+def test_corpus_import_reports_bad_files_by_name_and_line_and_a_malformed_one_imports_nothing(app_env, store, tmp_path):
+    note = "Aspirin 81 mg daily.\r\n"
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "a.txt").write_bytes(note.encode())
+    (good / "a.ann").write_text("T1\tDrug 0 7\tAspirin\nT2\tDose 8 13\t81 mg\n", encoding="utf-8")
+    (good / "lost.ann").write_text("T1\tDrug 0 7\tAspirin\n", encoding="utf-8")
+    app = page("corpus").run()
+    app.text_input[0].set_value(str(good))
+    app.text_input[1].set_value("with-problems")
+    next(b for b in app.button if b.label == "Import").click().run()
+    assert "Imported 1 new documents into with-problems" in app.success[0].value
+    assert "2 problems" in app.warning[0].value
+    report = app.code[0].value
+    assert "a.ann:2: T2: unknown label 'Dose'" in report and "lost.ann" in report and "no matching .txt" in report
+    assert [s.label for s in store.document("with-problems", "a").spans] == ["Drug"]
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "b.txt").write_text(note, encoding="utf-8")
+    (bad / "b.ann").write_text("T1\tDrug 0 7\tAspirin\nT2\tStrength 8 x\t81 mg\n", encoding="utf-8")
+    (bad / "c.txt").write_bytes("Caf\xe9".encode("latin-1"))
+    for broken, message in [("b.ann:2: ", "offsets"), ("c.txt", "not UTF-8")]:
+        app.text_input[0].set_value(str(bad))
+        app.text_input[1].set_value("never")
+        next(b for b in app.button if b.label == "Import").click().run()
+        assert "nothing was imported" in app.error[0].value
+        assert broken in app.error[0].value and message in app.error[0].value
+        (bad / "b.ann").write_text("T1\tDrug 0 7\tAspirin\n", encoding="utf-8")  # mended: next, c.txt
+    assert "never" not in {c.name for c in store.corpora()}
+
+
 def test_a_document_is_deleted_with_everything_derived_after_confirmation(app_env, store):
     note = "Zyrtexolam 45 mg nightly for Quentworth syndrome."
     store.save_document("to-delete", Document("note-x", note, (Span.of(note, 0, 10, "Drug"),)), by="test")

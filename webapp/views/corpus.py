@@ -22,11 +22,14 @@ with st.expander("Import a BRAT corpus folder (e.g. n2c2-2018 Track 2)"):
         from webapp.worker import import_folder
 
         try:
-            added = import_folder(services.store(), name.strip(), folder.strip())
+            added, problems = import_folder(services.store(), name.strip(), folder.strip())
         except (OSError, ValueError) as error:
-            st.error(f"Could not import {folder}: {error}")
+            st.error(f"Could not import {folder}; nothing was imported. {error}")
         else:
             st.success(f"Imported {added} new documents into {name}.")
+            if problems:
+                st.warning(f"{len(problems)} problems in the files; what they name was left out or needs a look:")
+                st.code("\n".join(problems[:200]) + ("\n…" if len(problems) > 200 else ""), language=None)
 
 deleted = st.session_state.pop("corpus-deleted", None)
 if deleted is not None:
