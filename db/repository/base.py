@@ -97,10 +97,15 @@ class StoreBase:
     # --- models ---------------------------------------------------------------------------------
 
     def register_model(self, info: ModelInfo) -> ModelInfo:
-        """Record a model (once per fingerprint) and return it as stored."""
+        """Record a model (once per fingerprint) and return it as stored. A model registered again
+        from another folder (moved, renamed or copied) is recorded where it was seen last, so the
+        store never sends a loader to a folder that is gone."""
 
         def work(session: Session) -> ModelInfo:
-            return records.model_info(session.get_one(ModelRow, self._model_id(session, info)))
+            row = session.get_one(ModelRow, self._model_id(session, info))
+            if (row.name, row.folder) != (info.name, info.folder):
+                row.name, row.folder = info.name, info.folder
+            return records.model_info(row)
 
         return self._write(work, races=True)
 

@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 from sqlalchemy import text
 
@@ -29,6 +31,13 @@ def test_registering_a_model_twice_keeps_one(store):
     assert store.model("a" * 64).training == {"sambd": True} and first.created_at.tzinfo is not None
     with pytest.raises(NotFound, match="no model with fingerprint"):
         store.model("b" * 64)
+
+
+def test_a_model_moved_to_another_folder_is_found_where_it_was_seen_last(store):
+    store.register_model(model())
+    moved = store.register_model(dataclasses.replace(model(), name="renamed", folder="/elsewhere/renamed"))
+    assert (moved.name, moved.folder) == ("renamed", "/elsewhere/renamed")
+    assert [(m.name, m.folder) for m in store.models()] == [("renamed", "/elsewhere/renamed")]
 
 
 def test_a_cache_hit_returns_the_spans_without_running_the_model(store):

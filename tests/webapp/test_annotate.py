@@ -122,3 +122,26 @@ def test_a_binary_upload_is_refused_with_a_message(app_env):
     app.file_uploader[0].set_value([("scan.txt", b"\x00\x01\x02PNG", "text/plain")]).run()
     app.button[1].click().run()
     assert "scan.txt looks like a binary file" in app.error[0].value
+
+
+def test_folders_that_are_not_usable_models_are_named_and_the_rest_still_work(
+    app_env, tiny_model, tmp_path, monkeypatch
+):
+    import json
+    import shutil
+
+    root = tmp_path / "models"
+    shutil.copytree(tiny_model, root / "usable")
+    (root / "not-a-model").mkdir()
+    (root / "not-a-model" / "config.json").write_text("{}", encoding="utf-8")
+    newer = shutil.copytree(tiny_model, root / "from-the-future")
+    config = json.loads((newer / "config.json").read_text(encoding="utf-8"))
+    (newer / "config.json").write_text(json.dumps({**config, "format_version": 99}), encoding="utf-8")
+    monkeypatch.setenv("MEDNER_MODELS", str(root))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'own.db'}")  # the shared store keeps its names
+    app = _annotate(page("annotate").run(), NOTE)
+    warnings = " ".join(w.value for w in app.warning)
+    assert "not-a-model" in warnings and "missing" in warnings
+    assert "from-the-future" in warnings and "newer MedNER Studio" in warnings
+    assert app.multiselect[0].options == ["usable (transformer-crf)"]
+    assert 'class="medner-entity"' in _html(app)
