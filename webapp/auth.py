@@ -26,6 +26,8 @@ from typing import Any
 
 import streamlit as st
 
+from webapp.components.text import inert
+
 PASSWORD_HASH_VARIABLE = "MEDNER_PASSWORD_HASH"
 #: scrypt parameters of new hashes (about 50 ms and 16 MiB on one core).
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
@@ -107,7 +109,7 @@ def sign_in_page() -> None:
     st.title("MedNER Studio")
     if method() == "oidc":
         if _provider_signed_in():  # signed in with the provider, but not on the list
-            st.error(f"{st.user.get('email', 'This account')} may not use this app. Ask its administrator.")
+            st.error(f"{inert(st.user.get('email', 'This account'))} may not use this app. Ask its administrator.")
             st.button("Sign out", on_click=st.logout)
             return
         st.write("This app holds clinical notes. Sign in to continue.")
@@ -133,7 +135,7 @@ def sign_out_button() -> None:
     if how == "none":
         return
     if how == "oidc":
-        st.sidebar.caption(f"Signed in as {st.user.get('email', '')}")
+        st.sidebar.caption(f"Signed in as {inert(st.user.get('email', ''))}")
         st.sidebar.button("Sign out", on_click=st.logout)
     elif st.sidebar.button("Sign out"):
         st.session_state.pop("medner-signed-in", None)

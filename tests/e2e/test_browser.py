@@ -89,3 +89,50 @@ def test_with_a_password_every_page_address_leads_to_sign_in(app_env, browser_pa
         browser_page.get_by_role("button", name="Sign out").click()
         browser_page.get_by_label("Password", exact=True).wait_for(timeout=60_000)
         browser.close()
+
+
+@pytest.fixture
+def listener():
+    """A loopback HTTP server that records every request: where a leaked link or image would go."""
+    import http.server
+    import threading
+
+    requests: list[str] = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            requests.append(self.path)
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", requests
+    server.shutdown()
+
+
+def test_text_shaped_like_markdown_or_html_is_shown_as_written_and_fetches_nothing(server, browser_path, listener):
+    from playwright.sync_api import sync_playwright
+
+    address, requests = listener
+    phrase = f"![x]({address}/markdown.png) <img src={address}/html.png> [link]({address}/link) :red[red] $x^2$"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=browser_path, args=list(OFFLINE_BROWSER_ARGS))
+        browser_page = browser.new_page()
+        browser_page.goto(f"{server}/gold")
+        browser_page.get_by_role("heading", name="Gold editing").wait_for(timeout=60_000)
+        browser_page.get_by_role("tab", name="Add a span").click()
+        box = browser_page.get_by_label("Exact text of the new span")
+        box.fill(phrase)
+        box.blur()
+        browser_page.get_by_role("button", name="Add span").click()
+        alert = browser_page.get_by_text("does not occur")
+        alert.wait_for(timeout=60_000)
+        browser_page.wait_for_timeout(1500)
+        shown = alert.inner_text()
+        browser.close()
+    assert requests == [], f"the page fetched {requests}"
+    assert phrase in shown, shown

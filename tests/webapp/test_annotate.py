@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from tests.webapp.conftest import page
+from tests.webapp.conftest import page, shown
 
 NOTE = "Metoprolol 25 mg PO daily for hypertension.\nLisinopril 10 mg tablet once a day."
 HOSTILE = '<script>alert("x")</script> <img src=x onerror=alert(1)> aspirin 81 mg PO daily'
@@ -57,8 +57,8 @@ def test_two_models_side_by_side_with_differences_marked(app_env):
     options = app.multiselect[0].options
     assert len(options) == 2
     app = _annotate(app, NOTE, models=options)
-    assert [s.value for s in app.subheader] == ["tiny-t", "tiny-tcrf"]
-    assert [tab.label for tab in app.tabs][-2:] == ["Medications: tiny-t", "Medications: tiny-tcrf"]
+    assert [shown(s.value) for s in app.subheader] == ["tiny-t", "tiny-tcrf"]
+    assert [shown(tab.label) for tab in app.tabs][-2:] == ["Medications: tiny-t", "Medications: tiny-tcrf"]
     assert len(app.get("download_button")) == 6
     marked = _html(app).count("only here")
     assert marked > 0, "the two tiny models disagree on this note, and the spans only one found are outlined"
@@ -99,7 +99,7 @@ def test_saving_a_note_needs_a_name_and_then_stores_it(app_env):
     app.text_input[2].set_value("Dr Test")
     app.text_input[1].set_value("saved-note-1")
     next(b for b in app.button if b.label == "Save note").click().run()
-    assert "Saved my-notes/saved-note-1" in app.success[0].value
+    assert "Saved my-notes/saved-note-1" in shown(app.success[0].value)
     store = Store.open(app_env["DATABASE_URL"])
     assert store.document("my-notes", "saved-note-1").text == NOTE
     store.close()
@@ -112,7 +112,7 @@ def test_uploaded_notes_are_annotated_and_latin1_gets_a_notice(app_env):
     app.file_uploader[0].set_value([("a.txt", latin1, "text/plain"), ("b.txt", utf8, "text/plain")]).run()
     app.button[1].click().run()
     assert not app.exception, app.exception
-    assert "a.txt is not UTF-8" in app.warning[0].value and "Latin-1" in app.warning[0].value
+    assert "a.txt is not UTF-8" in shown(app.warning[0].value) and "Latin-1" in shown(app.warning[0].value)
     assert app.selectbox[0].options == ["a", "b"]
     assert "acétaminophen" in _html(app)
 
@@ -121,7 +121,7 @@ def test_a_binary_upload_is_refused_with_a_message(app_env):
     app = page("annotate").run()
     app.file_uploader[0].set_value([("scan.txt", b"\x00\x01\x02PNG", "text/plain")]).run()
     app.button[1].click().run()
-    assert "scan.txt looks like a binary file" in app.error[0].value
+    assert "scan.txt looks like a binary file" in shown(app.error[0].value)
 
 
 def test_folders_that_are_not_usable_models_are_named_and_the_rest_still_work(
@@ -140,7 +140,7 @@ def test_folders_that_are_not_usable_models_are_named_and_the_rest_still_work(
     monkeypatch.setenv("MEDNER_MODELS", str(root))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'own.db'}")  # the shared store keeps its names
     app = _annotate(page("annotate").run(), NOTE)
-    warnings = " ".join(w.value for w in app.warning)
+    warnings = " ".join(shown(w.value) for w in app.warning)
     assert "not-a-model" in warnings and "missing" in warnings
     assert "from-the-future" in warnings and "newer MedNER Studio" in warnings
     assert app.multiselect[0].options == ["usable (transformer-crf)"]

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.webapp.conftest import shown
 from webapp import auth
 
 APP = str(Path(__file__).resolve().parents[2] / "webapp" / "app.py")
@@ -108,6 +109,6 @@ def test_only_listed_emails_are_admitted_after_oidc_sign_in(app_env, email, admi
     assert not app.exception
     if admitted:
         assert titles(app) == [PAGES["views/annotate.py"]]
-        assert f"Signed in as {email}" in [c.value for c in app.sidebar.caption]
+        assert f"Signed in as {email}" in [shown(c.value) for c in app.sidebar.caption]
     else:
         assert titles(app) == ["MedNER Studio"] and "may not use this app" in app.error[0].value

@@ -7,7 +7,7 @@ import zipfile
 import pytest
 
 from db.repository import Store
-from tests.webapp.conftest import PAGES, page
+from tests.webapp.conftest import PAGES, page, shown
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def test_gold_editing_from_a_model_and_a_conflicting_save(app_env, store):
     source = app.selectbox(key="gold-source")
     source.set_value(next(o for o in source.options if o.startswith("tiny-tcrf"))).run()
     _click(app, "Load")
-    assert "draft from tiny-tcrf" in app.caption[0].value
+    assert "draft from tiny-tcrf" in shown(app.caption[0].value)
     current = store.gold_history("demo", document_id)[0]
     store.save_gold("demo", document_id, current.spans, current.relations, by="someone else")
     app.text_input(key="gold-author").set_value("reviewer").run()

@@ -6,7 +6,7 @@ import pytest
 
 from db.repository import NotFound, Store
 from engine.types import Document, Span
-from tests.webapp.conftest import page
+from tests.webapp.conftest import page, shown
 
 
 @pytest.fixture
@@ -103,7 +103,7 @@ def test_corpus_import_names_a_bad_folder_and_imports_a_good_one(app_env, store,
     app.text_input[0].set_value(app_env["MEDNER_DEMO_DATA"])
     app.text_input[1].set_value("copy")
     next(b for b in app.button if b.label == "Import").click().run()
-    assert "Imported 13 new documents into copy" in app.success[0].value
+    assert "Imported 13 new documents into copy" in shown(app.success[0].value)
     assert "copy" in {c.name for c in store.corpora()}
 
 
@@ -118,7 +118,7 @@ def test_corpus_import_reports_bad_files_by_name_and_line_and_a_malformed_one_im
     app.text_input[0].set_value(str(good))
     app.text_input[1].set_value("with-problems")
     next(b for b in app.button if b.label == "Import").click().run()
-    assert "Imported 1 new documents into with-problems" in app.success[0].value
+    assert "Imported 1 new documents into with-problems" in shown(app.success[0].value)
     assert "2 problems" in app.warning[0].value
     report = app.code[0].value
     assert "a.ann:2: T2: unknown label 'Dose'" in report and "lost.ann" in report and "no matching .txt" in report
@@ -134,7 +134,7 @@ def test_corpus_import_reports_bad_files_by_name_and_line_and_a_malformed_one_im
         app.text_input[1].set_value("never")
         next(b for b in app.button if b.label == "Import").click().run()
         assert "nothing was imported" in app.error[0].value
-        assert broken in app.error[0].value and message in app.error[0].value
+        assert broken in shown(app.error[0].value) and message in shown(app.error[0].value)
         (bad / "b.ann").write_text("T1\tDrug 0 7\tAspirin\n", encoding="utf-8")  # mended: next, c.txt
     assert "never" not in {c.name for c in store.corpora()}
 
@@ -149,7 +149,7 @@ def test_a_document_is_deleted_with_everything_derived_after_confirmation(app_en
     app.text_input(key="delete-confirm:to-delete:note-x").set_value("note-x").run()
     next(b for b in app.button if b.label == "Delete for good").click().run()
     assert not app.exception
-    assert "Deleted to-delete/note-x" in app.success[0].value
+    assert "Deleted to-delete/note-x" in shown(app.success[0].value)
     assert "This corpus has no documents." in [m.value for m in app.markdown]
     with pytest.raises(NotFound):
         store.document("to-delete", "note-x")

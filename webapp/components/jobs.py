@@ -8,6 +8,7 @@ import streamlit as st
 from engine.types import TrainingJob
 from webapp import services
 from webapp.components.charts import training_curves
+from webapp.components.text import inert
 
 #: Seconds between two looks at a running job.
 POLL_SECONDS = 2.0
@@ -37,7 +38,7 @@ def show_job(job_id: int, *, follow_key: str | None = None) -> None:
     @st.fragment(run_every=POLL_SECONDS)
     def panel() -> None:
         job = services.refresh_job(job_id)
-        st.progress(min(1.0, job.progress), text=f"{job_summary(job)} · {job.progress:.0%}")
+        st.progress(min(1.0, job.progress), text=f"{inert(job_summary(job))} · {job.progress:.0%}")
         events = _events_table(job)
         if events:
             st.plotly_chart(training_curves(events, title="Loss and dev macro F1"), width="stretch")
@@ -50,7 +51,7 @@ def show_job(job_id: int, *, follow_key: str | None = None) -> None:
                     hide_index=True,
                 )
         if job.status == "failed":
-            st.error(f"The job failed: {job.error}")
+            st.error(f"The job failed: {inert(job.error)}")
         elif job.status == "succeeded":
             st.success("Done. The model and its evaluation are now in the other pages.")
         elif job.status == "cancelled":

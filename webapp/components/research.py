@@ -9,6 +9,7 @@ import streamlit as st
 from engine.types import EvaluationRecord, ModelInfo
 from webapp import services
 from webapp.components.jobs import show_job
+from webapp.components.text import inert
 
 
 def choose_corpus(*, key: str = "corpus") -> str | None:
@@ -28,7 +29,7 @@ def evaluate_missing_button(models: Sequence[ModelInfo], records: Sequence[Evalu
     job_id = st.session_state.get(f"evaluate-job-{corpus}")
     if job_id is not None:
         show_job(job_id)
-    if missing and st.button(f"Evaluate {len(missing)} model(s) without results on {corpus} (dev and test)"):
+    if missing and st.button(f"Evaluate {len(missing)} model(s) without results on {inert(corpus)} (dev and test)"):
         job = services.start_job(
             "evaluate", {"corpus": corpus, "models": [m.fingerprint for m in missing], "splits": ["dev", "test"]}, ""
         )

@@ -10,6 +10,7 @@ from engine.types import Document
 from webapp import services
 from webapp.components.highlight import difference_marks, highlight_html, legend_html
 from webapp.components.jobs import bootstrap_panel
+from webapp.components.text import inert
 
 st.title("Annotate a note")
 st.caption(
@@ -19,7 +20,7 @@ st.caption(
 
 models, problems = services.models()
 for problem in problems:
-    st.warning(f"Skipped a folder that is not a usable model: {problem}")
+    st.warning(f"Skipped a folder that is not a usable model: {inert(problem)}")
 if not models:
     bootstrap_panel()
     st.stop()
@@ -47,10 +48,10 @@ if st.button("Annotate", type="primary"):
         try:
             text, notice = services.decode_upload(file.getvalue(), file.name)
         except ValueError as error:
-            st.error(str(error))
+            st.error(inert(error))
             continue
         if notice:
-            st.warning(notice)
+            st.warning(inert(notice))
         notes.append((safe_name(file.name.rsplit(".", 1)[0]), text))
     chosen = [names[label] for label in chosen_labels]
     if not chosen:
@@ -80,12 +81,12 @@ for column, annotation in zip(columns, annotations, strict=True):
     spans = annotation.prediction.spans
     others = [a.prediction.spans for a in annotations if a is not annotation]
     with column:
-        st.subheader(annotation.model.name)
+        st.subheader(inert(annotation.model.name))
         source = "cache hit" if annotation.prediction.cached else "model run"
         st.caption(f"{len(spans)} entities · {annotation.seconds * 1000:.0f} ms ({source})")
         st.html(highlight_html(text, spans, marks=difference_marks(spans, others) if others else None))
 
-tabs = st.tabs([f"Medications: {a.model.name}" for a in annotations])
+tabs = st.tabs([f"Medications: {inert(a.model.name)}" for a in annotations])
 for tab, annotation in zip(tabs, annotations, strict=True):
     document = Document(name, text, annotation.prediction.spans)
     medications = medication_list(document)
@@ -96,7 +97,9 @@ for tab, annotation in zip(tabs, annotations, strict=True):
         )
         st.dataframe(pd.DataFrame(medications.rows()), hide_index=True, width="stretch")
         if medications.unattached:
-            st.write("Not attached to a drug: " + ", ".join(f"{s.label} '{s.text}'" for s in medications.unattached))
+            st.write(
+                "Not attached to a drug: " + ", ".join(inert(f"{s.label} '{s.text}'") for s in medications.unattached)
+            )
         stem = f"{safe_name(name)}-{safe_name(annotation.model.name)}"
         left, middle, right = st.columns(3)
         left.download_button(
@@ -125,8 +128,9 @@ with st.expander("Save to a corpus (for gold editing and training)"):
                     corpus.strip(), Document(safe_name(document_name), text, annotations[0].prediction.spans), by=author
                 )
             except (ValueError, StoreError) as error:
-                st.error(str(error))
+                st.error(inert(error))
             else:
                 st.success(
-                    f"Saved {saved.corpus}/{saved.document_id} (revision {saved.number}); edit it under Gold editing."
+                    f"Saved {inert(saved.corpus)}/{inert(saved.document_id)} (revision {saved.number}); "
+                    "edit it under Gold editing."
                 )

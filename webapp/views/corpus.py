@@ -11,6 +11,7 @@ from webapp import services
 from webapp.components.charts import before_after_bars, histogram
 from webapp.components.highlight import highlight_html, legend_html
 from webapp.components.research import choose_corpus
+from webapp.components.text import inert
 
 st.title("Corpus and SamBD")
 
@@ -24,27 +25,27 @@ with st.expander("Import a BRAT corpus folder (e.g. n2c2-2018 Track 2)"):
         try:
             added, problems = import_folder(services.store(), name.strip(), folder.strip())
         except (OSError, ValueError) as error:
-            st.error(f"Could not import {folder}; nothing was imported. {error}")
+            st.error(f"Could not import {inert(folder)}; nothing was imported. {inert(error)}")
         else:
-            st.success(f"Imported {added} new documents into {name}.")
+            st.success(f"Imported {added} new documents into {inert(name)}.")
             if problems:
                 st.warning(f"{len(problems)} problems in the files; what they name was left out or needs a look:")
                 st.code("\n".join(problems[:200]) + ("\n…" if len(problems) > 200 else ""), language=None)
 
 deleted = st.session_state.pop("corpus-deleted", None)
 if deleted is not None:
-    st.success(deleted.summary())
+    st.success(inert(deleted.summary()))
     if deleted.models_trained_since:
         st.warning(
             "These models were registered after the document was added and may have been trained on it: "
-            f"{', '.join(deleted.models_trained_since)}. Retrain or delete them to remove its influence."
+            f"{inert(', '.join(deleted.models_trained_since))}. Retrain or delete them to remove its influence."
         )
 
 corpus = choose_corpus()
 if corpus is None:
     st.stop()
 info = {c.name: c for c in services.corpora()}[corpus]
-st.write(" · ".join(f"{split}: {count} documents" for split, count in sorted(info.documents.items())))
+st.write(" · ".join(f"{inert(split)}: {count} documents" for split, count in sorted(info.documents.items())))
 
 browse, distribution, lengths = st.tabs(["Documents", "Labels and SamBD", "Note lengths"])
 with browse:
@@ -63,11 +64,12 @@ with browse:
         st.dataframe(pd.DataFrame(medications.rows()), hide_index=True, width="stretch")
         with st.expander("Delete this document and everything derived from it"):
             st.write(
-                f"Removes the text of **{chosen}**, all its gold revisions, every cached prediction of its text and "
-                f"the evaluation runs of {corpus}/{split} (their figures and error lists include it). It cannot be "
-                "undone. Files it was imported from are not touched; trained models are listed, not deleted."
+                f"Removes the text of **{inert(chosen)}**, all its gold revisions, every cached prediction of its "
+                f"text and the evaluation runs of {inert(corpus)}/{inert(split)} (their figures and error lists "
+                "include it). It cannot be undone. Files it was imported from are not touched; trained models are "
+                "listed, not deleted."
             )
-            confirm = st.text_input(f"Type {chosen} to confirm", key=f"delete-confirm:{corpus}:{chosen}")
+            confirm = st.text_input(f"Type {inert(chosen)} to confirm", key=f"delete-confirm:{corpus}:{chosen}")
             if st.button("Delete for good", type="primary", disabled=confirm.strip() != chosen):
                 st.session_state["corpus-deleted"] = services.delete_document(corpus, chosen)
                 st.rerun()

@@ -10,6 +10,7 @@ from webapp import services
 from webapp.components.charts import error_kind_bars
 from webapp.components.highlight import highlight_html, legend_html
 from webapp.components.research import choose_corpus, choose_evaluation
+from webapp.components.text import inert
 
 CONTEXT_CHARS = 250
 
@@ -75,14 +76,14 @@ if shown:
     window = (error.start - CONTEXT_CHARS, error.start + CONTEXT_CHARS)
     focus_gold = {error.gold: "focus"} if error.gold else {}
     focus_predicted = {error.predicted: "focus"} if error.predicted else {}
-    st.markdown(f"**{error.kind}** in `{error.document_id}`: the outlined span is the error.")
+    st.markdown(f"**{error.kind}** in {inert(error.document_id)}: the outlined span is the error.")
     st.html(legend_html())
     gold_column, predicted_column = st.columns(2)
     with gold_column:
         st.caption("Gold")
         st.html(highlight_html(gold.text, gold.spans, marks=focus_gold, window=window, height=320))
     with predicted_column:
-        st.caption(f"Predicted by {model.name}")
+        st.caption(f"Predicted by {inert(model.name)}")
         st.html(highlight_html(gold.text, predicted, marks=focus_predicted, window=window, height=320))
 
 st.subheader("Two models compared")
@@ -93,9 +94,10 @@ if other is not None and other[1].id != record.id:
     other_model, other_record = other
     fixed, broken, both = compare_errors(errors, services.errors_of(other_record.id))
     st.write(
-        f"On {record.split}: **{len(fixed)}** errors of {model.name} that {other_model.name} does not make (fixed), "
-        f"**{len(broken)}** errors only {other_model.name} makes (broken), **{len(both)}** made by both."
+        f"On {inert(record.split)}: **{len(fixed)}** errors of {inert(model.name)} that {inert(other_model.name)} "
+        "does not make (fixed), "
+        f"**{len(broken)}** errors only {inert(other_model.name)} makes (broken), **{len(both)}** made by both."
     )
-    fixed_tab, broken_tab = st.tabs([f"Fixed by {other_model.name}", f"Broken by {other_model.name}"])
+    fixed_tab, broken_tab = st.tabs([f"Fixed by {inert(other_model.name)}", f"Broken by {inert(other_model.name)}"])
     fixed_tab.dataframe(error_table(fixed), hide_index=True, width="stretch")
     broken_tab.dataframe(error_table(broken), hide_index=True, width="stretch")

@@ -13,6 +13,7 @@ from engine.types import Span
 from webapp import services
 from webapp.components.highlight import highlight_html, legend_html
 from webapp.components.research import choose_corpus
+from webapp.components.text import inert
 
 
 def describe(span: Span) -> str:
@@ -50,7 +51,7 @@ in_gold, in_draft = set(gold.spans), set(spans)
 added = [s for s in spans if s not in in_gold]
 removed = [s for s in gold.spans if s not in in_draft]
 st.caption(
-    f"Revision {current} by {history[0].author if history else '-'}; draft from {draft['source']}: "
+    f"Revision {current} by {inert(history[0].author) if history else '-'}; draft from {inert(draft['source'])}: "
     f"{len(spans)} spans, {len(added)} not in the gold (outlined), {len(removed)} gold spans left out."
 )
 st.html(legend_html())
@@ -90,12 +91,12 @@ with add:
             if position < 0:
                 break
         if not phrase.strip() or position < 0:
-            st.error(f"'{phrase}' does not occur {int(occurrence)} time(s) in the note.")
+            st.error(f"'{inert(phrase)}' does not occur {int(occurrence)} time(s) in the note.")
         else:
             new = Span.of(gold.text, position, position + len(phrase), label)
             clash = [s for s in spans if s.overlaps(new)]
             if clash:
-                st.error(f"It overlaps {describe(clash[0])}; remove that span first.")
+                st.error(f"It overlaps {inert(describe(clash[0]))}; remove that span first.")
             else:
                 draft["spans"] = [*spans, new]
                 st.rerun()
@@ -111,12 +112,12 @@ if st.button("Save gold revision", type="primary"):
             corpus, document_id, spans, relations, by=author, note=note, based_on=draft["based_on"]
         )
     except RevisionConflict as error:
-        st.error(f"{error}. Your draft is kept; press Load to start again from the newer gold.")
+        st.error(f"{inert(error)}. Your draft is kept; press Load to start again from the newer gold.")
     except ValueError as error:
-        st.error(str(error))
+        st.error(inert(error))
     else:
         st.session_state[key] = {"based_on": saved.number, "spans": list(saved.spans), "source": "the current gold"}
-        st.success(f"Saved revision {saved.number} of {document_id}.")
+        st.success(f"Saved revision {saved.number} of {inert(document_id)}.")
         st.rerun()
 
 with st.expander(f"History ({len(history)} revisions)"):
@@ -130,9 +131,9 @@ with st.expander(f"History ({len(history)} revisions)"):
         hide_index=True,
     )
 
-if st.button(f"Export {corpus} as BRAT (current gold of every document)"):
+if st.button(f"Export {inert(corpus)} as BRAT (current gold of every document)"):
     split_of = {d.id: split for split in info.documents for d in services.documents(corpus, split)}
     st.session_state["gold-export"] = (corpus, corpus_zip(services.documents(corpus), split_of=split_of))
 export = st.session_state.get("gold-export")
 if export is not None and export[0] == corpus:
-    st.download_button(f"Download {corpus}-brat.zip", export[1], f"{corpus}-brat.zip", "application/zip")
+    st.download_button(f"Download {inert(corpus)}-brat.zip", export[1], f"{corpus}-brat.zip", "application/zip")

@@ -8,6 +8,7 @@ from engine.models.kinds import KINDS
 from webapp import services
 from webapp.components.jobs import job_summary, show_job
 from webapp.components.research import choose_corpus
+from webapp.components.text import inert
 
 st.title("Train a model")
 st.caption(
@@ -45,7 +46,7 @@ if corpus is not None:
     if submitted:
         folder = services.model_roots()[0] / safe_name(name, default="model")
         if folder.exists() and not replace:
-            st.error(f"{folder} already exists; choose another name or tick 'Replace'.")
+            st.error(f"{inert(folder)} already exists; choose another name or tick 'Replace'.")
         else:
             settings = {
                 "corpus": corpus,
