@@ -136,3 +136,19 @@ def test_text_shaped_like_markdown_or_html_is_shown_as_written_and_fetches_nothi
         browser.close()
     assert requests == [], f"the page fetched {requests}"
     assert phrase in shown, shown
+
+
+def test_the_server_refuses_an_upload_without_its_xsrf_token(server):
+    import urllib.error
+    import urllib.request
+
+    body = b'--b\r\nContent-Disposition: form-data; name="file"; filename="n.txt"\r\n\r\naspirin\r\n--b--\r\n'
+    request = urllib.request.Request(
+        f"{server}/_stcore/upload_file/some-session/some-file",
+        data=body,
+        method="PUT",
+        headers={"Content-Type": "multipart/form-data; boundary=b", "Origin": "http://elsewhere.example"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    assert refused.value.code == 403 and b"xsrf" in refused.value.read().lower()

@@ -145,3 +145,22 @@ def test_folders_that_are_not_usable_models_are_named_and_the_rest_still_work(
     assert "from-the-future" in warnings and "newer MedNER Studio" in warnings
     assert app.multiselect[0].options == ["usable (transformer-crf)"]
     assert 'class="medner-entity"' in _html(app)
+
+
+def test_a_pasted_note_leaves_no_text_in_the_database_until_it_is_saved(app_env, tmp_path, monkeypatch):
+    database = tmp_path / "private.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
+    note = "Zyquaxolone 7734 mg PO daily for Brennick fever; patient Wilhelmina Oduya, MRN 99120345."
+
+    def stored_bytes() -> bytes:
+        return b"".join(path.read_bytes() for path in tmp_path.glob("private.db*"))
+
+    app = _annotate(page("annotate").run(), note)
+    assert re.search(r"\d+ ms \(model run\)", _captions(app))
+    _annotate(app, note)  # the second time from the cache
+    assert re.search(r"\d+ ms \(cache hit\)", _captions(app))
+    for secret in ("Zyquaxolone", "Wilhelmina", "Oduya", "99120345", "Brennick"):
+        assert secret.encode() not in stored_bytes()
+    app.text_input[2].set_value("Dr Test")
+    next(b for b in app.button if b.label == "Save note").click().run()
+    assert b"Wilhelmina" in stored_bytes(), "saving on purpose stores it (so the search above can find text)"
