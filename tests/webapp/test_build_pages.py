@@ -62,6 +62,7 @@ def test_gold_editing_remove_relabel_add_reject_and_save_with_history(app_env, s
     assert "say who is saving" in app.error[0].value
     app.text_input(key="gold-author").set_value("reviewer").run()
     _click(app, "Save gold revision")
+    assert shown(app.success[0].value) == f"Saved revision 2 of {document_id}."
     saved = store.document("demo", document_id)
     history = store.gold_history("demo", document_id)
     assert [r.number for r in history][:2] == [2, 1] and history[0].author == "reviewer"

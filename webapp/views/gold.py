@@ -117,8 +117,10 @@ if st.button("Save gold revision", type="primary"):
         st.error(inert(error))
     else:
         st.session_state[key] = {"based_on": saved.number, "spans": list(saved.spans), "source": "the current gold"}
-        st.success(f"Saved revision {saved.number} of {inert(document_id)}.")
+        st.session_state["gold-saved"] = f"Saved revision {saved.number} of {inert(document_id)}."
         st.rerun()
+if saved_message := st.session_state.pop("gold-saved", None):  # shown once, after the rerun the save needs
+    st.success(saved_message)
 
 with st.expander(f"History ({len(history)} revisions)"):
     st.dataframe(
