@@ -166,6 +166,17 @@ class GoldRevision:
 
 
 @dataclass(frozen=True)
+class GoldRevisionSummary:
+    """A line of a document's gold history: a revision without its spans, which it only counts."""
+
+    number: int
+    author: str
+    created_at: datetime
+    note: str
+    span_count: int
+
+
+@dataclass(frozen=True)
 class EvaluationRecord:
     """An evaluation of one model on one split, as stored: the report's figures and its errors.
 

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from db import records
 from db.repository.base import NotFound, RevisionConflict, StoreBase, StoreError, text_sha256, utc_now
-from db.schema import CorpusRow, DocumentRow, GoldRevisionRow
+from db.schema import CorpusRow, DocumentRow, GoldRevisionRow, GoldSpanRow
 from engine.labels import LABELS
-from engine.types import CorpusInfo, Document, GoldRevision, Relation, Span
+from engine.types import CorpusInfo, Document, GoldRevision, GoldRevisionSummary, Relation, Span
 
 
 class CorpusStore(StoreBase):
@@ -61,7 +61,7 @@ class CorpusStore(StoreBase):
         added = self.import_corpus(corpus, {split: [document]}, source="saved from the app", by=by)
         if not added:
             raise StoreError(f"{corpus} already holds a document called {document.id!r}; choose another name")
-        return self.gold_history(corpus, document.id)[0]
+        return self.gold_history(corpus, document.id, limit=1)[0]
 
     def corpora(self) -> list[CorpusInfo]:
         with self._read() as session:
@@ -202,6 +202,29 @@ class CorpusStore(StoreBase):
         with self._read() as session:
             row = self._document_row(session, corpus, document_id)
             return [records.gold_revision(corpus, document_id, r) for r in _revisions(session, row.id, limit=limit)]
+
+    def gold_log(self, corpus: str, document_id: str) -> list[GoldRevisionSummary]:
+        """A document's gold revisions, newest first, with how many spans each holds (one query,
+        no spans loaded: cheap however long the history grows)."""
+        with self._read() as session:
+            row = self._document_row(session, corpus, document_id)
+            statement = (
+                select(
+                    GoldRevisionRow.number,
+                    GoldRevisionRow.author,
+                    GoldRevisionRow.created_at,
+                    GoldRevisionRow.note,
+                    func.count(GoldSpanRow.id),
+                )
+                .outerjoin(GoldSpanRow, GoldSpanRow.revision_id == GoldRevisionRow.id)
+                .where(GoldRevisionRow.document_id == row.id)
+                .group_by(GoldRevisionRow.id)
+                .order_by(GoldRevisionRow.number.desc())
+            )
+            return [
+                GoldRevisionSummary(number, author, records.aware(created), note, count)
+                for number, author, created, note, count in session.execute(statement)
+            ]
 
 
 def _revisions(session: Session, document_row_id: int, *, limit: int | None) -> list[GoldRevisionRow]:

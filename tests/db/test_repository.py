@@ -176,6 +176,11 @@ def test_each_gold_edit_is_a_new_revision_and_history_is_kept(store):
     assert [(r.number, r.author, len(r.spans)) for r in history] == [(3, "bob", 3), (2, "ann", 2), (1, "importer", 4)]
     assert history[1].note == "dropped two" and history[2].relations
     assert store.document("demo", "a").spans == GOLD[:3]
+    log = store.gold_log("demo", "a")
+    assert [(r.number, r.author, r.span_count, r.note) for r in log] == [
+        (r.number, r.author, len(r.spans), r.note) for r in history
+    ]
+    assert [r.created_at for r in log] == [r.created_at for r in history] and log[0].created_at.tzinfo is not None
 
 
 def test_an_edit_based_on_an_old_revision_is_refused(store):

@@ -29,7 +29,7 @@ split = st.selectbox("Split", sorted(info.documents), key="gold-split")
 document_ids = [d.id for d in services.documents(corpus, split)]
 document_id = st.selectbox("Document", document_ids, key="gold-document")
 gold = services.store().document(corpus, document_id)
-history = services.store().gold_history(corpus, document_id)
+history = services.store().gold_log(corpus, document_id)
 current = history[0].number if history else 0
 
 key = f"draft:{corpus}:{document_id}"
@@ -126,7 +126,7 @@ with st.expander(f"History ({len(history)} revisions)"):
     st.dataframe(
         pd.DataFrame(
             [
-                {"revision": r.number, "author": r.author, "saved": r.created_at, "spans": len(r.spans), "note": r.note}
+                {"revision": r.number, "author": r.author, "saved": r.created_at, "spans": r.span_count, "note": r.note}
                 for r in history
             ]
         ),
