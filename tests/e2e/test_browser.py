@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.browser import OFFLINE_BROWSER_ARGS, annotate_once, chromium, running_app
+from bench.browser import OFFLINE_BROWSER_ARGS, annotate_once, running_app
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTE = (ROOT / "examples" / "note.txt").read_text(encoding="utf-8")
@@ -23,16 +23,6 @@ PAGES = ["compare", "confusion", "errors", "corpus", "train", "gold"]
 def server(app_env):
     with running_app({k: v for k, v in app_env.items() if k != "root"}) as url:
         yield url
-
-
-@pytest.fixture
-def browser_path() -> str:
-    found = chromium()
-    if found is None:
-        if os.environ.get("MEDNER_REQUIRE_BROWSER") == "1":
-            pytest.fail("MEDNER_REQUIRE_BROWSER=1 but no chromium is installed (apt-get install chromium)")
-        pytest.skip("no chromium installed")
-    return found
 
 
 def test_paste_a_note_and_see_highlighted_entities(server, browser_path):
