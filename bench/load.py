@@ -11,7 +11,8 @@ only). All arrive within a few seconds of each other and each:
 2. saves the note into a corpus of this run (*Save to a corpus*), as document ``user-NN``;
 3. opens that document in Gold editing.
 
-Then all of them at once, for ``--seconds``: add one span (a word of the note no span covers yet),
+Then all of them at once, for ``--seconds``: add one span (a word of the note no span covers yet,
+by its text and which occurrence it is),
 save a revision, wait for "Saved revision N"; again. Afterwards the store is read back: each
 document must hold exactly the revisions its user saw confirmed, numbered without a gap, each adding
 just the span that user added (no edit lost, none saved twice), and no page may have shown an
@@ -61,8 +62,8 @@ class User:
 
     number: int
     corpus: str
-    confirmed: list[tuple[int, str]] = field(default_factory=list)  # (revision, phrase) seen saved
-    candidates: list[str] = field(default_factory=list)  # words to add as spans, in turn
+    confirmed: list[tuple[int, NewSpan]] = field(default_factory=list)  # (revision, its span) seen saved
+    candidates: list[NewSpan] = field(default_factory=list)  # spans to add, in turn
     timings: dict[str, list[float]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
@@ -119,19 +120,28 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def free_words(text: str, spans: list[Any]) -> list[str]:
-    """Words of ``text`` that occur once and that no span touches: each can become a new span."""
-    words = list(re.finditer(r"[A-Za-z]{4,}", text))
-    counts: dict[str, int] = {}
-    for match in words:
-        counts[match.group()] = counts.get(match.group(), 0) + 1
-    return [
-        match.group()
-        for match in words
-        if counts[match.group()] == 1
-        and len(re.findall(re.escape(match.group()), text)) == 1  # not inside a longer word either
-        and not any(span.start < match.end() and match.start() < span.end for span in spans)
-    ]
+@dataclass(frozen=True)
+class NewSpan:
+    """A span a user adds: the ``occurrence``-th match of ``phrase`` in the note (as the page counts
+    them: every place the text is found), which starts at ``start``."""
+
+    phrase: str
+    occurrence: int
+    start: int
+
+
+def free_words(text: str, spans: list[Any]) -> list[NewSpan]:
+    """Every word of ``text`` (letters only, four or more) that no span touches, as a span to add."""
+    found = []
+    for match in re.finditer(r"[A-Za-z]{4,}", text):
+        if any(span.start < match.end() and match.start() < span.end for span in spans):
+            continue
+        occurrence, position = 0, -1
+        while position != match.start():  # the page counts every place the text is found, as here
+            position = text.find(match.group(), position + 1)
+            occurrence += 1
+        found.append(NewSpan(match.group(), occurrence, match.start()))
+    return found
 
 
 async def _choose(page, label: str, option: str, *, timeout_s: float = ACTION_TIMEOUT_MS / 1000) -> None:
@@ -217,10 +227,11 @@ async def edit(page, user: User, *, until: float, shots: Path | None) -> None:
     step = ""
     try:
         while time.monotonic() < until and user.candidates:
-            phrase = user.candidates.pop(0)
-            step = f"add the span {phrase!r}"
+            new = user.candidates.pop(0)
+            step = f"add the span {new.phrase!r} (occurrence {new.occurrence})"
             await page.get_by_role("tab", name="Add a span").click()
-            await _fill(page, "Exact text of the new span", phrase)
+            await _fill(page, "Exact text of the new span", new.phrase)
+            await _fill(page, "Which occurrence in the note", str(new.occurrence))
             began = time.perf_counter()
             await page.get_by_role("button", name="Add span", exact=True).click()
             await page.get_by_text("1 not in the gold (outlined)").wait_for()
@@ -231,7 +242,7 @@ async def edit(page, user: User, *, until: float, shots: Path | None) -> None:
             await page.get_by_text(f"Saved revision {revision + 1} of {user.name}.").wait_for()
             user.timed("save revision", time.perf_counter() - began)
             revision += 1
-            user.confirmed.append((revision, phrase))
+            user.confirmed.append((revision, new))
             user.problems += await _problems_on(page)
     except Exception as error:
         await _failed(page, user, step, error, shots)
@@ -261,10 +272,10 @@ def check_store(store, users: list[User]) -> list[str]:
         if numbers != expected:
             problems.append(f"{user.name}: revisions {numbers} in the store, {expected} confirmed on the page")
             continue
-        for (before, after), (_, phrase) in zip(itertools.pairwise(history), user.confirmed, strict=True):
+        for (before, after), (_, new) in zip(itertools.pairwise(history), user.confirmed, strict=True):
             added = set(after.spans) - set(before.spans)
-            if set(before.spans) - set(after.spans) or [s.text for s in added] != [phrase]:
-                problems.append(f"{user.name}: revision {after.number} does not add just {phrase!r}")
+            if set(before.spans) - set(after.spans) or [(s.text, s.start) for s in added] != [(new.phrase, new.start)]:
+                problems.append(f"{user.name}: revision {after.number} does not add just {new.phrase!r} at {new.start}")
             if after.author != user.name:
                 problems.append(f"{user.name}: revision {after.number} is by {after.author!r}")
     return problems
