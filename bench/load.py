@@ -12,11 +12,11 @@ only). All arrive within a few seconds of each other and each:
 3. opens that document in Gold editing.
 
 Then all of them at once, for ``--seconds``: add one span (a word of the note no span covers yet,
-by its text and which occurrence it is),
-save a revision, wait for "Saved revision N"; again. Afterwards the store is read back: each
-document must hold exactly the revisions its user saw confirmed, numbered without a gap, each adding
-just the span that user added (no edit lost, none saved twice), and no page may have shown an
-exception, an error message or a script error. Prints p50 / p95 / max per action and the CPU time
+by its text and which occurrence it is), save a revision, wait for "Saved revision N"; again (a
+user whose note has no free word left stops early; the report counts them). Afterwards the store
+is read back: each document must hold exactly the revisions its user saw confirmed, numbered
+without a gap, each adding just the span that user added (no edit lost, none saved twice), and no
+page may have shown an exception, an error message or a script error. Prints p50 / p95 / max per action and the CPU time
 the browser took from the machine, writes JSON (``bench/results/load.json``) and exits 1 if
 anything failed.
 
@@ -339,6 +339,7 @@ async def run_load(
         "corpus": corpus,
         "revisions_saved": sum(len(u.confirmed) for u in people),
         "saves_per_user": [len(u.confirmed) for u in people],
+        "users_out_of_words": sum(not u.candidates for u in people),
         "actions": {
             action: {
                 "count": len(values),
@@ -356,7 +357,8 @@ def summary(report: dict[str, Any]) -> str:
     cpu = report["cpu_seconds"]
     lines = [
         f"{report['users']} sessions, {report['wall_seconds']} s in all, {report['editing_seconds']} s editing at "
-        f"once: {report['revisions_saved']} gold revisions saved, {len(report['problems'])} problems",
+        f"once: {report['revisions_saved']} gold revisions saved ({report['users_out_of_words']} sessions ran out "
+        f"of words to annotate), {len(report['problems'])} problems",
         f"  CPU seconds on this machine: {cpu['machine']} in all, {cpu['browser_and_this_script']} the browser "
         f"and this script ({cpu['cores']} cores)",
     ]
