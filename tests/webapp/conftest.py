@@ -15,4 +15,4 @@ def page(name: str) -> AppTest:
 
 def shown(markdown: str) -> str:
     """What a reader sees of a message whose user text was escaped (``webapp.components.text.inert``)."""
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u200b", "")
