@@ -31,14 +31,19 @@ ROOT = Path(__file__).resolve().parent.parent
 MAX_NOTE_CHARS = 1_000_000
 
 
+def _under_root(path: str | Path) -> Path:
+    """A path from a setting: as given when absolute, else relative to the repository root."""
+    path = Path(path)
+    return path if path.is_absolute() else ROOT / path
+
+
 def model_roots() -> list[Path]:
     value = os.environ.get("MEDNER_MODELS", "models")
-    return [Path(part) if Path(part).is_absolute() else ROOT / part for part in value.split(os.pathsep) if part]
+    return [_under_root(part) for part in value.split(os.pathsep) if part]
 
 
 def demo_data() -> Path:
-    value = Path(os.environ.get("MEDNER_DEMO_DATA", "data/demo"))
-    return value if value.is_absolute() else ROOT / value
+    return _under_root(os.environ.get("MEDNER_DEMO_DATA", "data/demo"))
 
 
 def _database_url() -> str:
@@ -226,8 +231,7 @@ def delete_document(corpus: str, document_id: str):
 def job_log_path(job: TrainingJob) -> Path:
     """Where the job's process writes its output: ``MEDNER_JOB_LOGS`` (default ``runs/jobs``), one
     file a job, named by id and creation time so that two stores never share one."""
-    folder = Path(os.environ.get("MEDNER_JOB_LOGS", "runs/jobs"))
-    folder = folder if folder.is_absolute() else ROOT / folder
+    folder = _under_root(os.environ.get("MEDNER_JOB_LOGS", "runs/jobs"))
     return folder / f"job-{job.id}-{job.created_at:%Y%m%dT%H%M%S%f}.log"
 
 
