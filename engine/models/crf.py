@@ -1,4 +1,13 @@
-"""A linear-chain CRF: pytorch-crf's log-likelihood for training, a batched Viterbi for decoding.
+"""A linear-chain CRF: pytorch-crf's log-likelihood for training, the masked (partial-label)
+likelihood, and a batched Viterbi for decoding.
+
+Masked likelihood. A corpus that annotates only some labels says, for each word, which tags
+are *allowed* (its gold tag where it lies in an annotated span; otherwise ``O`` or any tag of a
+label the corpus does not annotate). The loss is ``log Z - log Z_allowed``: ``Z`` sums
+``exp(score)`` over every tag path, ``Z_allowed`` only over the paths whose every tag is allowed
+(the forward algorithm with the emissions of disallowed tags pushed to ``-1e4``, whose ``exp``
+is 0 in float32). With exactly one allowed tag a
+word it is the ordinary negative log-likelihood of that path.
 
 pytorch-crf backtracks one sequence at a time in Python; :meth:`CRF.viterbi` runs the recursion
 over the whole batch with two tensor operations a step, backtracks all rows at once, and returns a
@@ -10,6 +19,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 import torchcrf
+
+_IMPOSSIBLE = -1e4
 
 
 class CRF(torchcrf.CRF):
@@ -66,3 +77,32 @@ class CRF(torchcrf.CRF):
     def negative_log_likelihood(self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Mean negative log-likelihood of ``tags`` over the batch (the training loss)."""
         return -self(emissions.float(), tags, mask=mask.bool(), reduction="mean")
+
+    def log_partition(
+        self, emissions: torch.Tensor, mask: torch.Tensor, allowed: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """``log Z`` per row, shape (batch,): over every path, or only paths through ``allowed`` tags.
+
+        ``emissions``: (batch, seq, tags); ``mask``: (batch, seq) prefix mask; ``allowed``:
+        (batch, seq, tags) bool, at least one tag allowed at every real position.
+        """
+        emissions = emissions.float()
+        if allowed is not None:
+            if allowed.shape != emissions.shape:
+                raise ValueError(f"allowed must have shape {tuple(emissions.shape)}, got {tuple(allowed.shape)}")
+            real = mask.bool().unsqueeze(-1).expand_as(allowed)
+            if not (allowed | ~real).any(dim=-1).all():
+                raise ValueError("every real position must allow at least one tag")
+            # a large finite penalty, not -inf: a step where every input is -inf has a NaN gradient;
+            # exp(-1e4) is exactly 0 in float32, so the sum is the same
+            emissions = emissions.masked_fill(~allowed & real, _IMPOSSIBLE)
+        # pytorch-crf's forward algorithm works sequence first
+        return self._compute_normalizer(emissions.transpose(0, 1), mask.bool().t())
+
+    def masked_negative_log_likelihood(
+        self, emissions: torch.Tensor, allowed: torch.Tensor, mask: torch.Tensor
+    ) -> torch.Tensor:
+        """Mean of ``log Z - log Z_allowed`` over the batch: the loss for partially labelled rows."""
+        everything = self.log_partition(emissions, mask)
+        agreeing = self.log_partition(emissions, mask, allowed)
+        return (everything - agreeing).mean()

@@ -8,6 +8,15 @@ from torch import nn
 from engine.models.crf import CRF
 
 
+def marginal_cross_entropy(scores: torch.Tensor, allowed: torch.Tensor) -> torch.Tensor:
+    """Mean of ``-log P(tag in allowed)`` over words; scores and allowed: (words, tags).
+
+    With one allowed tag a word this is the ordinary cross-entropy.
+    """
+    log_probabilities = scores.float().log_softmax(dim=-1)
+    return -log_probabilities.masked_fill(~allowed, float("-inf")).logsumexp(dim=-1).mean()
+
+
 class WordTagger(nn.Module):
     """Emission scores per word from any encoder that returns ``last_hidden_state``."""
 
@@ -34,14 +43,21 @@ class WordTagger(nn.Module):
         word_index: torch.Tensor,
         word_mask: torch.Tensor,
         tags: torch.Tensor,
+        allowed: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """The training loss: CRF negative log-likelihood, or cross-entropy over the words without a CRF.
 
+        With ``allowed`` (batch, words, tags), a word may take any allowed tag (partial labels):
+        the CRF sums over every agreeing path, the linear head over every allowed tag of a word.
         It is ``forward`` so that a DistributedDataParallel wrapper sees the whole computation.
         """
         scores = self.emissions(input_ids, attention_mask, word_index)
         if self.crf is not None:
+            if allowed is not None:
+                return self.crf.masked_negative_log_likelihood(scores, allowed, word_mask)
             return self.crf.negative_log_likelihood(scores, tags.clamp(min=0), word_mask)
+        if allowed is not None:
+            return marginal_cross_entropy(scores[word_mask], allowed[word_mask])
         return nn.functional.cross_entropy(scores.float()[word_mask], tags[word_mask])
 
     def decode(
