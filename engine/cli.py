@@ -34,7 +34,26 @@ def _corpus_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _corpus_open(args: argparse.Namespace) -> int:
+    from engine.data.corpus import write_corpus
+    from engine.data.open import OPEN_CORPORA, open_corpus
+
+    for name in args.names or OPEN_CORPORA:
+        source = open_corpus(name)
+        corpus = source.load()
+        manifest = {"name": name, "text": source.text, "licence": source.licence, **corpus.coverage.as_dict()}
+        manifest.pop("unlabelled")
+        write_corpus(corpus, args.out / name, manifest=manifest)
+        counts = ", ".join(f"{split} {len(docs)}" for split, docs in corpus.splits.items())
+        print(f"{name}: wrote {counts} documents to {args.out / name} ({len(corpus.problems)} problems)")
+        for problem in corpus.problems if args.verbose else corpus.problems[-1:]:
+            print(f"  {problem}", file=sys.stderr)
+    return 0
+
+
 def _evaluate(args: argparse.Namespace) -> int:
+    from engine.data.corpus import coverage_of
+    from engine.data.partial import scoreable
     from engine.evaluation import evaluate, format_report
 
     if args.model is not None:
@@ -47,6 +66,9 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(f"warning: {problem}", file=sys.stderr)
     if not gold:
         raise SystemExit(f"error: {args.gold} holds no .txt notes")
+    coverage = coverage_of(args.gold)
+    if not coverage.complete:
+        predicted = [scoreable(d, coverage) for d in predicted]
     report = evaluate(gold, predicted)
     for document_id in report.missing_predictions:
         print(f"warning: no prediction for {document_id}; scored as predicting nothing", file=sys.stderr)
@@ -58,6 +80,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _evaluate_model(args: argparse.Namespace) -> int:
+    from engine.data.corpus import coverage_of
     from engine.evaluation import format_report
     from engine.experiments import evaluate_model, write_json_atomically
     from engine.models.tagger import load_tagger
@@ -70,7 +93,8 @@ def _evaluate_model(args: argparse.Namespace) -> int:
     if not documents:
         raise SystemExit(f"error: {args.data} holds no .txt notes")
     tagger = load_tagger(args.model)
-    score = evaluate_model(tagger, documents, model=str(args.model))
+    coverage = coverage_of(args.data)
+    score = evaluate_model(tagger, documents, model=str(args.model), coverage=coverage)
     write_json_atomically(Path(args.model) / "metrics.json", {"data": str(args.data), **score.as_dict()})
     if args.json:
         print(json.dumps(score.as_dict(), indent=2))
@@ -266,6 +290,14 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("data", type=Path, help="corpus folder (train/ dev/ test/) or one BRAT folder")
     stats.add_argument("--json", action="store_true")
     stats.set_defaults(run=_corpus_stats)
+
+    open_corpora = corpus_commands.add_parser(
+        "open", help="write the vendored open corpora (Chia, NeuroTrialNER, BC5CDR, TAC 2017 ADR) as BRAT"
+    )
+    open_corpora.add_argument("names", nargs="*", help="which corpora (default: all)")
+    open_corpora.add_argument("--out", type=Path, required=True, help="folder to write one corpus folder per name into")
+    open_corpora.add_argument("--verbose", action="store_true", help="print every problem the readers found")
+    open_corpora.set_defaults(run=_corpus_open)
 
     evaluate = commands.add_parser(
         "evaluate", help="score predictions against gold: --gold DIR --pred DIR, or --model DIR --data DIR"

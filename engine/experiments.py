@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from engine.data.corpus import load_corpus
+from engine.data.partial import Coverage, scoreable
 from engine.evaluation import Report, evaluate
 from engine.models.base import TrainingSettings
 from engine.models.kinds import kind
@@ -37,12 +38,19 @@ class ModelScore:
         return data
 
 
-def evaluate_model(tagger: NeuralTagger, documents: Sequence[Document], *, model: str = "") -> ModelScore:
-    """Annotate ``documents`` with ``tagger`` and score strictly (paper mode per subword of its tokenizer)."""
+def evaluate_model(
+    tagger: NeuralTagger, documents: Sequence[Document], *, model: str = "", coverage: Coverage | None = None
+) -> ModelScore:
+    """Annotate ``documents`` with ``tagger`` and score strictly (paper mode per subword of its tokenizer).
+
+    With a partial ``coverage`` (an open corpus), only predictions the corpus can judge are scored
+    (:func:`engine.data.partial.scoreable`)."""
     began = time.perf_counter()
     predicted = tagger.predict([d.text for d in documents])
     seconds = time.perf_counter() - began
     guesses = [Document(d.id, d.text, tuple(spans)) for d, spans in zip(documents, predicted, strict=True)]
+    if coverage is not None and not coverage.complete:
+        guesses = [scoreable(guess, coverage) for guess in guesses]
     tokenizer = tagger.tokenizer
 
     @lru_cache(maxsize=65536)

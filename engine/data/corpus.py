@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.data.bio import AlignmentReport, spans_to_tags
-from engine.data.brat import BratProblem, read_folder
+from engine.data.brat import BratProblem, read_folder, write_folder
+from engine.data.partial import ALL_LABELS, Coverage, allowed_tags, in_regions
 from engine.data.tokenize import Word, sentences
 from engine.labels import LABELS, OUTSIDE
-from engine.types import Document
+from engine.types import Document, Fragment
+
+#: A corpus folder may hold ``coverage.json`` (:class:`Coverage`): the labels it annotates and the
+#: regions of each document it leaves unlabelled. Without it, a corpus annotates every label.
+COVERAGE_FILE = "coverage.json"
 
 SPLITS: tuple[str, ...] = ("train", "dev", "test")
 
@@ -23,10 +29,22 @@ class TaggedSentence:
     document_id: str
     words: tuple[Word, ...]
     tags: tuple[str, ...]
+    #: the labels the corpus annotates; and per word, whether it lies in an unlabelled region
+    annotates: frozenset[str] = ALL_LABELS
+    free: tuple[bool, ...] = ()
 
     @property
     def has_entity(self) -> bool:
         return any(tag != OUTSIDE for tag in self.tags)
+
+    @property
+    def partial(self) -> bool:
+        """Some word may take more than one tag (see :mod:`engine.data.partial`)."""
+        return self.annotates != ALL_LABELS or any(self.free)
+
+    def allowed(self) -> list[tuple[int, ...]]:
+        """The tag ids each word may take."""
+        return allowed_tags(self.tags, self.free or (False,) * len(self.tags), self.annotates)
 
 
 @dataclass
@@ -36,11 +54,22 @@ class Corpus:
     root: Path
     splits: dict[str, list[Document]]
     problems: list[BratProblem] = field(default_factory=list)
+    coverage: Coverage = field(default_factory=Coverage)
 
     def documents(self, split: str) -> list[Document]:
         if split not in self.splits:
             raise KeyError(f"{self.root} has no {split!r} split (found: {', '.join(self.splits) or 'none'})")
         return self.splits[split]
+
+    def sentences(self, documents: Iterable[Document]) -> list[TaggedSentence]:
+        """The tagged sentences of some of this corpus's documents, carrying its coverage."""
+        return [
+            sentence
+            for document in documents
+            for sentence in tagged_sentences(
+                document, annotates=self.coverage.annotates, unlabelled=self.coverage.regions(document.id)
+            )[0]
+        ]
 
 
 def load_corpus(root: Path | str) -> Corpus:
@@ -61,10 +90,44 @@ def load_corpus(root: Path | str) -> Corpus:
         if not any(root.glob("*.txt")):
             raise FileNotFoundError(f"{root}: no train/, dev/ or test/ folder and no .txt files")
         splits["test"], problems = read_folder(root)
-    return Corpus(root, splits, problems)
+    return Corpus(root, splits, problems, coverage_of(root))
 
 
-def tagged_sentences(document: Document) -> tuple[list[TaggedSentence], AlignmentReport]:
+def coverage_of(folder: Path | str) -> Coverage:
+    """The coverage of a corpus folder, or of the corpus a split folder belongs to: its
+    ``coverage.json``, else the parent's (``data/real/chia/test`` -> ``data/real/chia``), else complete."""
+    folder = Path(folder)
+    for candidate in (folder / COVERAGE_FILE, folder.parent / COVERAGE_FILE):
+        if candidate.is_file():
+            try:
+                return Coverage.from_dict(json.loads(candidate.read_text(encoding="utf-8")))
+            except (ValueError, TypeError, AttributeError) as error:
+                raise ValueError(f"{candidate}: not a coverage file ({error})") from None
+    return Coverage()
+
+
+def write_corpus(corpus: Corpus, out: Path | str, *, manifest: dict | None = None) -> None:
+    """Write each split as a BRAT folder under ``out``, ``coverage.json`` when the corpus is
+    partial, and ``corpus.json`` (``manifest``); ``load_corpus(out)`` reads it all back."""
+    out = Path(out)
+    for split, documents in corpus.splits.items():
+        folder = out / split
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in [*folder.glob("*.txt"), *folder.glob("*.ann")]:
+            stale.unlink()
+        write_folder(documents, folder)
+    coverage = out / COVERAGE_FILE
+    if corpus.coverage.complete:
+        coverage.unlink(missing_ok=True)
+    else:
+        coverage.write_text(json.dumps(corpus.coverage.as_dict()) + "\n", encoding="utf-8")
+    if manifest is not None:
+        (out / "corpus.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+
+def tagged_sentences(
+    document: Document, *, annotates: frozenset[str] = ALL_LABELS, unlabelled: Sequence[Fragment] = ()
+) -> tuple[list[TaggedSentence], AlignmentReport]:
     """The document's sentences with gold tags; sentence breaks never fall inside a gold span."""
     result: list[TaggedSentence] = []
     report = AlignmentReport()
@@ -74,7 +137,10 @@ def tagged_sentences(document: Document) -> tuple[list[TaggedSentence], Alignmen
     position = 0
     for sentence in split_sentences:
         count = len(sentence.words)
-        result.append(TaggedSentence(document.id, sentence.words, tuple(tags[position : position + count])))
+        free = in_regions(sentence.words, unlabelled) if unlabelled else ()
+        result.append(
+            TaggedSentence(document.id, sentence.words, tuple(tags[position : position + count]), annotates, free)
+        )
         position += count
     return result, report
 

@@ -61,14 +61,25 @@ def classify(name: str) -> DrugClass:
 
 
 @lru_cache(maxsize=1)
+def _dictionary() -> dict:
+    with bz2.open(lexicon_path(), "rb") as handle:
+        return pickle.load(handle)  # the package's own data file, read-only
+
+
+@lru_cache(maxsize=1)
+def dictionary_names() -> frozenset[str]:
+    """Every name variant of the dictionary (generic and brand names, about 107,000), lower case."""
+    return frozenset(_dictionary()["drug_variant_to_canonical"])
+
+
+@lru_cache(maxsize=1)
 def load_drugs() -> tuple[Drug, ...]:
     """Common drug names of the lexicon with their class and brand names, in a fixed order.
 
     The staples of :data:`COMMON` come first, in their order; the rest are the lexicon's
     generic names that MedlinePlus documents, with one or two plain words, sorted by name.
     """
-    with bz2.open(lexicon_path(), "rb") as handle:
-        data = pickle.load(handle)  # the package's own data file, read-only
+    data = _dictionary()
     canonical: dict[str, dict] = data["drug_canonical_to_data"]
     brands: dict[str, list[str]] = {}
     for variant, names in sorted(data["drug_variant_to_canonical"].items()):

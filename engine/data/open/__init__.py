@@ -1,0 +1,84 @@
+"""Readers for the open real corpora vendored in ``vendor/realdata`` and their mapping to the
+n2c2 labels. Each reader returns an :class:`engine.data.corpus.Corpus` whose coverage says which
+labels the source annotates and where it is ambiguous (:mod:`engine.data.partial`).
+
+The mapping, one row per source type (anything not listed is left as plain text: outside every
+annotated label, free for the labels the corpus does not annotate):
+
+===============  ===================  ==================  =================================
+corpus           source type          becomes             why
+===============  ===================  ==================  =================================
+chia             Drug                 Drug                drugs and drug classes, as n2c2
+chia             every other type     text                Condition may be a Reason, Value a
+                                                          Strength... only Drug is annotated
+neurotrialner    DRUG                 Drug
+neurotrialner    CONTROL              unlabelled region   placebo / usual care: not a drug in
+                                                          n2c2, but may name the comparator drug
+neurotrialner    other types          text                conditions, surgery, behaviour...
+bc5cdr           Chemical in the      Drug
+                 drug dictionary
+bc5cdr           other Chemical       unlabelled region   ions, toxins, reagents: Chemical is
+                                                          wider than Drug
+bc5cdr           Disease in a CID     ADE                 the abstract says a chemical induced it
+                 pair of the abstract
+bc5cdr           other Disease        text                the condition studied or treated
+tac2017-adr      AdverseReaction      ADE                 adverse reactions of the labelled drug
+tac2017-adr      DrugClass            unlabelled region   drugs are not annotated in TAC
+tac2017-adr      other types          text                Severity, Factor, Negation, Animal...
+===============  ===================  ==================  =================================
+
+Annotated labels: chia, neurotrialner {Drug}; bc5cdr {Drug, ADE}; tac2017-adr {ADE}.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.data.corpus import Corpus
+
+#: The vendored copies (compressed, as published), with LICENSE and SOURCE.md in each folder.
+VENDOR = Path(__file__).resolve().parents[3] / "vendor" / "realdata"
+
+
+@dataclass(frozen=True)
+class OpenCorpus:
+    name: str
+    folder: str
+    text: str
+    licence: str
+    read: Callable[[Path], Corpus]
+
+    def load(self, root: Path | None = None) -> Corpus:
+        """Read the corpus from its vendored folder (or ``root``)."""
+        return self.read(root or VENDOR / self.folder)
+
+
+def _registry() -> dict[str, OpenCorpus]:
+    from engine.data.open import bc5cdr, chia, neurotrialner, tac
+
+    return {
+        c.name: c
+        for c in (
+            OpenCorpus("chia", "chia", "clinical-trial eligibility criteria", "CC BY 4.0", chia.read),
+            OpenCorpus(
+                "neurotrialner", "neurotrialner", "neurology trial titles and summaries", "MIT", neurotrialner.read
+            ),
+            OpenCorpus(
+                "bc5cdr", "bc5cdr", "PubMed titles and abstracts", "public domain (US Government work)", bc5cdr.read
+            ),
+            OpenCorpus("tac2017-adr", "tac2017-adr", "FDA drug-label adverse reaction sections", "CC0 1.0", tac.read),
+        )
+    }
+
+
+OPEN_CORPORA: tuple[str, ...] = ("chia", "neurotrialner", "bc5cdr", "tac2017-adr")
+
+
+def open_corpus(name: str) -> OpenCorpus:
+    """The open corpus called ``name``; a ValueError lists those there are."""
+    registry = _registry()
+    if name not in registry:
+        raise ValueError(f"unknown open corpus {name!r}; choose one of {', '.join(OPEN_CORPORA)}")
+    return registry[name]
