@@ -13,7 +13,7 @@ import torch
 
 from engine.data.bio import tags_to_spans
 from engine.data.tokenize import Sentence, sentences
-from engine.models.encoding import EncodedInput, build_input, owner_windows, windows, word_pieces
+from engine.models.encoding import EncodedInput, build_input, collate, owner_windows, windows, word_pieces
 from engine.types import Span
 
 #: What one more forward pass costs, in padded subwords. On a CPU a pass over a few sentences is
@@ -53,22 +53,6 @@ class _Item:
     window: int
     start: int
     encoded: EncodedInput
-
-
-def pad_batch(inputs: Sequence[EncodedInput], pad_id: int) -> dict[str, torch.Tensor]:
-    """Tensors for a batch: ids, attention mask, first-subword index and mask per word."""
-    longest = max(len(e.input_ids) for e in inputs)
-    most_words = max(len(e.word_starts) for e in inputs)
-    input_ids = torch.full((len(inputs), longest), pad_id, dtype=torch.long)
-    attention = torch.zeros((len(inputs), longest), dtype=torch.long)
-    word_index = torch.zeros((len(inputs), most_words), dtype=torch.long)
-    word_mask = torch.zeros((len(inputs), most_words), dtype=torch.bool)
-    for row, encoded in enumerate(inputs):
-        input_ids[row, : len(encoded.input_ids)] = torch.tensor(encoded.input_ids)
-        attention[row, : len(encoded.input_ids)] = 1
-        word_index[row, : len(encoded.word_starts)] = torch.tensor(encoded.word_starts)
-        word_mask[row, : len(encoded.word_starts)] = True
-    return {"input_ids": input_ids, "attention_mask": attention, "word_index": word_index, "word_mask": word_mask}
 
 
 @dataclass(frozen=True)
@@ -147,7 +131,7 @@ def plan(tagger, split: Sequence[Sentence], *, batch_size: int = BATCH_SIZE) -> 
         for group in _length_groups([len(item.encoded.input_ids) for item in items], items)
         for chunk in _capped(group, batch_size)
     ]
-    batches = [(group, pad_batch([item.encoded for item in group], tokenizer.pad_token_id)) for group in groups]
+    batches = [(group, collate([item.encoded for item in group], tokenizer.pad_token_id)) for group in groups]
     return Plan(batches, windows_of)
 
 

@@ -17,13 +17,13 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from transformers import get_linear_schedule_with_warmup
 
-from engine.data.corpus import Corpus, TaggedSentence, load_corpus, tagged_sentences
+from engine.data.corpus import Corpus, TaggedSentence, load_corpus
 from engine.data.sambd import sambd
 from engine.evaluation import evaluate
-from engine.inference import annotate, pad_batch
-from engine.labels import TAG_TO_ID
+from engine.inference import annotate
+from engine.labels import TAG_TO_ID, TAGS
 from engine.models.base import TrainingSettings
-from engine.models.encoding import EncodedInput, build_input, windows, word_pieces
+from engine.models.encoding import EncodedInput, build_input, collate, windows, word_pieces
 from engine.models.registry import build_tagger, kind
 from engine.models.tagger import NeuralTagger
 from engine.types import Document
@@ -58,8 +58,12 @@ class TrainResult:
 
 @dataclass(frozen=True)
 class Example:
+    """One model input with its gold tag ids; ``allowed`` (the tag ids each word may take) only
+    for a partially labelled sentence."""
+
     encoded: EncodedInput
     tags: list[int]
+    allowed: tuple[tuple[int, ...], ...] | None = None
 
 
 def select_documents(documents: Sequence[Document], fraction: float, seed: int) -> list[Document]:
@@ -88,6 +92,7 @@ def examples(tagger: NeuralTagger, sentences: Sequence[TaggedSentence], max_leng
     pieces = word_pieces(tokenizer, [[w.text for w in s.words] for s in sentences])
     result: list[Example] = []
     for sentence, sentence_pieces in zip(sentences, pieces, strict=True):
+        allowed = tuple(sentence.allowed()) if sentence.partial else None
         for start, end in windows(sentence_pieces, max_length=max_length, stride=0):
             encoded = build_input(
                 sentence_pieces,
@@ -97,7 +102,8 @@ def examples(tagger: NeuralTagger, sentences: Sequence[TaggedSentence], max_leng
                 cls_id=tokenizer.cls_token_id,
                 sep_id=tokenizer.sep_token_id,
             )
-            result.append(Example(encoded, [TAG_TO_ID[tag] for tag in sentence.tags[start:end]]))
+            tags = [TAG_TO_ID[tag] for tag in sentence.tags[start:end]]
+            result.append(Example(encoded, tags, allowed[start:end] if allowed is not None else None))
     return result
 
 
@@ -110,12 +116,34 @@ def batches(items: Sequence[Example], batch_size: int, rng: random.Random) -> li
 
 
 def to_tensors(batch: Sequence[Example], pad_id: int) -> dict[str, torch.Tensor]:
-    tensors = pad_batch([example.encoded for example in batch], pad_id)
+    """The network's inputs and targets; ``allowed`` (batch, words, tags) when a row is partial."""
+    tensors = collate([example.encoded for example in batch], pad_id)
     tags = torch.full(tensors["word_mask"].shape, -100, dtype=torch.long)
     for row, example in enumerate(batch):
         tags[row, : len(example.tags)] = torch.tensor(example.tags)
     tensors["tags"] = tags
+    if any(example.allowed is not None for example in batch):
+        allowed = torch.zeros((*tags.shape, len(TAGS)), dtype=torch.bool)
+        for row, example in enumerate(batch):
+            for word, options in enumerate(example.allowed or [(tag,) for tag in example.tags]):
+                allowed[row, word, list(options)] = True
+        allowed[~tensors["word_mask"], TAG_TO_ID["O"]] = True  # padding: never read, kept valid
+        tensors["allowed"] = allowed
     return tensors
+
+
+def open_training_sentences(names: Sequence[str], limit: int, seed: int) -> list[TaggedSentence]:
+    """A seeded sample of at most ``limit`` training sentences of each open corpus, each carrying
+    its corpus's coverage (partial labels)."""
+    from engine.data.open import open_corpus
+
+    chosen: list[TaggedSentence] = []
+    for name in names:
+        corpus = open_corpus(name).load()
+        candidates = corpus.sentences(corpus.documents("train"))
+        rng = random.Random(f"open:{name}:{seed}")
+        chosen.extend(rng.sample(candidates, min(limit, len(candidates))))
+    return chosen
 
 
 def dev_macro_f1(tagger: NeuralTagger, documents: Sequence[Document]) -> float:
@@ -146,6 +174,65 @@ def _distributed() -> tuple[int, int]:
     return (dist.get_rank(), world) if world > 1 else (0, 1)
 
 
+@dataclass
+class TrainingData:
+    """What one run trains on, prepared once: sentences, the notes behind them, dev notes."""
+
+    documents: list[Document]
+    sentences: list[TaggedSentence]
+    dev_documents: list[Document]
+    texts: list[str]
+    sampling: dict | None
+
+
+def prepare_data(corpus: Corpus, settings: TrainingSettings) -> TrainingData:
+    """The training sentences: the corpus's train split (SamBD-sampled if asked), then a sample
+    of each open corpus named in the settings; dev notes for the early-stopping decision."""
+    documents = select_documents(corpus.documents("train"), settings.train_fraction, settings.seed)
+    sentences = corpus.sentences(documents)
+    sampling = None
+    if settings.sambd:
+        sentences, report = sambd(sentences, keep=settings.sambd_keep, seed=settings.seed)
+        sampling = report.as_dict()
+    texts = [d.text for d in documents]
+    if settings.open_corpora:
+        extra = open_training_sentences(settings.open_corpora, settings.open_sentences, settings.seed)
+        sentences = sentences + extra
+        texts += [" ".join(word.text for word in sentence.words) for sentence in extra]
+    return TrainingData(documents, sentences, corpus.splits.get("dev", []), texts, sampling)
+
+
+def make_optimizer(network: torch.nn.Module, settings: TrainingSettings, total_steps: int):
+    """AdamW with the CRF's own learning rate (and no weight decay there), linear decay."""
+    crf = getattr(network, "crf", None)
+    crf_parameters = list(crf.parameters()) if crf is not None else []
+    crf_ids = {id(p) for p in crf_parameters}
+    groups = [{"params": [p for p in network.parameters() if id(p) not in crf_ids], "lr": settings.learning_rate}]
+    if crf_parameters:
+        groups.append({"params": crf_parameters, "lr": settings.crf_learning_rate, "weight_decay": 0.0})
+    optimizer = adamw(groups, weight_decay=settings.weight_decay)
+    return optimizer, get_linear_schedule_with_warmup(optimizer, 0, max(1, total_steps))
+
+
+@dataclass
+class _Best:
+    f1: float | None = None
+    state: dict[str, torch.Tensor] | None = None
+    epoch: int = 0
+    waited: int = 0
+
+
+def _decide(tagger: NeuralTagger, dev: Sequence[Document], best: _Best, epoch: int, patience: int) -> list:
+    """Score the epoch on dev, keep the weights if better; [dev F1, stop?]."""
+    f1 = dev_macro_f1(tagger, dev) if dev else None
+    if f1 is None or best.f1 is None or f1 > best.f1:
+        best.f1, best.epoch, best.waited = (f1 if f1 is not None else best.f1), epoch, 0
+        best.state = {k: v.detach().clone() for k, v in tagger.network.state_dict().items()}
+    else:
+        best.waited += 1
+    return [f1, best.waited >= patience]
+
+
 def train(
     kind_name: str,
     data: Path | str | Corpus,
@@ -164,39 +251,21 @@ def train(
     rank, world = _distributed()
     _seed_everything(settings.seed)
     corpus = data if isinstance(data, Corpus) else load_corpus(data)
-    train_documents = select_documents(corpus.documents("train"), settings.train_fraction, settings.seed)
-    dev_documents = corpus.splits.get("dev", [])
-    train_sentences = [s for d in train_documents for s in tagged_sentences(d)[0]]
-    sampling = None
-    if settings.sambd:
-        train_sentences, report = sambd(train_sentences, keep=settings.sambd_keep, seed=settings.seed)
-        sampling = report.as_dict()
+    prepared = prepare_data(corpus, settings)
     tagger = build_tagger(
-        kind_name,
-        settings=settings,
-        encoder=encoder,
-        size=size,
-        tokenizer=tokenizer,
-        train_texts=(d.text for d in train_documents),
+        spec.name, settings=settings, encoder=encoder, size=size, tokenizer=tokenizer, train_texts=prepared.texts
     )
-    tagger.config.data_fingerprint = fingerprint(train_documents)
-    items = examples(tagger, train_sentences, settings.max_length)
+    tagger.config.data_fingerprint = fingerprint(prepared.documents)
+    items = examples(tagger, prepared.sentences, settings.max_length)
     if not items:
         raise ValueError("no training sentences: the train split is empty")
     network = tagger.network
     model = DistributedDataParallel(network) if world > 1 else network
-    crf_parameters = list(network.crf.parameters()) if network.crf is not None else []
-    crf_ids = {id(p) for p in crf_parameters}
-    groups = [{"params": [p for p in network.parameters() if id(p) not in crf_ids], "lr": settings.learning_rate}]
-    if crf_parameters:
-        groups.append({"params": crf_parameters, "lr": settings.crf_learning_rate, "weight_decay": 0.0})
-    optimizer = adamw(groups, weight_decay=settings.weight_decay)
     steps_per_epoch = math.ceil(len(items) / settings.batch_size) // world
-    scheduler = get_linear_schedule_with_warmup(optimizer, 0, max(1, steps_per_epoch * settings.epochs))
+    optimizer, scheduler = make_optimizer(network, settings, steps_per_epoch * settings.epochs)
     history: list[dict] = []
-    best_f1: float | None = None
-    best_state: dict[str, torch.Tensor] | None = None
-    best_epoch, waited, epochs_run = 0, 0, 0
+    best = _Best()
+    epochs_run = 0
     for epoch in range(1, settings.epochs + 1):
         epochs_run = epoch
         network.train()
@@ -213,44 +282,37 @@ def train(
             total_loss += loss.item()
             if on_progress and rank == 0:
                 on_progress(
-                    Progress("step", epoch, settings.epochs, step, len(mine), loss.item(), best_dev_macro_f1=best_f1)
+                    Progress("step", epoch, settings.epochs, step, len(mine), loss.item(), best_dev_macro_f1=best.f1)
                 )
         mean_loss = total_loss / max(1, len(mine))
-        decision = [None, False]
-        if rank == 0:
-            f1 = dev_macro_f1(tagger, dev_documents) if dev_documents else None
-            improved = f1 is not None and (best_f1 is None or f1 > best_f1)
-            if improved or f1 is None:
-                best_f1, best_epoch, waited = (f1 if f1 is not None else best_f1), epoch, 0
-                best_state = {k: v.detach().clone() for k, v in network.state_dict().items()}
-            else:
-                waited += 1
-            decision = [f1, waited >= settings.patience]
+        decision = (
+            _decide(tagger, prepared.dev_documents, best, epoch, settings.patience) if rank == 0 else [None, False]
+        )
         if world > 1:
             dist.broadcast_object_list(decision, src=0)
         f1, stop = decision
         history.append({"epoch": epoch, "loss": mean_loss, "dev_macro_f1": f1})
         if on_progress and rank == 0:
-            on_progress(Progress("epoch", epoch, settings.epochs, len(mine), len(mine), mean_loss, f1, best_f1, stop))
+            on_progress(Progress("epoch", epoch, settings.epochs, len(mine), len(mine), mean_loss, f1, best.f1, stop))
         if stop:
             break
     folder = Path(out)
     if rank == 0:
-        if best_state is not None:
-            network.load_state_dict(best_state)
+        if best.state is not None:
+            network.load_state_dict(best.state)
         network.eval()
         tagger.save(folder)
     if world > 1:
         dist.barrier()
     return TrainResult(
         folder,
-        best_epoch,
-        best_f1,
+        best.epoch,
+        best.f1,
         epochs_run,
         time.perf_counter() - began,
         tagger.parameter_count(),
         history,
-        sampling,
+        prepared.sampling,
     )
 
 

@@ -60,6 +60,10 @@ class TrainingSettings:
     sambd_keep: float = 0.08
     train_fraction: float = 1.0
     weight_decay: float = 0.01
+    #: open real corpora (engine.data.open) whose training sentences join the training data,
+    #: partially labelled, and how many sentences of each at most (a seeded sample)
+    open_corpora: tuple[str, ...] = ()
+    open_sentences: int = 500
 
 
 @dataclass

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import torch
 from transformers import PreTrainedTokenizerBase
 
 
@@ -93,3 +94,20 @@ def owner_windows(spans: Sequence[tuple[int, int]], length: int) -> list[int]:
     if -1 in owner:
         raise ValueError(f"word {owner.index(-1)} is in no window")
     return owner
+
+
+def collate(inputs: Sequence[EncodedInput], pad_id: int) -> dict[str, torch.Tensor]:
+    """Tensors for a batch (the one collator training and inference share): ids, attention mask,
+    first-subword index and mask per word."""
+    longest = max(len(e.input_ids) for e in inputs)
+    most_words = max(len(e.word_starts) for e in inputs)
+    input_ids = torch.full((len(inputs), longest), pad_id, dtype=torch.long)
+    attention = torch.zeros((len(inputs), longest), dtype=torch.long)
+    word_index = torch.zeros((len(inputs), most_words), dtype=torch.long)
+    word_mask = torch.zeros((len(inputs), most_words), dtype=torch.bool)
+    for row, encoded in enumerate(inputs):
+        input_ids[row, : len(encoded.input_ids)] = torch.tensor(encoded.input_ids)
+        attention[row, : len(encoded.input_ids)] = 1
+        word_index[row, : len(encoded.word_starts)] = torch.tensor(encoded.word_starts)
+        word_mask[row, : len(encoded.word_starts)] = True
+    return {"input_ids": input_ids, "attention_mask": attention, "word_index": word_index, "word_mask": word_mask}

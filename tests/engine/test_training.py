@@ -93,3 +93,23 @@ def test_two_gloo_processes_train_one_model(tiny_corpus, tmp_path):
     summary = json.loads(done.stdout[done.stdout.index("{") :])
     assert summary["epochs_run"] == 1
     assert load_tagger(out).config.kind == "transformer-crf"
+
+
+@pytest.mark.parametrize("kind", ["transformer-crf", "transformer"])
+def test_open_corpus_sentences_join_training_partially_labelled(kind, tiny_corpus, tmp_path):
+    from engine.training import TrainingData, examples, prepare_data, to_tensors
+
+    settings = TrainingSettings(
+        epochs=1, learning_rate=2e-3, batch_size=8, open_corpora=("neurotrialner", "tac2017-adr"), open_sentences=15
+    )
+    prepared: TrainingData = prepare_data(load_corpus(tiny_corpus), settings)
+    partial = [s for s in prepared.sentences if s.partial]
+    assert len(partial) == 30
+    assert any("Drug" not in s.annotates for s in partial) and any("ADE" not in s.annotates for s in partial)
+    result = train(kind, tiny_corpus, tmp_path / kind, settings=settings, size="tiny")
+    tagger = load_tagger(result.folder)
+    assert tagger.config.training.open_corpora == ["neurotrialner", "tac2017-adr"]
+    # the real sentences' words are in the scratch WordPiece vocabulary
+    assert "placebo" in tagger.tokenizer.get_vocab()
+    tensors = to_tensors(examples(tagger, partial[:4], 64), tagger.tokenizer.pad_token_id)
+    assert tensors["allowed"].sum(-1)[tensors["word_mask"]].gt(1).any()
