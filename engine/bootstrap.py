@@ -7,10 +7,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from engine.data.corpus import load_corpus
-from engine.data.generate import generate_corpus
 from engine.experiments import evaluate_model, write_json_atomically
 from engine.models.base import ModelFolderError, TrainingSettings
 from engine.models.tagger import load_tagger
+from engine.synth.generate import generate_corpus
 from engine.training import Progress, train
 
 #: The demo models: (folder name, kind, settings). Sized to finish in a few minutes on 2 CPU cores

@@ -13,7 +13,7 @@ from engine.data.brat import BratFormatError, NoteEncodingError, read_folder
 
 
 def _corpus_generate(args: argparse.Namespace) -> int:
-    from engine.data.generate import generate_corpus
+    from engine.synth.generate import generate_corpus
 
     sizes = generate_corpus(args.out, seed=args.seed, sizes={"train": args.train, "dev": args.dev, "test": args.test})
     print(f"wrote {sum(sizes.values())} notes to {args.out} ({', '.join(f'{k} {v}' for k, v in sizes.items())})")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.data.generate import generate_corpus
 from engine.models.base import TrainingSettings
+from engine.synth.generate import generate_corpus
 
 # No test may reach the network: this process and every Python process it starts refuse any
 # outbound connection and record it (tests/netguard/sitecustomize.py); `no_outbound_network` fails

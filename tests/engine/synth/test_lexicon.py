@@ -1,4 +1,4 @@
-from engine.data.lexicon import CLASS_RULES, CLASSES, COMMON, classify, load_drugs
+from engine.synth.lexicon import CLASS_RULES, CLASSES, COMMON, classify, load_drugs
 
 
 def test_lexicon_has_common_and_long_tail_drugs():

@@ -1,8 +1,8 @@
 """A seeded, deterministic demo corpus of discharge-summary-like notes in BRAT format.
 
-The same seed gives the same bytes. Drug names come from :mod:`engine.data.lexicon`; the
-templates and surface forms from :mod:`engine.data.grammar`, written by
-:mod:`engine.data.templates`. Drugs are split into pools so that ``test`` (and ``dev``) notes
+The same seed gives the same bytes. Drug names come from :mod:`engine.synth.lexicon`; the
+templates and surface forms from :mod:`engine.synth.grammar`, written by
+:mod:`engine.synth.templates`. Drugs are split into pools so that ``test`` (and ``dev``) notes
 mention drugs that ``train`` never does. docs/corpus.md describes the grammar and the label
 counts it produces.
 """
@@ -15,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.data import grammar
 from engine.data.brat import write_document
-from engine.data.drug_classes import ABBREVIATIONS, COMMON
-from engine.data.lexicon import Drug, generic_mentions, load_drugs
-from engine.data.templates import AnnotatorStyle, Context, NoteBuilder, medications_needed, render
+from engine.synth import grammar
+from engine.synth.drug_classes import ABBREVIATIONS, COMMON
+from engine.synth.lexicon import Drug, generic_mentions, load_drugs
+from engine.synth.templates import AnnotatorStyle, Context, NoteBuilder, medications_needed, render
 from engine.types import Document
 
 GENERATOR_VERSION = 3

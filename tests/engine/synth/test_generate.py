@@ -6,9 +6,9 @@ import pytest
 
 from engine.data.brat import read_folder
 from engine.data.corpus import corpus_stats, drug_names, load_corpus, split_stats, tagged_sentences
-from engine.data.generate import generate_corpus
-from engine.data.templates import parse_template
 from engine.labels import LABELS
+from engine.synth.generate import generate_corpus
+from engine.synth.templates import parse_template
 
 SIZES = {"train": 40, "dev": 8, "test": 16}
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from engine.data.drug_classes import CLASS_RULES, CLASSES, COMMON, GENERIC_MENTIONS, DrugClass
+from engine.synth.drug_classes import CLASS_RULES, CLASSES, COMMON, GENERIC_MENTIONS, DrugClass
 
 PACKAGE = "drug_named_entity_recognition"
 DATA_FILE = "drug_ner_dictionary.pkl.bz2"

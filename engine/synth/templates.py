@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Protocol
 
-from engine.data import grammar
+from engine.synth import grammar
 from engine.types import Document, Relation, Span
 
 
