@@ -1,4 +1,5 @@
-"""A seeded, deterministic demo corpus of discharge-summary-like notes in BRAT format.
+"""A seeded, deterministic demo corpus of clinical notes in BRAT format: discharge summaries
+(here), GP consultations and case reports (:mod:`engine.synth.styles`).
 
 The same seed gives the same bytes. Drug names come from :mod:`engine.synth.lexicon`; the
 templates and surface forms from :mod:`engine.synth.grammar`, written by
@@ -19,10 +20,20 @@ from engine.data.brat import write_document
 from engine.synth import grammar
 from engine.synth.drug_classes import ABBREVIATIONS, COMMON
 from engine.synth.lexicon import Drug, generic_mentions, load_drugs
-from engine.synth.templates import AnnotatorStyle, Context, NoteBuilder, medications_needed, render
+from engine.synth.negatives import negative
+from engine.synth.templates import (
+    AnnotatorStyle,
+    Context,
+    NoteBuilder,
+    labels_by_medication,
+    medications_needed,
+    render,
+)
 from engine.types import Document
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
+#: Share of drug-only template slots filled with a non-drug (negatives.negative), unlabelled.
+DECOY_SHARE = 0.3
 #: Share of prose drug mentions that are group mentions ("IV antibiotics", "diuretics").
 GENERIC_SHARE = 0.08
 DEFAULT_SIZES: dict[str, int] = {"train": 150, "dev": 30, "test": 50}
@@ -99,10 +110,36 @@ class Medication:
             "Frequency": lambda: rng.choice(grammar.FREQUENCY_SIG if sig else grammar.FREQUENCY_TEXT),
             "Route": lambda: rng.choice(cls.routes),
             "Duration": lambda: rng.choice(grammar.DURATION),
+            **(gp_surfaces(self.drug, rng) if self.style == "gp" else {}),
             "Reason": lambda: rng.choice(cls.reasons),
             "ADE": lambda: rng.choice(cls.adverse_events),
         }
         return choices[label]()
+
+
+def gp_surfaces(drug: Drug, rng: random.Random) -> dict[str, Callable[[], str]]:
+    """How a British GP writes a medication's attributes: 5mg, OD/BD/TDS, 5/7, PO, tabs."""
+    from engine.synth import styles
+
+    return {
+        "Drug": lambda: drug.name if drug.generic_mention or rng.random() < 0.6 else drug.name.capitalize(),
+        "Strength": lambda: rng.choice(drug.drug_class.strengths).replace(" ", "", 1 if rng.random() < 0.7 else 0),
+        "Dosage": lambda: rng.choice(styles.GP_DOSAGE),
+        "Frequency": lambda: rng.choice(styles.GP_FREQUENCY),
+        "Duration": lambda: rng.choice(styles.GP_DURATION),
+        "Route": lambda: rng.choice(styles.GP_ROUTE),
+    }
+
+
+@dataclass
+class Decoy:
+    """A non-drug (a condition, shorthand, food, device or plan) written in a drug slot, unlabelled."""
+
+    text: str
+    decoy: bool = True
+
+    def surface(self, label: str) -> str:
+        return self.text
 
 
 # --- drug pools ------------------------------------------------------------------------------
@@ -173,8 +210,14 @@ class NoteWriter:
         return self.pools.pick(self.rng, self.split)
 
     def sentence(self, templates: tuple[str, ...], style: str) -> None:
+        """One template instance; a medication the template gives only a drug slot is, at
+        :data:`DECOY_SHARE`, a non-drug instead, so the slot alone never says "drug"."""
         template = self.rng.choice(templates)
-        render(template, self.meds(medications_needed(template), style), self.note, self.context, style=style)
+        meds: list = self.meds(medications_needed(template), style)
+        for index, labels in labels_by_medication(template).items():
+            if labels == {"Drug"} and self.rng.random() < DECOY_SHARE:
+                meds[index] = Decoy(negative(self.rng))
+        render(template, meds, self.note, self.context, style=style)
 
     def header(self, key: str) -> None:
         self.note.text(f"\n{self.rng.choice(HEADERS[key])}\n")
@@ -283,10 +326,10 @@ class NoteWriter:
 
 def generate_split(split: str, count: int, *, seed: int, pools: DrugPools | None = None) -> list[Document]:
     """``count`` notes of one split; note ``i`` depends only on (seed, split, i)."""
+    from engine.synth.styles import write_note
+
     pools = pools or DrugPools.split(load_drugs(), seed)
-    return [
-        NoteWriter(random.Random(f"{seed}:{split}:{i}"), pools, split).write(f"{split}-{i:04d}") for i in range(count)
-    ]
+    return [write_note(random.Random(f"{seed}:{split}:{i}"), pools, split, f"{split}-{i:04d}") for i in range(count)]
 
 
 def generate_corpus(out: Path | str, *, seed: int = 13, sizes: dict[str, int] | None = None) -> dict[str, int]:

@@ -29,6 +29,15 @@ class Realisable(Protocol):
 OPTIONAL = {
     "narrative": {"Strength": 0.35, "Route": 0.3, "Frequency": 0.35, "Reason": 0.65, "Duration": 0.2, "Dosage": 0.3},
     "list": {"Strength": 0.7, "Reason": 0.3, "Duration": 0.08, "Frequency": 0.6},
+    "gp": {
+        "Strength": 0.7,
+        "Route": 0.25,
+        "Frequency": 0.7,
+        "Reason": 0.4,
+        "Duration": 0.35,
+        "Dosage": 0.3,
+        "Form": 0.3,
+    },
 }
 
 _TOKEN = re.compile(r"\[|\]|\{[^}]+\}|[^\[\]{}]+")
@@ -95,6 +104,21 @@ def _labels_in(items: tuple) -> list[str]:
         elif item[0] == "group":
             found.extend(_labels_in(item[1]))
     return found
+
+
+def labels_by_medication(template: str) -> dict[int, set[str]]:
+    """The labels each medication index of the template writes (optional groups included)."""
+    result: dict[int, set[str]] = {}
+
+    def walk(items: tuple) -> None:
+        for item in items:
+            if item[0] == "group":
+                walk(item[1])
+            elif item[0] != "text" and item[1][:1].isupper():
+                result.setdefault(item[2], set()).add(item[1])
+
+    walk(parse_template(template))
+    return result
 
 
 def medications_needed(template: str) -> int:
@@ -185,6 +209,9 @@ def render(template: str, meds: Sequence[Realisable], note: NoteBuilder, context
                     write(item[1])
             elif item[1][:1].isupper():
                 label, index = item[1], item[2]
+                if getattr(meds[index], "decoy", False):  # a non-drug in a drug slot: plain text
+                    note.text(meds[index].surface(label))
+                    continue
                 ref = context.annotate(note, meds[index].surface(label), label)
                 if ref is None:
                     continue

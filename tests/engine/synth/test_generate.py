@@ -84,8 +84,12 @@ def test_most_sentences_have_no_entity_and_some_notes_are_long(corpus_dir):
     assert max(stats.words_per_document) > 700  # well past a 512-subword encoder window
 
 
-def test_notes_have_the_discharge_summary_sections(corpus_dir):
-    text = (corpus_dir / "train" / "train-0000.txt").read_text(encoding="utf-8").lower()
+def test_notes_come_in_several_styles_and_discharge_summaries_have_their_sections(corpus_dir):
+    texts = [path.read_text(encoding="utf-8") for path in sorted((corpus_dir / "train").glob("*.txt"))]
+    discharge = [t for t in texts if t.startswith("Admission Date:")]
+    gp = [t for t in texts if "\nPMH: " in t and "\nPlan:\n" in t]
+    assert discharge and gp and len(discharge) + len(gp) < len(texts)  # the rest are case reports
+    text = discharge[0].lower()
     for header in (
         "allergies:",
         "medications on admission:",
@@ -110,7 +114,7 @@ def test_test_split_mentions_drugs_never_seen_in_train(corpus_dir):
 
 def test_allergy_list_names_are_not_annotated(corpus_dir):
     documents, _ = read_folder(corpus_dir / "train")
-    for document in documents:
+    for document in (d for d in documents if "Chief Complaint:" in d.text):  # discharge summaries
         start = document.text.lower().index("allergies:")
         end = document.text.index("Chief Complaint:")
         assert not [s for s in document.spans if start <= s.start < end]
@@ -144,3 +148,26 @@ def repeated_unannotated_sentences(documents) -> int:
 
 def test_a_note_almost_never_repeats_its_unannotated_sentences(corpus_dir):
     assert repeated_unannotated_sentences(read_folder(corpus_dir / "train")[0]) <= 2
+
+
+def test_drug_only_slots_sometimes_hold_a_non_drug_left_unlabelled():
+    import random
+
+    from engine.synth.generate import DECOY_SHARE, Decoy, DrugPools, NoteWriter
+    from engine.synth.lexicon import load_drugs
+
+    writer = NoteWriter(random.Random(4), DrugPools.split(load_drugs(), 13), "train")
+    for _ in range(60):
+        writer.sentence(("Continued on {Drug}. ",), "narrative")
+    document = writer.note.document("x")
+    written = len(document.text.split("Continued on ")) - 1
+    assert written == 60 and 0.1 < 1 - len(document.spans) / written < 0.5 and DECOY_SHARE == 0.3
+    assert Decoy("push fluids").surface("Drug") == "push fluids"
+
+
+def test_shorthand_and_negatives_never_appear_as_entities(corpus_dir):
+    from engine.synth.negatives import SHORTHAND
+
+    documents = read_folder(corpus_dir / "train")[0]
+    labelled = {span.text.lower() for d in documents for span in d.spans}
+    assert not labelled & set(SHORTHAND)

@@ -1,0 +1,216 @@
+"""Note styles beyond the discharge summary: British GP consultation notes and case-report prose.
+
+Each note of a split draws its style (:data:`STYLE_SHARES`). GP notes use the headings GPs
+write (PC, HPC, PMH, DH, SH, FH, O/E, Imp, Plan), British drug names and spelling, and the
+shorthand of primary care, which is never annotated; case reports are narrative paragraphs.
+"""
+
+from __future__ import annotations
+
+import random
+
+from engine.synth import grammar
+from engine.synth.generate import Decoy, DrugPools, Medication, NoteWriter
+from engine.synth.lexicon import Drug, classify
+from engine.synth.negatives import CONDITIONS, DEVICES, FOODS, PLANS, icd10_terms, negative
+from engine.types import Document
+
+STYLE_SHARES = {"discharge": 0.45, "gp": 0.35, "case": 0.20}
+
+#: Drugs British GPs prescribe often (British approved names).
+BRITISH = (
+    "paracetamol", "co-codamol", "salbutamol", "omeprazole", "lansoprazole", "amoxicillin", "flucloxacillin",
+    "co-amoxiclav", "nitrofurantoin", "trimethoprim", "ramipril", "amlodipine", "atorvastatin", "simvastatin",
+    "metformin", "sertraline", "citalopram", "naproxen", "ibuprofen", "prednisolone", "beclometasone",
+    "cetirizine", "levothyroxine", "bisoprolol", "doxycycline", "clarithromycin", "hydrocortisone", "senna",
+    "lactulose", "mirtazapine", "amitriptyline", "codeine", "tramadol", "fluoxetine", "furosemide", "apixaban",
+    "clopidogrel", "gabapentin", "pregabalin", "diazepam", "propranolol", "loratadine", "phenoxymethylpenicillin",
+    "fusidic acid", "clotrimazole", "mebeverine", "folic acid", "ferrous sulfate", "adcal", "aciclovir",
+)  # fmt: skip
+GP_FREQUENCY = (
+    "OD", "BD", "TDS", "QDS", "ON", "PRN", "od", "bd", "tds", "qds", "nocte", "mane", "once daily", "twice a day",
+    "three times a day", "at night", "when required", "prn", "1-2 hourly prn", "4-6 hourly", "weekly", "BD prn",
+)  # fmt: skip
+GP_DOSAGE = ("1", "2", "one", "two", "1-2", "2 puffs", "1 puff", "one tab", "2 tabs", "5ml", "10ml", "1 cap")
+GP_DURATION = (
+    "for 5/7", "for 7/7", "x 5/7", "for 3/7", "for 2/52", "for 1/52", "for 5 days", "for a week", "for 2 weeks",
+    "x 3/12", "for 6 weeks", "for 1 month",
+)  # fmt: skip
+EXAM = ("Chest clear.", "Abdo soft, non-tender.", "Throat {condition}.", "Skin: {condition}.", "HS I+II+0.")
+GP_ROUTE = ("PO", "po", "oral", "inh", "top", "topically", "IM", "PR", "by mouth", "inhaled", "SC", "nasal")
+
+GP_HPC = (
+    "{pronoun} has been taking {Drug}[ {Strength}][ {Frequency}] for this with little benefit.",
+    "Tried {Drug}[ {Strength}][ {Frequency}] otc without relief.",
+    "Already on {Drug}[ {Strength}][ {Frequency}] for {Reason}.",
+    "Stopped {Drug} {time_ago} due to {ADE}.",
+    "Developed {ADE} after starting {Drug}[ {Strength}].",
+    "Using {Drug}[ {Dosage}][ {Frequency}] and finding it helps.",
+    "Has run out of {Drug}.",
+    "Asks about {Drug}.",
+    "Taking {Drug} and {Drug@1} regularly.",
+    "No longer taking {Drug}.",
+)
+GP_PLAN = (
+    "Start {Drug}[ {Strength}][ {Route}][ {Frequency}][ {Duration}]",
+    "Rx {Drug}[ {Strength}][ {Dosage}][ {Frequency}][ {Duration}]",
+    "Trial of {Drug}[ {Strength}][ {Frequency}][ for {Reason}]",
+    "Continue {Drug}",
+    "Increase {Drug} to {Strength}[ {Frequency}]",
+    "Stop {Drug} - {ADE}",
+    "Switch {Drug} to {Drug@1}[ {Strength@1}][ {Frequency@1}]",
+    "{Drug}[ {Strength}] prn[ for {Reason}]",
+    "Advised {Drug}[ {Frequency}] otc",
+    "Reduce {Drug} to {Strength}[ {Frequency}]",
+)
+GP_DH = (
+    "{Drug}[ {Strength}][ {Frequency}]",
+    "{Drug} {Strength}[ {Form}] {Frequency}",
+    "{Drug}[ {Strength}][ {Dosage}] {Frequency}[ {Route}]",
+    "{Drug}",
+)
+GP_TALK = (
+    "{condition} for {days} days, c/o {condition} and {condition}.",
+    "sx started {days} days ago, worse at night.",
+    "No red flags. Eating and drinking ok.",
+    "pmhx of {condition}; fh of {condition}.",
+    "Pt reports {condition} since {time_ago}, nil else.",
+    "Has tried {plan} with some benefit.",
+    "Worried about {condition}; ICE discussed.",
+    "Keeping a diary of {food} intake.",
+    "Uses {device} at home.",
+    "o/e NAD apart from mild {condition}.",
+    "Not keen on {plan} at present.",
+)
+GP_PLAN_TEXT = (
+    "Push fluids", "Safety-net advice given", "Bloods: FBC, U&E, LFT, CRP", "Review in 2/52 or sooner if worse",
+    "Refer to physio", "Return asap if worse", "Self-care advice", "Fit note for 1/52", "Urine dip: nil",
+    "ECG today", "Advised rest and {plan}", "Discussed {plan}", "Leaflet given re {condition}", "Avoid {food}",
+    "Provide {device}", "CXR if no better", "Pt happy with plan",
+)  # fmt: skip
+CASE_OPENERS = (
+    "A {age}-year-old {sex_word} with a history of {condition} presented with {condition}.",
+    "We report a case of {condition} in a {age}-year-old {sex_word}.",
+    "A {age}-year-old {sex_word} was referred with a {days}-day history of {condition}.",
+)
+CASE_FILLERS = (
+    "Examination revealed {condition} without {condition}.",
+    "Laboratory tests showed {lab}.",
+    "Imaging demonstrated {condition}.",
+    "{pronoun} denied {condition} or {condition}.",
+    "The differential diagnosis included {condition} and {condition}.",
+    "{pronoun} had no known drug allergies.",
+    "A diagnosis of {condition} was made.",
+    "{pronoun} underwent {plan} and recovered well.",
+    "At follow-up after {days} weeks, {pronoun_lower} remained well.",
+)
+
+
+def _british(rng: random.Random) -> Drug:
+    name = rng.choice(BRITISH)
+    return Drug(name, classify(name))
+
+
+class GPNoteWriter(NoteWriter):
+    """A consultation note as a British GP types it into the record."""
+
+    def drug(self, style: str) -> Drug:
+        return _british(self.rng) if self.rng.random() < 0.5 else super().drug(style)
+
+    def filler_text(self, template: str) -> str:
+        rng = self.rng
+        values = {
+            "condition": lambda: rng.choice(CONDITIONS) if rng.random() < 0.6 else rng.choice(icd10_terms()),
+            "days": lambda: str(rng.randint(1, 14)),
+            "time_ago": lambda: rng.choice(("last week", "a month ago", "Xmas", "2/12 ago", "last year")),
+            "plan": lambda: rng.choice(PLANS),
+            "food": lambda: rng.choice(FOODS),
+            "device": lambda: rng.choice(DEVICES),
+            "age": lambda: str(rng.randint(19, 88)),
+            "sex_word": lambda: "woman" if self.context.values["sex"] == "F" else "man",
+            "lab": lambda: self.filler("lab"),
+            "pronoun": lambda: self.context.values["pronoun"],
+            "pronoun_lower": lambda: self.context.values["pronoun"].lower(),
+        }
+        out, rest = [], template
+        while "{" in rest:
+            before, _, after = rest.partition("{")
+            name, _, rest = after.partition("}")
+            out += [before, values[name]()]
+        return "".join(out) + rest
+
+    def line(self, text: str) -> None:
+        self.note.text(text + "\n")
+
+    def write(self, document_id: str) -> Document:
+        rng, note = self.rng, self.note
+        self.context.values["time_ago"] = rng.choice(("last week", "a month ago", "in the summer"))
+        note.text(rng.choice(("Face to face consultation", "Telephone consultation", "Consultation", "GP review")))
+        note.text(f" with Dr {rng.choice(('Patel', 'Smith', 'Jones', 'Okafor', 'Brown', 'Khan'))}\n")
+        note.text(f"PC: {self.filler_text('{condition}')}\nHPC: ")
+        for i in range(rng.randint(2, 5)):
+            note.text(" " if i else "")
+            if rng.random() < 0.35:
+                self.sentence(GP_HPC, "gp")
+            else:
+                note.text(self.filler_text(rng.choice(GP_TALK)))
+        note.text(f"\nPMH: {', '.join(self.filler_text('{condition}') for _ in range(rng.randint(1, 4)))}\n")
+        note.text(rng.choice(("DH: ", "DH:\n", "Meds: ", "Current meds:\n")))
+        if rng.random() < 0.15:
+            note.text(rng.choice(("nil regular", "No regular meds", "None")) + "\n")
+        else:
+            for _ in range(rng.randint(1, 6)):
+                self.sentence(GP_DH, "gp")
+                note.text("\n")
+        note.text(
+            f"Allergies: {rng.choice(('NKDA', 'NKDA', 'penicillin (rash)', 'nil known', 'codeine - vomiting'))}\n"
+        )
+        note.text(f"SH: {rng.choice(('Lives with partner', 'Lives alone', 'Works as a teacher'))}, ")
+        note.text(f"{rng.choice(('non-smoker', 'ex-smoker', 'smoker 10/day'))}, ETOH {rng.randint(0, 20)}u/wk\n")
+        note.text(f"FH: {self.filler_text('{condition}')}\n")
+        note.text(f"O/E: {rng.choice(('Alert, NAD', 'Looks well', 'Comfortable at rest'))}. ")
+        pressure = f"{rng.randint(100, 165)}/{rng.randint(60, 98)}"
+        note.text(f"T {rng.randint(362, 389) / 10}, HR {rng.randint(55, 115)}, BP {pressure}, ")
+        finding = self.filler_text(rng.choice(EXAM))
+        note.text(f"sats {rng.randint(93, 100)}% RA. {finding}\n")
+        note.text(f"Imp: {self.filler_text('{condition}')}\nPlan:\n")
+        for _ in range(rng.randint(2, 6)):
+            if rng.random() < 0.45:
+                self.sentence(GP_PLAN, "gp")
+                note.text("\n")
+            else:
+                self.line(self.filler_text(rng.choice(GP_PLAN_TEXT)))
+        return note.document(document_id)
+
+
+class CaseReportWriter(GPNoteWriter):
+    """Case-report prose: an opening sentence, then paragraphs mixing findings and medications."""
+
+    def drug(self, style: str) -> Drug:
+        return NoteWriter.drug(self, style)
+
+    def write(self, document_id: str) -> Document:
+        rng, note = self.rng, self.note
+        self.context.values["pronoun_lower"] = self.context.values["pronoun"].lower()
+        note.text(self.filler_text(rng.choice(CASE_OPENERS)))
+        for _ in range(rng.randint(2, 4)):
+            for _ in range(rng.randint(3, 6)):
+                note.text(" ")
+                if rng.random() < 0.4:
+                    self.sentence(grammar.NARRATIVE, "narrative")
+                else:
+                    note.text(self.filler_text(rng.choice(CASE_FILLERS)))
+            note.text("\n\n")
+        return note.document(document_id)
+
+
+WRITERS = {"discharge": NoteWriter, "gp": GPNoteWriter, "case": CaseReportWriter}
+
+
+def write_note(rng: random.Random, pools: DrugPools, split: str, document_id: str) -> Document:
+    """One note of a style drawn by :data:`STYLE_SHARES`."""
+    style = rng.choices(tuple(STYLE_SHARES), tuple(STYLE_SHARES.values()))[0]
+    return WRITERS[style](rng, pools, split).write(document_id)
+
+
+__all__ = ["WRITERS", "Decoy", "Medication", "negative", "write_note"]
