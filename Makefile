@@ -7,7 +7,7 @@ MODELS := models
 SEED := 13
 PORT ?= 8501
 
-.PHONY: demo app test lint corpus clean
+.PHONY: demo app test slow lint corpus clean
 
 $(VENV)/installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ lint: $(VENV)/installed
 ## Lint, then the whole test suite.
 test: lint
 	$(PY) -m pytest
+
+## Checks of the trained demo models (after `make demo`): shorthand never tagged, and so on.
+slow: $(VENV)/installed
+	$(PY) -m pytest -m slow
 
 clean:
 	rm -rf $(VENV) $(DATA) $(MODELS)

@@ -1,0 +1,40 @@
+"""The demo models (``make demo``) on real-looking sentences: clinical shorthand, foods, devices
+and plans are never tagged as an entity. Slow (loads the trained demo models); run it with
+``make slow`` after ``make demo``."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from engine.models.tagger import load_tagger
+from engine.synth.negatives import SHORTHAND
+
+pytestmark = pytest.mark.slow
+
+MODELS = Path(os.environ.get("MEDNER_DEMO_MODELS", "models"))
+DEMO = ("encoder-crf", "transformer-crf")
+
+#: Fixed sentences a GP might type; none of the listed words is a medication or an attribute.
+SENTENCES = (
+    "sx started 3 days ago, pmhx of asthma, fh of IHD.",
+    "Pt c/o abdo pain and vomiting, o/e NAD.",
+    "Advised otc remedies, push fluids and rest; return asap if worse.",
+    "dhx reviewed, rx issued, f/u 2/52.",
+    "Eczema flare after eating food with dairy; sh: lives alone.",
+    "Safety-net advice given re sx; pt happy with plan.",
+    "Hx of UTI and LRTI, ddx viral illness, tx supportive.",
+    "Uses a walking frame and compression stockings at home.",
+)
+NEVER = {word.lower() for word in SHORTHAND} | {"eczema", "food", "push fluids", "dairy", "abdo pain", "asthma"}
+
+
+@pytest.mark.parametrize("name", DEMO)
+def test_demo_models_tag_no_shorthand_as_an_entity(name):
+    folder = MODELS / name
+    if not (folder / "config.json").exists():
+        pytest.skip(f"{folder} is not trained yet: run make demo first")
+    tagger = load_tagger(folder)
+    tagged = [(span.label, span.text) for spans in tagger.predict(list(SENTENCES)) for span in spans]
+    wrong = [(label, text) for label, text in tagged if text.lower().strip(".,;") in NEVER]
+    assert not wrong, f"{name} tagged shorthand or non-drugs: {wrong}"
