@@ -324,15 +324,23 @@ class NoteWriter:
 # --- the corpus ------------------------------------------------------------------------------
 
 
-def generate_split(split: str, count: int, *, seed: int, pools: DrugPools | None = None) -> list[Document]:
-    """``count`` notes of one split; note ``i`` depends only on (seed, split, i)."""
+def generate_split(
+    split: str, count: int, *, seed: int, pools: DrugPools | None = None, styles: dict[str, float] | None = None
+) -> list[Document]:
+    """``count`` notes of one split; note ``i`` depends only on (seed, split, i). ``styles``
+    (style -> share) defaults to :data:`engine.synth.styles.STYLE_SHARES`."""
     from engine.synth.styles import write_note
 
     pools = pools or DrugPools.split(load_drugs(), seed)
-    return [write_note(random.Random(f"{seed}:{split}:{i}"), pools, split, f"{split}-{i:04d}") for i in range(count)]
+    return [
+        write_note(random.Random(f"{seed}:{split}:{i}"), pools, split, f"{split}-{i:04d}", styles=styles)
+        for i in range(count)
+    ]
 
 
-def generate_corpus(out: Path | str, *, seed: int = 13, sizes: dict[str, int] | None = None) -> dict[str, int]:
+def generate_corpus(
+    out: Path | str, *, seed: int = 13, sizes: dict[str, int] | None = None, styles: dict[str, float] | None = None
+) -> dict[str, int]:
     """Write ``out/train``, ``out/dev``, ``out/test`` and ``out/corpus.json``; return the sizes."""
     out = Path(out)
     sizes = dict(DEFAULT_SIZES if sizes is None else sizes)
@@ -342,7 +350,7 @@ def generate_corpus(out: Path | str, *, seed: int = 13, sizes: dict[str, int] | 
         folder.mkdir(parents=True, exist_ok=True)
         for stale in list(folder.glob("*.txt")) + list(folder.glob("*.ann")):
             stale.unlink()
-        for document in generate_split(split, count, seed=seed, pools=pools):
+        for document in generate_split(split, count, seed=seed, pools=pools, styles=styles):
             write_document(document, folder)
     manifest = {"generator_version": GENERATOR_VERSION, "seed": seed, "sizes": sizes}
     (out / "corpus.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

@@ -207,9 +207,12 @@ class CaseReportWriter(GPNoteWriter):
 WRITERS = {"discharge": NoteWriter, "gp": GPNoteWriter, "case": CaseReportWriter}
 
 
-def write_note(rng: random.Random, pools: DrugPools, split: str, document_id: str) -> Document:
-    """One note of a style drawn by :data:`STYLE_SHARES`."""
-    style = rng.choices(tuple(STYLE_SHARES), tuple(STYLE_SHARES.values()))[0]
+def write_note(
+    rng: random.Random, pools: DrugPools, split: str, document_id: str, *, styles: dict[str, float] | None = None
+) -> Document:
+    """One note of a style drawn by ``styles`` (default :data:`STYLE_SHARES`)."""
+    shares = styles or STYLE_SHARES
+    style = rng.choices(tuple(shares), tuple(shares.values()))[0]
     return WRITERS[style](rng, pools, split).write(document_id)
 
 
