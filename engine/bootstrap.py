@@ -15,18 +15,19 @@ from engine.training import Progress, train
 
 #: The demo models: (folder name, kind, settings). Sized to finish in a few minutes on 2 CPU cores
 #: (README, 'First run', has the measured time).
-#: Both also learn from a sample of each open real corpus (partially labelled, engine.data.open).
+#: Both also learn from 150 sentences of each open real corpus (partially labelled, engine.data.open):
+#: 600 in all beside the SamBD sample of the demo corpus, to keep `make demo` within minutes.
 OPEN = ("chia", "neurotrialner", "bc5cdr", "tac2017-adr")
 DEMO_MODELS = (
     (
         "transformer-crf",
         "transformer-crf",
-        TrainingSettings(epochs=3, learning_rate=5e-4, sambd=True, open_corpora=OPEN, open_sentences=300),
+        TrainingSettings(epochs=3, learning_rate=5e-4, sambd=True, open_corpora=OPEN, open_sentences=150),
     ),
     (
         "encoder-crf",
         "encoder-crf",
-        TrainingSettings(epochs=2, learning_rate=1e-4, sambd=True, open_corpora=OPEN, open_sentences=300),
+        TrainingSettings(epochs=2, learning_rate=1e-4, sambd=True, open_corpora=OPEN, open_sentences=150),
     ),
 )
 
