@@ -14,8 +14,7 @@ from pathlib import Path
 
 from engine.data.brat import BratProblem
 from engine.data.corpus import Corpus
-from engine.data.open.common import make_span, without_overlaps
-from engine.data.partial import Coverage
+from engine.data.open.common import Reading, make_span, without_overlaps
 from engine.synth.lexicon import dictionary_names
 from engine.types import Document
 
@@ -79,35 +78,27 @@ def parse(
                     BratProblem(where, number, f"{fields[3]!r} does not match the text ({span.text!r}); text kept")
                 )
             spans.append(span)
-    return Document(pmid, text, without_overlaps(spans, where=where, problems=problems, regions=regions)), tuple(
-        sorted(regions)
-    )
+    kept = without_overlaps(spans, where=where, problems=problems, regions=regions)  # may add regions
+    return Document(pmid, text, kept), tuple(sorted(regions))
 
 
 def read(root: Path) -> Corpus:
     """The training, development and test sets as train, dev and test."""
     names = dictionary_names()
-    problems: list[BratProblem] = []
-    ignored: Counter = Counter()
-    splits: dict[str, list[Document]] = {}
-    unlabelled: dict[str, tuple] = {}
+    reading = Reading(root)
     for split, file in FILES.items():
         with gzip.open(root / file, "rt", encoding="utf-8") as handle:
             lines = handle.read().split("\n")
-        documents, block = [], []
+        block: list[tuple[int, str]] = []
         for number, line in enumerate([*lines, ""], start=1):
             if line.strip():
                 block.append((number, line.rstrip("\r")))
                 continue
             if block:
-                document, regions = parse(block, where=file, problems=problems, ignored=ignored, names=names)
+                document, regions = parse(
+                    block, where=file, problems=reading.problems, ignored=reading.ignored, names=names
+                )
                 block = []
                 if document is not None:
-                    documents.append(document)
-                    if regions:
-                        unlabelled[document.id] = regions
-        splits[split] = documents
-    if ignored:
-        summary = ", ".join(f"{kind} {count}" for kind, count in sorted(ignored.items()))
-        problems.append(BratProblem(str(root), 0, f"not mapped to an n2c2 label: {summary}"))
-    return Corpus(root, splits, problems, Coverage(frozenset({"Drug", "ADE"}), unlabelled))
+                    reading.add(split, document, regions)
+    return reading.corpus(frozenset({"Drug", "ADE"}), where=str(root), ignored_as="not mapped to an n2c2 label")

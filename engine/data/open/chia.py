@@ -12,8 +12,7 @@ from pathlib import Path
 
 from engine.data.brat import BratProblem
 from engine.data.corpus import Corpus
-from engine.data.open.common import make_span, split_ids, without_overlaps
-from engine.data.partial import Coverage
+from engine.data.open.common import Reading, make_span, split_ids, without_overlaps
 from engine.types import Document
 
 ARCHIVE = "chia_without_scope.zip"
@@ -62,10 +61,8 @@ def parse(
 
 def read(root: Path) -> Corpus:
     """The Chia corpus from ``root/chia_without_scope.zip``."""
-    problems: list[BratProblem] = []
-    ignored: Counter = Counter()
-    documents: list[Document] = []
-    unlabelled: dict[str, tuple] = {}
+    reading = Reading(root)
+    read_documents: list[tuple[Document, tuple]] = []
     with zipfile.ZipFile(root / ARCHIVE) as archive:
         names = sorted(n for n in archive.namelist() if n.endswith(".txt"))
         for name in names:
@@ -74,22 +71,17 @@ def read(root: Path) -> Corpus:
                 text = archive.read(name).decode("utf-8")
                 ann = archive.read(ann_name).decode("utf-8")
             except KeyError:
-                problems.append(BratProblem(name, 0, "no .ann file; the document was left out"))
+                reading.problems.append(BratProblem(name, 0, "no .ann file; the document was left out"))
                 continue
             except UnicodeDecodeError as error:
-                problems.append(BratProblem(name, 0, f"not UTF-8 ({error.reason}); the document was left out"))
+                reading.problems.append(BratProblem(name, 0, f"not UTF-8 ({error.reason}); the document was left out"))
                 continue
             where = f"{ARCHIVE}:{ann_name}"
-            document, regions = parse(Path(name).stem, text, ann, where=where, problems=problems, ignored=ignored)
-            documents.append(document)
-            if regions:
-                unlabelled[document.id] = regions
-    if ignored:
-        summary = ", ".join(f"{kind} {count}" for kind, count in sorted(ignored.items()))
-        problems.append(BratProblem(ARCHIVE, 0, f"not mapped to an n2c2 label (kept as plain text): {summary}"))
-    trial = {d.id: d.id.split("_")[0] for d in documents}
+            read_documents.append(
+                parse(Path(name).stem, text, ann, where=where, problems=reading.problems, ignored=reading.ignored)
+            )
+    trial = {d.id: d.id.split("_")[0] for d, _ in read_documents}
     assignment = split_ids(trial.values(), seed="chia")
-    splits: dict[str, list[Document]] = {"train": [], "dev": [], "test": []}
-    for d in documents:
-        splits[assignment[trial[d.id]]].append(d)
-    return Corpus(root, splits, problems, Coverage(frozenset({"Drug"}), unlabelled))
+    for document, regions in read_documents:
+        reading.add(assignment[trial[document.id]], document, regions)
+    return reading.corpus(frozenset({"Drug"}), where=ARCHIVE)

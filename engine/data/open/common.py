@@ -1,12 +1,47 @@
-"""What the open-corpus readers share: seeded document splits and span helpers."""
+"""What the open-corpus readers share: what a reading gathers, seeded document splits and span helpers."""
 
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from engine.data.brat import BratProblem
-from engine.types import Fragment, Span
+from engine.data.corpus import SPLITS, Corpus
+from engine.data.partial import Coverage
+from engine.types import Document, Fragment, Span
+
+
+@dataclass
+class Reading:
+    """What a reader gathers as it goes: documents by split with their unlabelled regions, the
+    problems found, and how many mentions of each source type it kept as plain text."""
+
+    root: Path
+    splits: dict[str, list[Document]] = field(default_factory=lambda: {split: [] for split in SPLITS})
+    unlabelled: dict[str, tuple[Fragment, ...]] = field(default_factory=dict)
+    problems: list[BratProblem] = field(default_factory=list)
+    ignored: Counter = field(default_factory=Counter)
+
+    def add(self, split: str, document: Document, regions: tuple[Fragment, ...]) -> None:
+        self.splits[split].append(document)
+        if regions:
+            self.unlabelled[document.id] = regions
+
+    def corpus(
+        self,
+        annotates: frozenset[str],
+        *,
+        where: str,
+        ignored_as: str = "not mapped to an n2c2 label (kept as plain text)",
+    ) -> Corpus:
+        """The corpus read, with one closing problem that counts what was not mapped."""
+        if self.ignored:
+            summary = ", ".join(f"{kind} {count}" for kind, count in sorted(self.ignored.items()))
+            self.problems.append(BratProblem(where, 0, f"{ignored_as}: {summary}"))
+        return Corpus(self.root, self.splits, self.problems, Coverage(annotates, self.unlabelled))
 
 
 def split_ids(ids: Iterable[str], *, seed: str, dev: float = 0.1, test: float = 0.1) -> dict[str, str]:

@@ -10,8 +10,7 @@ from pathlib import Path
 
 from engine.data.brat import BratProblem
 from engine.data.corpus import Corpus
-from engine.data.open.common import make_span, without_overlaps
-from engine.data.partial import Coverage
+from engine.data.open.common import Reading, make_span, without_overlaps
 from engine.types import Document
 
 LABEL_MAP = {"DRUG": "Drug"}
@@ -43,33 +42,24 @@ def parse(
             spans.append(span)
         else:
             ignored[kind] += 1
-    return Document(doc_id, text, without_overlaps(spans, where=where, problems=problems, regions=regions)), tuple(
-        sorted(regions)
-    )
+    kept = without_overlaps(spans, where=where, problems=problems, regions=regions)  # may add regions
+    return Document(doc_id, text, kept), tuple(sorted(regions))
 
 
 def read(root: Path) -> Corpus:
     """The three splits from ``root/{train,dev,test}.json.gz``; a record index is its 'line'."""
-    problems: list[BratProblem] = []
-    ignored: Counter = Counter()
-    splits: dict[str, list[Document]] = {}
-    unlabelled: dict[str, tuple] = {}
+    reading = Reading(root)
     for split in ("train", "dev", "test"):
         where = f"{split}.json.gz"
         with gzip.open(root / where, "rt", encoding="utf-8") as handle:
             records = json.load(handle)
-        documents: list[Document] = []
         seen: set[str] = set()
         for index, record in enumerate(records):
-            document, regions = parse(record, where=where, index=index, problems=problems, ignored=ignored)
+            document, regions = parse(
+                record, where=where, index=index, problems=reading.problems, ignored=reading.ignored
+            )
             if document.id in seen:
                 document = Document(f"{document.id}-{index}", document.text, document.spans)
             seen.add(document.id)
-            documents.append(document)
-            if regions:
-                unlabelled[document.id] = regions
-        splits[split] = documents
-    if ignored:
-        summary = ", ".join(f"{kind} {count}" for kind, count in sorted(ignored.items()))
-        problems.append(BratProblem(str(root), 0, f"not mapped to an n2c2 label (kept as plain text): {summary}"))
-    return Corpus(root, splits, problems, Coverage(frozenset({"Drug"}), unlabelled))
+            reading.add(split, document, regions)
+    return reading.corpus(frozenset({"Drug"}), where=str(root))

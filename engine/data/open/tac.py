@@ -12,8 +12,7 @@ from pathlib import Path
 
 from engine.data.brat import BratProblem
 from engine.data.corpus import Corpus
-from engine.data.open.common import make_span, split_ids, without_overlaps
-from engine.data.partial import Coverage
+from engine.data.open.common import Reading, make_span, split_ids, without_overlaps
 from engine.types import Document
 
 LABEL_MAP = {"AdverseReaction": "ADE"}
@@ -64,8 +63,7 @@ def parse(xml: bytes, *, where: str, problems: list[BratProblem], ignored: Count
 
 
 def read(root: Path) -> Corpus:
-    problems: list[BratProblem] = []
-    ignored: Counter = Counter()
+    reading = Reading(root)
     by_archive: dict[str, list[tuple[str, Document, tuple]]] = {}
     for split, archive_name in ARCHIVES.items():
         found = []
@@ -76,21 +74,14 @@ def read(root: Path) -> Corpus:
                 where = f"{archive_name}:{member.name}"
                 try:
                     xml = archive.extractfile(member).read()  # type: ignore[union-attr]
-                    parsed = parse(xml, where=where, problems=problems, ignored=ignored)
+                    parsed = parse(xml, where=where, problems=reading.problems, ignored=reading.ignored)
                 except ElementTree.ParseError as error:
-                    problems.append(BratProblem(where, 0, f"not XML ({error}); left out"))
+                    reading.problems.append(BratProblem(where, 0, f"not XML ({error}); left out"))
                     continue
                 found.extend((Path(member.name).stem, document, regions) for document, regions in parsed)
         by_archive[split] = found
     assignment = split_ids((label for label, _, _ in by_archive["train"]), seed="tac2017-adr", dev=0.1, test=0.0)
-    splits: dict[str, list[Document]] = {"train": [], "dev": [], "test": []}
-    unlabelled: dict[str, tuple] = {}
     for split, found in by_archive.items():
         for label, document, regions in found:
-            splits[assignment[label] if split == "train" else "test"].append(document)
-            if regions:
-                unlabelled[document.id] = regions
-    if ignored:
-        summary = ", ".join(f"{kind} {count}" for kind, count in sorted(ignored.items()))
-        problems.append(BratProblem(str(root), 0, f"not mapped to an n2c2 label (kept as plain text): {summary}"))
-    return Corpus(root, splits, problems, Coverage(frozenset({"ADE"}), unlabelled))
+            reading.add(assignment[label] if split == "train" else "test", document, regions)
+    return reading.corpus(frozenset({"ADE"}), where=str(root))
