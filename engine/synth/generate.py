@@ -119,15 +119,13 @@ class Medication:
 
 def gp_surfaces(drug: Drug, rng: random.Random) -> dict[str, Callable[[], str]]:
     """How a British GP writes a medication's attributes: 5mg, OD/BD/TDS, 5/7, PO, tabs."""
-    from engine.synth import styles
-
     return {
         "Drug": lambda: drug.name if drug.generic_mention or rng.random() < 0.6 else drug.name.capitalize(),
         "Strength": lambda: rng.choice(drug.drug_class.strengths).replace(" ", "", 1 if rng.random() < 0.7 else 0),
-        "Dosage": lambda: rng.choice(styles.GP_DOSAGE),
-        "Frequency": lambda: rng.choice(styles.GP_FREQUENCY),
-        "Duration": lambda: rng.choice(styles.GP_DURATION),
-        "Route": lambda: rng.choice(styles.GP_ROUTE),
+        "Dosage": lambda: rng.choice(grammar.GP_DOSAGE),
+        "Frequency": lambda: rng.choice(grammar.GP_FREQUENCY),
+        "Duration": lambda: rng.choice(grammar.GP_DURATION),
+        "Route": lambda: rng.choice(grammar.GP_ROUTE),
     }
 
 

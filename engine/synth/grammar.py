@@ -79,6 +79,17 @@ DURATION = (
     "for a 5 day course",
     "for 4 weeks",
 )
+# British primary care: how a GP writes frequency, dosage, duration and route.
+GP_FREQUENCY = (
+    "OD", "BD", "TDS", "QDS", "ON", "PRN", "od", "bd", "tds", "qds", "nocte", "mane", "once daily", "twice a day",
+    "three times a day", "at night", "when required", "prn", "1-2 hourly prn", "4-6 hourly", "weekly", "BD prn",
+)  # fmt: skip
+GP_DOSAGE = ("1", "2", "one", "two", "1-2", "2 puffs", "1 puff", "one tab", "2 tabs", "5ml", "10ml", "1 cap")
+GP_DURATION = (
+    "for 5/7", "for 7/7", "x 5/7", "for 3/7", "for 2/52", "for 1/52", "for 5 days", "for a week", "for 2 weeks",
+    "x 3/12", "for 6 weeks", "for 1 month",
+)  # fmt: skip
+GP_ROUTE = ("PO", "po", "oral", "inh", "top", "topically", "IM", "PR", "by mouth", "inhaled", "SC", "nasal")
 DISPENSE_UNITS = ("Tablet(s)", "Capsule(s)", "Tablet(s)", "Patch(s)", "ml", "Tablet(s)")
 
 # --- unlabelled text -----------------------------------------------------------------------

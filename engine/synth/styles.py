@@ -8,11 +8,12 @@ shorthand of primary care, which is never annotated; case reports are narrative 
 from __future__ import annotations
 
 import random
+import re
 
 from engine.synth import grammar
-from engine.synth.generate import Decoy, DrugPools, Medication, NoteWriter
+from engine.synth.generate import DrugPools, NoteWriter
 from engine.synth.lexicon import Drug, classify
-from engine.synth.negatives import CONDITIONS, DEVICES, FOODS, PLANS, icd10_terms, negative
+from engine.synth.negatives import CONDITIONS, DEVICES, FOODS, PLANS, icd10_terms
 from engine.types import Document
 
 STYLE_SHARES = {"discharge": 0.45, "gp": 0.35, "case": 0.20}
@@ -27,17 +28,7 @@ BRITISH = (
     "clopidogrel", "gabapentin", "pregabalin", "diazepam", "propranolol", "loratadine", "phenoxymethylpenicillin",
     "fusidic acid", "clotrimazole", "mebeverine", "folic acid", "ferrous sulfate", "adcal", "aciclovir",
 )  # fmt: skip
-GP_FREQUENCY = (
-    "OD", "BD", "TDS", "QDS", "ON", "PRN", "od", "bd", "tds", "qds", "nocte", "mane", "once daily", "twice a day",
-    "three times a day", "at night", "when required", "prn", "1-2 hourly prn", "4-6 hourly", "weekly", "BD prn",
-)  # fmt: skip
-GP_DOSAGE = ("1", "2", "one", "two", "1-2", "2 puffs", "1 puff", "one tab", "2 tabs", "5ml", "10ml", "1 cap")
-GP_DURATION = (
-    "for 5/7", "for 7/7", "x 5/7", "for 3/7", "for 2/52", "for 1/52", "for 5 days", "for a week", "for 2 weeks",
-    "x 3/12", "for 6 weeks", "for 1 month",
-)  # fmt: skip
 EXAM = ("Chest clear.", "Abdo soft, non-tender.", "Throat {condition}.", "Skin: {condition}.", "HS I+II+0.")
-GP_ROUTE = ("PO", "po", "oral", "inh", "top", "topically", "IM", "PR", "by mouth", "inhaled", "SC", "nasal")
 
 GP_HPC = (
     "{pronoun} has been taking {Drug}[ {Strength}][ {Frequency}] for this with little benefit.",
@@ -111,11 +102,8 @@ def _british(rng: random.Random) -> Drug:
     return Drug(name, classify(name))
 
 
-class GPNoteWriter(NoteWriter):
-    """A consultation note as a British GP types it into the record."""
-
-    def drug(self, style: str) -> Drug:
-        return _british(self.rng) if self.rng.random() < 0.5 else super().drug(style)
+class ProseWriter(NoteWriter):
+    """A note writer that fills ``{condition}``, ``{plan}``... in free text from the negative vocabulary."""
 
     def filler_text(self, template: str) -> str:
         rng = self.rng
@@ -132,12 +120,14 @@ class GPNoteWriter(NoteWriter):
             "pronoun": lambda: self.context.values["pronoun"],
             "pronoun_lower": lambda: self.context.values["pronoun"].lower(),
         }
-        out, rest = [], template
-        while "{" in rest:
-            before, _, after = rest.partition("{")
-            name, _, rest = after.partition("}")
-            out += [before, values[name]()]
-        return "".join(out) + rest
+        return re.sub(r"\{(\w+)\}", lambda match: values[match.group(1)](), template)
+
+
+class GPNoteWriter(ProseWriter):
+    """A consultation note as a British GP types it into the record."""
+
+    def drug(self, style: str) -> Drug:
+        return _british(self.rng) if self.rng.random() < 0.5 else super().drug(style)
 
     def line(self, text: str) -> None:
         self.note.text(text + "\n")
@@ -183,11 +173,8 @@ class GPNoteWriter(NoteWriter):
         return note.document(document_id)
 
 
-class CaseReportWriter(GPNoteWriter):
+class CaseReportWriter(ProseWriter):
     """Case-report prose: an opening sentence, then paragraphs mixing findings and medications."""
-
-    def drug(self, style: str) -> Drug:
-        return NoteWriter.drug(self, style)
 
     def write(self, document_id: str) -> Document:
         rng, note = self.rng, self.note
@@ -214,6 +201,3 @@ def write_note(
     shares = styles or STYLE_SHARES
     style = rng.choices(tuple(shares), tuple(shares.values()))[0]
     return WRITERS[style](rng, pools, split).write(document_id)
-
-
-__all__ = ["WRITERS", "Decoy", "Medication", "negative", "write_note"]
