@@ -49,6 +49,14 @@ def test_chia_maps_drug_and_reports_the_rest(tmp_path):
     assert sum(len(d) for d in corpus.splits.values()) == 5
 
 
+def read_neurotrialner(folder, records):
+    """NeuroTrialNER read from split files whose train split holds ``records``."""
+    for split in ("train", "dev", "test"):
+        with gzip.open(folder / f"{split}.json.gz", "wt") as handle:
+            json.dump(records if split == "train" else [], handle)
+    return neurotrialner.read(folder)
+
+
 def test_neurotrialner_maps_drug_leaves_control_unlabelled_and_drops_nothing_silently(tmp_path):
     records = [
         {
@@ -63,10 +71,7 @@ def test_neurotrialner_maps_drug_leaves_control_unlabelled_and_drops_nothing_sil
             ],
         }
     ]
-    for split in ("train", "dev", "test"):
-        with gzip.open(tmp_path / f"{split}.json.gz", "wt") as handle:
-            json.dump(records if split == "train" else [], handle)
-    corpus = neurotrialner.read(tmp_path)
+    corpus = read_neurotrialner(tmp_path, records)
     assert spans_of(corpus) == [("Drug", "Lithium")]
     # placebo is unlabelled; so is the overlapping second Drug span, which BIO cannot hold
     assert corpus.coverage.regions("NCT1") == ((0, 5), (15, 22))
@@ -163,10 +168,7 @@ def test_a_corpus_written_as_brat_reads_back_with_its_coverage(tmp_path):
             ],
         }
     ]
-    for split in ("train", "dev", "test"):
-        with gzip.open(tmp_path / f"{split}.json.gz", "wt") as handle:
-            json.dump(records if split == "train" else [], handle)
-    corpus = neurotrialner.read(tmp_path)
+    corpus = read_neurotrialner(tmp_path, records)
     write_corpus(corpus, tmp_path / "out", manifest={"name": "x"})
     again = load_corpus(tmp_path / "out")
     assert again.coverage == corpus.coverage
