@@ -53,7 +53,6 @@ def _corpus_open(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from engine.data.corpus import coverage_of
-    from engine.data.partial import scoreable
     from engine.evaluation import evaluate, format_report
 
     if args.model is not None:
@@ -66,10 +65,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(f"warning: {problem}", file=sys.stderr)
     if not gold:
         raise SystemExit(f"error: {args.gold} holds no .txt notes")
-    coverage = coverage_of(args.gold)
-    if not coverage.complete:
-        predicted = [scoreable(d, coverage) for d in predicted]
-    report = evaluate(gold, predicted)
+    report = evaluate(gold, predicted, coverage=coverage_of(args.gold))
     for document_id in report.missing_predictions:
         print(f"warning: no prediction for {document_id}; scored as predicting nothing", file=sys.stderr)
     if args.json:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from seqeval.scheme import IOB2, Entities
 
 from engine.data.bio import AlignmentReport, spans_to_tags
+from engine.data.partial import Coverage, scoreable
 from engine.data.tokenize import sentences
 from engine.labels import LABELS, OUTSIDE, TAGS, split_tag
 from engine.types import ERROR_KINDS, Document, ErrorKind, EvaluationRecord, Span, SpanError
@@ -292,13 +293,18 @@ def evaluate(
     predicted: Mapping[str, Document] | Iterable[Document],
     *,
     pieces_per_word: Callable[[str], int] | None = None,
+    coverage: Coverage | None = None,
 ) -> Report:
     """Score predictions against gold documents, matched by document id.
 
     A gold document with no prediction is scored as an empty prediction (all its spans
-    missed) and listed in ``missing_predictions``; a prediction with no gold raises.
+    missed) and listed in ``missing_predictions``; a prediction with no gold raises. Against a
+    partially annotated corpus (``coverage``), only the predictions it can judge are scored
+    (:func:`engine.data.partial.scoreable`).
     """
     by_id = dict(predicted) if isinstance(predicted, Mapping) else {doc.id: doc for doc in predicted}
+    if coverage is not None and not coverage.complete:
+        by_id = {doc_id: scoreable(doc, coverage) for doc_id, doc in by_id.items()}
     gold = list(gold)
     extra = sorted(set(by_id) - {doc.id for doc in gold})
     if extra:

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from engine.data.corpus import load_corpus
-from engine.data.partial import Coverage, scoreable
+from engine.data.partial import Coverage
 from engine.evaluation import Report, evaluate
 from engine.models.base import TrainingSettings
 from engine.models.kinds import kind
@@ -49,15 +49,13 @@ def evaluate_model(
     predicted = tagger.predict([d.text for d in documents])
     seconds = time.perf_counter() - began
     guesses = [Document(d.id, d.text, tuple(spans)) for d, spans in zip(documents, predicted, strict=True)]
-    if coverage is not None and not coverage.complete:
-        guesses = [scoreable(guess, coverage) for guess in guesses]
     tokenizer = tagger.tokenizer
 
     @lru_cache(maxsize=65536)
     def pieces(word: str) -> int:
         return len(tokenizer.tokenize(word))
 
-    report = evaluate(documents, guesses, pieces_per_word=pieces)
+    report = evaluate(documents, guesses, pieces_per_word=pieces, coverage=coverage)
     return ModelScore(report, model or tagger.config.kind, tagger.parameter_count(), seconds / max(1, len(documents)))
 
 

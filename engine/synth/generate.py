@@ -10,13 +10,12 @@ counts it produces.
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.data.brat import write_document
+from engine.data.corpus import Corpus, write_corpus
 from engine.synth import grammar
 from engine.synth.drug_classes import ABBREVIATIONS, COMMON
 from engine.synth.lexicon import Drug, generic_mentions, load_drugs
@@ -343,13 +342,9 @@ def generate_corpus(
     out = Path(out)
     sizes = dict(DEFAULT_SIZES if sizes is None else sizes)
     pools = DrugPools.split(load_drugs(), seed)
-    for split, count in sizes.items():
-        folder = out / split
-        folder.mkdir(parents=True, exist_ok=True)
-        for stale in list(folder.glob("*.txt")) + list(folder.glob("*.ann")):
-            stale.unlink()
-        for document in generate_split(split, count, seed=seed, pools=pools, styles=styles):
-            write_document(document, folder)
+    splits = {
+        split: generate_split(split, count, seed=seed, pools=pools, styles=styles) for split, count in sizes.items()
+    }
     manifest = {"generator_version": GENERATOR_VERSION, "seed": seed, "sizes": sizes}
-    (out / "corpus.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    write_corpus(Corpus(out, splits), out, manifest=manifest)
     return sizes

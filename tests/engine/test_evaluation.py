@@ -232,3 +232,18 @@ def test_predicted_spans_rebuilds_the_prediction_from_gold_and_errors():
     )
     report = evaluate([gold], [guess])
     assert predicted_spans(gold, report.counts.errors) == sorted(guess.spans)
+
+
+def test_a_partial_corpus_scores_only_the_predictions_it_can_judge():
+    from engine.data.partial import Coverage
+
+    text = "aspirin or sodium daily"
+    gold = [Document("d", text, (Span.of(text, 0, 7, "Drug"),))]
+    predicted = [
+        Document(
+            "d", text, (Span.of(text, 0, 7, "Drug"), Span.of(text, 11, 17, "Drug"), Span.of(text, 18, 23, "Frequency"))
+        )
+    ]
+    coverage = Coverage(frozenset({"Drug"}), {"d": ((11, 17),)})
+    assert evaluate(gold, predicted, coverage=coverage).micro()["f1"] == 1.0
+    assert evaluate(gold, predicted).micro()["f1"] < 1.0
