@@ -41,8 +41,8 @@ def _corpus_open(args: argparse.Namespace) -> int:
     for name in args.names or OPEN_CORPORA:
         source = open_corpus(name)
         corpus = source.load()
-        manifest = {"name": name, "text": source.text, "licence": source.licence, **corpus.coverage.as_dict()}
-        manifest.pop("unlabelled")
+        annotates = corpus.coverage.as_dict()["annotates"]
+        manifest = {"name": name, "text": source.text, "licence": source.licence, "annotates": annotates}
         write_corpus(corpus, args.out / name, manifest=manifest)
         counts = ", ".join(f"{split} {len(docs)}" for split, docs in corpus.splits.items())
         print(f"{name}: wrote {counts} documents to {args.out / name} ({len(corpus.problems)} problems)")

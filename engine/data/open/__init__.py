@@ -44,15 +44,14 @@ VENDOR = Path(__file__).resolve().parents[3] / "vendor" / "realdata"
 
 @dataclass(frozen=True)
 class OpenCorpus:
-    name: str
-    folder: str
+    name: str  # also its folder in vendor/realdata
     text: str
     licence: str
     read: Callable[[Path], Corpus]
 
     def load(self, root: Path | None = None) -> Corpus:
         """Read the corpus from its vendored folder (or ``root``)."""
-        return self.read(root or VENDOR / self.folder)
+        return self.read(root or VENDOR / self.name)
 
 
 def _registry() -> dict[str, OpenCorpus]:
@@ -61,14 +60,10 @@ def _registry() -> dict[str, OpenCorpus]:
     return {
         c.name: c
         for c in (
-            OpenCorpus("chia", "chia", "clinical-trial eligibility criteria", "CC BY 4.0", chia.read),
-            OpenCorpus(
-                "neurotrialner", "neurotrialner", "neurology trial titles and summaries", "MIT", neurotrialner.read
-            ),
-            OpenCorpus(
-                "bc5cdr", "bc5cdr", "PubMed titles and abstracts", "public domain (US Government work)", bc5cdr.read
-            ),
-            OpenCorpus("tac2017-adr", "tac2017-adr", "FDA drug-label adverse reaction sections", "CC0 1.0", tac.read),
+            OpenCorpus("chia", "clinical-trial eligibility criteria", "CC BY 4.0", chia.read),
+            OpenCorpus("neurotrialner", "neurology trial titles and summaries", "MIT", neurotrialner.read),
+            OpenCorpus("bc5cdr", "PubMed titles and abstracts", "public domain (US Government work)", bc5cdr.read),
+            OpenCorpus("tac2017-adr", "FDA drug-label adverse reaction sections", "CC0 1.0", tac.read),
         )
     }
 
