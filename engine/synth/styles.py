@@ -33,6 +33,10 @@ EXAM = ("Chest clear.", "Abdo soft, non-tender.", "Throat {condition}.", "Skin: 
 GP_HPC = (
     "{pronoun} has been taking {Drug}[ {Strength}][ {Frequency}] for this with little benefit.",
     "Tried {Drug}[ {Strength}][ {Frequency}] otc without relief.",
+    "Tried otc {Drug}[ {Strength}][ {Frequency}] with some relief.",
+    "sx improved on {Drug}[ {Strength}][ {Frequency}].",
+    "dhx: {Drug}[ {Strength}][ {Frequency}], nil else.",
+    "Pt has been buying {Drug} otc.",
     "Already on {Drug}[ {Strength}][ {Frequency}] for {Reason}.",
     "Stopped {Drug} {time_ago} due to {ADE}.",
     "Developed {ADE} after starting {Drug}[ {Strength}].",
@@ -52,6 +56,8 @@ GP_PLAN = (
     "Switch {Drug} to {Drug@1}[ {Strength@1}][ {Frequency@1}]",
     "{Drug}[ {Strength}] prn[ for {Reason}]",
     "Advised {Drug}[ {Frequency}] otc",
+    "Advised otc {Drug}[ {Strength}][ {Frequency}] prn",
+    "Rx: {Drug}[ {Strength}][ {Frequency}][ {Duration}]",
     "Reduce {Drug} to {Strength}[ {Frequency}]",
 )
 GP_DH = (

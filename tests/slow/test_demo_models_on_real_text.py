@@ -25,6 +25,7 @@ SENTENCES = (
     "Safety-net advice given re sx; pt happy with plan.",
     "Hx of UTI and LRTI, ddx viral illness, tx supportive.",
     "Uses a walking frame and compression stockings at home.",
+    "Tried otc paracetamol 1g qds with some relief; sx worse at night.",
 )
 NEVER = {word.lower() for word in SHORTHAND} | {"eczema", "food", "push fluids", "dairy", "abdo pain", "asthma"}
 
