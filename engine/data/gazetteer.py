@@ -1,0 +1,90 @@
+"""Dictionary knowledge as a word feature: where a text's words match a drug name.
+
+:class:`Gazetteer` marks each word ``B`` (first word of a dictionary match), ``I`` (a later word
+of one) or ``O``. Matching is case-insensitive, over the project's own words
+(:func:`engine.data.tokenize.words`), so "Co-codamol" and "insulin glargine" match as the
+dictionary writes them; at each word the longest name that starts there wins, and the scan goes
+on after it (leftmost longest, no overlaps).
+
+It is a feature, not an answer: the taggers that use it (``ModelConfig.gazetteer``) learn how far
+to trust it, since the dictionary has names that are not medications in a note ("oxygen" is not
+in it, but many research chemicals are) and misses brands, misspellings and new drugs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+from engine.data.tokenize import words as split_words
+
+#: The feature's values, as ids the network embeds.
+OUTSIDE, BEGIN, INSIDE = 0, 1, 2
+VALUES = ("O", "B", "I")
+#: Names longer than this many words are left out (chemical and protein names of the dictionary
+#: that no note writes; they only slow the scan).
+MAX_WORDS = 6
+
+
+_PLAIN = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)*")
+
+
+def _key(name: str) -> tuple[str, ...]:
+    """A name as lower-case words; plain names (letters and single spaces) skip the tokenizer,
+    which splits them the same way, so the 107,000 names load in a fraction of the time."""
+    lowered = name.lower()
+    if _PLAIN.fullmatch(lowered):
+        return tuple(lowered.split(" "))
+    return tuple(word.text for word in split_words(lowered))
+
+
+class Gazetteer:
+    """Longest-match lookup of names (any casing) over a sentence's words."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self._names: set[tuple[str, ...]] = set()
+        self._longest: dict[str, int] = {}
+        for name in names:
+            key = _key(name)
+            if not key or len(key) > MAX_WORDS:
+                continue
+            self._names.add(key)
+            self._longest[key[0]] = max(self._longest.get(key[0], 0), len(key))
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __contains__(self, name: str) -> bool:
+        return _key(name) in self._names
+
+    def tags(self, words: Sequence[str]) -> list[int]:
+        """:data:`BEGIN`, :data:`INSIDE` or :data:`OUTSIDE` for each word."""
+        lowered = [word.lower() for word in words]
+        result = [OUTSIDE] * len(lowered)
+        position = 0
+        while position < len(lowered):
+            longest = self._longest.get(lowered[position], 0)
+            length = next(
+                (
+                    size
+                    for size in range(min(longest, len(lowered) - position), 0, -1)
+                    if tuple(lowered[position : position + size]) in self._names
+                ),
+                0,
+            )
+            if length:
+                result[position] = BEGIN
+                result[position + 1 : position + length] = [INSIDE] * (length - 1)
+                position += length
+            else:
+                position += 1
+        return result
+
+
+@lru_cache(maxsize=1)
+def drug_gazetteer() -> Gazetteer:
+    """The gazetteer of the project's drug dictionary (:mod:`engine.data.drug_dictionary`)."""
+    from engine.data.drug_dictionary import dictionary_names
+
+    return Gazetteer(dictionary_names())
