@@ -83,9 +83,14 @@ def parse(
 
 
 def read(root: Path) -> Corpus:
-    """The training, development and test sets as train, dev and test."""
+    """The training, development and test sets as train, dev and test.
+
+    The training file as distributed holds 1,000 abstracts: the 500 of the training set and the
+    500 of the development set again. An abstract is kept in one split only, dev or test before
+    train, so that no dev abstract is trained on (the repeats are counted, not silent)."""
     names = dictionary_names()
     reading = Reading(root)
+    read_documents: list[tuple[str, Document, tuple]] = []
     for split, file in FILES.items():
         with gzip.open(root / file, "rt", encoding="utf-8") as handle:
             lines = handle.read().split("\n")
@@ -100,5 +105,11 @@ def read(root: Path) -> Corpus:
                 )
                 block = []
                 if document is not None:
-                    reading.add(split, document, regions)
+                    read_documents.append((split, document, regions))
+    held_out = {document.id for split, document, _ in read_documents if split != "train"}
+    for split, document, regions in read_documents:
+        if split == "train" and document.id in held_out:
+            reading.ignored["training-set abstract repeated in the dev or test set (kept there only)"] += 1
+            continue
+        reading.add(split, document, regions)
     return reading.corpus(frozenset({"Drug", "ADE"}), where=str(root), ignored_as="not mapped to an n2c2 label")

@@ -186,3 +186,16 @@ def test_every_vendored_corpus_reads_with_documents_in_each_split(name):
 def test_an_unknown_open_corpus_is_named():
     with pytest.raises(ValueError, match="unknown open corpus 'n2c2'; choose one of chia"):
         open_corpus("n2c2")
+
+
+def test_bc5cdr_keeps_an_abstract_repeated_in_the_training_file_in_its_dev_split_only(tmp_path):
+    shared = pubtator(7, "Aspirin and rash.", "Nothing more.", [], cid=[])
+    own = pubtator(8, "Heparin given.", "Nothing more.", [], cid=[])
+    contents = {"train": shared + own, "dev": shared, "test": ""}
+    for split, file in bc5cdr.FILES.items():
+        with gzip.open(tmp_path / file, "wt") as handle:
+            handle.write(contents[split])
+    corpus = bc5cdr.read(tmp_path)
+    assert [d.id for d in corpus.splits["train"]] == ["8"]
+    assert [d.id for d in corpus.splits["dev"]] == ["7"]
+    assert any("repeated in the dev or test set (kept there only) 1" in str(p) for p in corpus.problems)
