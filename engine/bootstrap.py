@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from pathlib import Path
 
 from engine.data.corpus import load_corpus
 from engine.experiments import evaluate_model, write_json_atomically
-from engine.models.base import ModelFolderError, TrainingSettings
+from engine.models.base import ModelFolderError
 from engine.models.tagger import load_tagger
 from engine.synth.generate import generate_corpus
-from engine.training import Progress, train
+from engine.training import Progress, recipe, train
 
-#: The demo models: (folder name, kind, settings). Sized to finish in a few minutes on 2 CPU cores
-#: (README, 'First run', has the measured time).
+#: The demo models: (folder name, kind, training options of engine.training.recipe). Sized to
+#: finish in a few minutes on 2 CPU cores (README, 'First run', has the measured time).
 #: Both also learn from 150 sentences of each open real corpus (partially labelled, engine.data.open):
 #: 600 in all beside the SamBD sample of the demo corpus, to keep `make demo` within minutes.
 OPEN = ("chia", "neurotrialner", "bc5cdr", "tac2017-adr")
@@ -22,12 +21,12 @@ DEMO_MODELS = (
     (
         "transformer-crf",
         "transformer-crf",
-        TrainingSettings(epochs=3, learning_rate=5e-4, sambd=True, open_corpora=OPEN, open_sentences=150),
+        {"epochs": 3, "learning_rate": 5e-4, "sambd": True, "open_corpora": OPEN, "open_sentences": 150},
     ),
     (
         "encoder-crf",
         "encoder-crf",
-        TrainingSettings(epochs=2, learning_rate=1e-4, sambd=True, open_corpora=OPEN, open_sentences=150),
+        {"epochs": 2, "learning_rate": 1e-4, "sambd": True, "open_corpora": OPEN, "open_sentences": 150},
     ),
 )
 
@@ -46,7 +45,7 @@ def bootstrap(
         generate_corpus(data, seed=seed)
         yield f"generated the demo corpus in {data}"
     corpus = load_corpus(data)
-    for name, kind_name, settings in DEMO_MODELS:
+    for name, kind_name, options in DEMO_MODELS:
         folder = models / name
         try:
             load_tagger(folder)
@@ -55,7 +54,7 @@ def bootstrap(
         except (ModelFolderError, OSError):
             pass
         yield f"{folder}: training {kind_name} on {data}"
-        result = train(kind_name, corpus, folder, settings=replace(settings, seed=seed), on_progress=on_progress)
+        result = train(recipe(kind_name, {**options, "seed": seed}), corpus, folder, on_progress=on_progress)
         score = evaluate_model(load_tagger(folder), corpus.documents("test"), model=name)
         write_json_atomically(folder / "metrics.json", {"split": "test", "data": str(data), **score.as_dict()})
         yield (

@@ -97,6 +97,11 @@ def _evaluate_model(args: argparse.Namespace) -> int:
     else:
         print(f"model {args.model}: {score.parameters:,} parameters, {score.seconds_per_note * 1000:.0f} ms per note")
         print(format_report(score.report), end="")
+        for subset, row in score.drug_subsets.items():
+            print(
+                f"Drug, {subset.replace('_', ' ')}: precision {row['precision']:.3f} recall {row['recall']:.3f} "
+                f"F1 {row['f1']:.3f} support {row['support']}"
+            )
     return 0
 
 
@@ -147,21 +152,36 @@ def _predict(args: argparse.Namespace) -> int:
     return 0
 
 
-def _training_settings(args: argparse.Namespace):
-    from engine.models.base import TrainingSettings
-    from engine.models.kinds import kind
+def _training_options(args: argparse.Namespace) -> dict[str, object]:
+    """The training options given on the command line (None: not given), for
+    :func:`engine.training.recipe`, which resolves them."""
+    open_corpora = getattr(args, "open_corpora", None)
+    return {
+        "epochs": args.epochs,
+        "learning_rate": getattr(args, "lr", None),
+        "batch_size": args.batch_size,
+        "seed": args.seed,
+        "sambd": getattr(args, "sambd", None),
+        "sambd_keep": args.sambd_keep,
+        "train_fraction": getattr(args, "train_fraction", None),
+        "patience": args.patience,
+        "open_corpora": _open_names(open_corpora) if open_corpora is not None else None,
+        "open_sentences": getattr(args, "open_sentences", None),
+        "size": args.size,
+        "encoder": getattr(args, "encoder", None),
+        "tokenizer": getattr(args, "tokenizer", None),
+        "gazetteer": getattr(args, "gazetteer", None),
+    }
 
-    defaults = TrainingSettings(learning_rate=kind(args.kind).learning_rate if hasattr(args, "kind") else 5e-5)
-    return TrainingSettings(
-        epochs=args.epochs if args.epochs is not None else defaults.epochs,
-        learning_rate=args.lr if args.lr is not None else defaults.learning_rate,
-        batch_size=args.batch_size,
-        seed=args.seed,
-        sambd=getattr(args, "sambd", False),
-        sambd_keep=args.sambd_keep,
-        train_fraction=getattr(args, "train_fraction", 1.0),
-        patience=args.patience,
-    )
+
+def _open_names(value: str) -> tuple[str, ...]:
+    from engine.data.open import OPEN_CORPORA
+
+    names = tuple(OPEN_CORPORA) if value == "all" else tuple(n.strip() for n in value.split(",") if n.strip())
+    unknown = [n for n in names if n not in OPEN_CORPORA]
+    if unknown:
+        raise SystemExit(f"unknown open corpus {', '.join(unknown)}; choose from {', '.join(OPEN_CORPORA)} or all")
+    return names
 
 
 class _ProgressBar:
@@ -188,19 +208,9 @@ class _ProgressBar:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from engine.training import train
+    from engine.training import recipe, train
 
-    settings = _training_settings(args)
-    result = train(
-        args.kind,
-        args.data,
-        args.out,
-        settings=settings,
-        encoder=args.encoder,
-        size=args.size,
-        tokenizer=args.tokenizer,
-        on_progress=_ProgressBar(),
-    )
+    result = train(recipe(args.kind, _training_options(args)), args.data, args.out, on_progress=_ProgressBar())
     if int(os.environ.get("RANK", "0")) == 0:
         summary = {
             "model": str(result.folder),
@@ -216,11 +226,28 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _real_text(args: argparse.Namespace) -> int:
+    from engine.real_text import RECIPES, run_real_text
+
+    run_real_text(
+        args.data,
+        args.real,
+        args.out,
+        names=args.recipes or tuple(RECIPES),
+        seed=args.seed,
+        on_line=lambda line: print(line, file=sys.stderr, flush=True),
+        on_progress=lambda p: _log_epoch("", p),
+    )
+    print((Path(args.out) / "results.md").read_text(encoding="utf-8"))
+    return 0
+
+
 def _experiment(args: argparse.Namespace) -> int:
     from engine.experiments import run_experiments
     from engine.models.kinds import KINDS
 
-    settings = _training_settings(args)
+    options = _training_options(args)
+    options.pop("learning_rate")
     rates = {name: (args.scratch_lr if spec.scratch else args.lr) or spec.learning_rate for name, spec in KINDS.items()}
     rows = run_experiments(
         args.data,
@@ -228,9 +255,8 @@ def _experiment(args: argparse.Namespace) -> int:
         encoders=args.encoder or [None],
         kinds=args.kinds,
         fractions=args.fractions,
-        settings=settings,
+        options=options,
         learning_rates=rates,
-        size=args.size,
         on_progress=lambda name, p: _log_epoch(name, p),
     )
     print((Path(args.out) / "results.md").read_text(encoding="utf-8"))
@@ -315,6 +341,16 @@ def build_parser() -> argparse.ArgumentParser:
     training.add_argument("--out", type=Path, required=True, help="model folder to write")
     training.add_argument("--sambd", action="store_true", help="train on the SamBD down-sampled sentences")
     training.add_argument("--train-fraction", type=float, default=1.0, help="share of training notes to use")
+    training.add_argument(
+        "--open-corpora",
+        metavar="NAMES",
+        help="also train on real sentences of these open corpora, partially labelled: comma-separated "
+        "(chia, neurotrialner, bc5cdr, tac2017-adr) or 'all'",
+    )
+    training.add_argument("--open-sentences", type=int, help="at most this many sentences of each (default 500)")
+    training.add_argument(
+        "--gazetteer", action="store_true", help="feed each word's drug-dictionary match tag to the tagger"
+    )
     _add_training_options(training, epochs=None)
     training.set_defaults(run=_train)
 
@@ -336,6 +372,18 @@ def build_parser() -> argparse.ArgumentParser:
     experiment.add_argument("--scratch-lr", type=float, help="learning rate of the scratch kinds (default 1e-4)")
     _add_training_options(experiment, epochs=None)
     experiment.set_defaults(run=_experiment)
+
+    real_text = commands.add_parser(
+        "real-text", help="train each real-text recipe on the demo corpus and score it on the open real corpora"
+    )
+    real_text.add_argument("--data", type=Path, default=Path("data/demo"), help="the generated demo corpus")
+    real_text.add_argument(
+        "--real", type=Path, default=Path("data/real"), help="the open corpora (python -m engine corpus open)"
+    )
+    real_text.add_argument("--out", type=Path, default=Path("runs/real-text"))
+    real_text.add_argument("--recipes", nargs="+", help="which recipes (default: all; see engine/real_text.py)")
+    real_text.add_argument("--seed", type=int, default=13)
+    real_text.set_defaults(run=_real_text)
 
     boot = commands.add_parser("bootstrap", help="train the default demo models if they are missing")
     boot.add_argument("--data", type=Path, default=Path("data/demo"))

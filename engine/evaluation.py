@@ -25,7 +25,7 @@ wrong. Every count is held in :class:`Counts`, which adds up across any subset o
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from seqeval.scheme import IOB2, Entities
@@ -33,6 +33,7 @@ from seqeval.scheme import IOB2, Entities
 from engine.data.bio import AlignmentReport, spans_to_tags
 from engine.data.partial import Coverage, scoreable
 from engine.data.tokenize import sentences
+from engine.data.tokenize import words as split_words
 from engine.labels import LABELS, OUTSIDE, TAGS, split_tag
 from engine.types import ERROR_KINDS, Document, ErrorKind, EvaluationRecord, Span, SpanError
 
@@ -318,6 +319,61 @@ def evaluate(
             guess = Document(document.id, document.text)
         total += score_document(document, guess, pieces_per_word=pieces_per_word)
     return Report(total, missing)
+
+
+def drug_name(text: str) -> str:
+    """A drug mention's text as names are compared: its words, lower case, one space apart."""
+    return " ".join(word.text.lower() for word in split_words(text))
+
+
+def drug_subsets(
+    gold: Iterable[Document],
+    predicted: Iterable[Document],
+    *,
+    seen: Collection[str] | None = None,
+    in_dictionary: Callable[[str], bool] | None = None,
+    coverage: Coverage | None = None,
+) -> dict[str, dict[str, float | int]]:
+    """Strict Drug precision, recall and F1 restricted to the drug names a model cannot have
+    memorised: ``unseen_in_training`` (names not in ``seen``, as :func:`drug_name` writes them)
+    and ``absent_from_dictionary`` (names the drug dictionary lacks; ``in_dictionary`` defaults
+    to :func:`engine.data.gazetteer.drug_gazetteer`'s lookup).
+
+    A subset holds the gold and the predicted Drug spans whose text is in it, so its precision
+    asks how many predicted drugs of that kind are right. Spans match by exact offsets.
+    """
+    if in_dictionary is None:
+        from engine.data.gazetteer import drug_gazetteer
+
+        gazetteer = drug_gazetteer()
+
+        def in_dictionary(text: str) -> bool:
+            return text in gazetteer
+
+    gold = list(gold)
+    by_id = {doc.id: doc for doc in predicted}
+    if coverage is not None and not coverage.complete:
+        by_id = {doc_id: scoreable(doc, coverage) for doc_id, doc in by_id.items()}
+    subsets: dict[str, Callable[[str], bool]] = {"absent_from_dictionary": lambda text: not in_dictionary(text)}
+    if seen is not None:
+        known = {drug_name(name) for name in seen}
+        subsets["unseen_in_training"] = lambda text: drug_name(text) not in known
+    result: dict[str, dict[str, float | int]] = {}
+    for name, keep in subsets.items():
+        gold_spans: set[tuple[str, int, int]] = set()
+        guessed: set[tuple[str, int, int]] = set()
+        for document in gold:
+            gold_spans |= {(document.id, s.start, s.end) for s in document.spans if s.label == "Drug" and keep(s.text)}
+            guess = by_id.get(document.id)
+            if guess is not None:
+                guessed |= {(document.id, s.start, s.end) for s in guess.spans if s.label == "Drug" and keep(s.text)}
+        found = len(gold_spans & guessed)
+        result[name] = {
+            **_prf(found, len(gold_spans), len(guessed)),
+            "true_positives": found,
+            "predicted": len(guessed),
+        }
+    return result
 
 
 def error_rows(errors: Iterable[SpanError]) -> list[dict[str, object]]:

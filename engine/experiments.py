@@ -7,17 +7,16 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from engine.data.corpus import load_corpus
 from engine.data.partial import Coverage
-from engine.evaluation import Report, evaluate
-from engine.models.base import TrainingSettings
+from engine.evaluation import Report, drug_subsets, evaluate
 from engine.models.kinds import kind
 from engine.models.tagger import NeuralTagger, load_tagger
-from engine.training import Progress, train
+from engine.training import Progress, recipe, train
 from engine.types import Document
 
 DEFAULT_FRACTIONS = (0.1, 0.25, 0.5, 1.0)
@@ -31,10 +30,19 @@ class ModelScore:
     model: str
     parameters: int
     seconds_per_note: float
+    #: strict Drug scores on names the model cannot have memorised (engine.evaluation.drug_subsets)
+    drug_subsets: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         data = self.report.as_dict()
-        data.update({"model": self.model, "params": self.parameters, "seconds_per_note": self.seconds_per_note})
+        data.update(
+            {
+                "model": self.model,
+                "params": self.parameters,
+                "seconds_per_note": self.seconds_per_note,
+                "drug_subsets": self.drug_subsets,
+            }
+        )
         return data
 
 
@@ -56,7 +64,10 @@ def evaluate_model(
         return len(tokenizer.tokenize(word))
 
     report = evaluate(documents, guesses, pieces_per_word=pieces, coverage=coverage)
-    return ModelScore(report, model or tagger.config.kind, tagger.parameter_count(), seconds / max(1, len(documents)))
+    subsets = drug_subsets(documents, guesses, seen=tagger.training_drugs or None, coverage=coverage)
+    return ModelScore(
+        report, model or tagger.config.kind, tagger.parameter_count(), seconds / max(1, len(documents)), subsets
+    )
 
 
 def write_json_atomically(path: Path, data: object) -> None:
@@ -114,14 +125,14 @@ def run_experiments(
     kinds: Sequence[str] = ("transformer-crf", "encoder", "encoder-crf"),
     fractions: Sequence[float] = DEFAULT_FRACTIONS,
     curve_kinds: Sequence[str] = ("transformer-crf", "encoder-crf"),
-    settings: TrainingSettings | None = None,
+    options: Mapping[str, object] | None = None,
     learning_rates: Mapping[str, float] | None = None,
-    size: str = "small",
     on_progress: Callable[[str, Progress], None] | None = None,
 ) -> list[ExperimentRow]:
     """Train and score every run of the grid on ``data``; write ``results.json`` and ``results.md``.
 
-    ``settings`` holds what all runs share (epochs, batch size, seed); each kind trains at
+    ``options`` holds what all runs share (epochs, batch size, seed, size, any option of
+    :func:`engine.training.recipe`); each kind trains at
     ``learning_rates[kind]``, by default the study's (1e-4 from scratch, 5e-5 for encoders).
     """
     out = Path(out)
@@ -130,17 +141,21 @@ def run_experiments(
     rows: list[ExperimentRow] = []
     for run in grid(list(encoders), kinds, fractions, [k for k in curve_kinds if k in kinds]):
         rate = (learning_rates or {}).get(run.kind, kind(run.kind).learning_rate)
-        run_settings = replace(
-            settings or TrainingSettings(), sambd=run.sambd, train_fraction=run.fraction, learning_rate=rate
+        plan = recipe(
+            run.kind,
+            {
+                **(options or {}),
+                "sambd": run.sambd,
+                "train_fraction": run.fraction,
+                "learning_rate": rate,
+                "encoder": run.encoder,
+            },
         )
         folder = out / "models" / run.name
         result = train(
-            run.kind,
+            plan,
             corpus,
             folder,
-            settings=run_settings,
-            encoder=run.encoder,
-            size=size,
             on_progress=(lambda p, name=run.name: on_progress(name, p)) if on_progress else None,
         )
         score = evaluate_model(load_tagger(folder), test, model=run.name).as_dict()

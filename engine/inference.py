@@ -109,10 +109,12 @@ def plan(tagger, split: Sequence[Sentence], *, batch_size: int = BATCH_SIZE) -> 
     sorted, and a new batch begins only where padding the current one further would cost more
     than one more forward pass (:data:`BATCH_COST_SUBWORDS`)."""
     config, tokenizer = tagger.config, tagger.tokenizer
-    pieces = word_pieces(tokenizer, [[w.text for w in s.words] for s in split])
+    texts = [[w.text for w in s.words] for s in split]
+    pieces = word_pieces(tokenizer, texts)
+    matches = tagger.gazetteer_tags(texts) or [None] * len(split)
     items: list[_Item] = []
     windows_of: list[list[tuple[int, int]]] = []
-    for index, sentence_pieces in enumerate(pieces):
+    for index, (sentence_pieces, match) in enumerate(zip(pieces, matches, strict=True)):
         spans = windows(sentence_pieces, max_length=config.inference_max_length, stride=config.stride)
         windows_of.append(spans)
         for number, (start, end) in enumerate(spans):
@@ -123,6 +125,7 @@ def plan(tagger, split: Sequence[Sentence], *, batch_size: int = BATCH_SIZE) -> 
                 max_length=config.inference_max_length,
                 cls_id=tokenizer.cls_token_id,
                 sep_id=tokenizer.sep_token_id,
+                gazetteer=match,
             )
             items.append(_Item(index, number, start, encoded))
     items.sort(key=lambda item: len(item.encoded.input_ids))

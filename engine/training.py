@@ -8,8 +8,8 @@ import math
 import os
 import random
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import torch
@@ -24,9 +24,61 @@ from engine.inference import annotate
 from engine.labels import TAG_TO_ID, TAGS
 from engine.models.base import TrainingSettings
 from engine.models.encoding import EncodedInput, build_input, collate, windows, word_pieces
+from engine.models.kinds import Kind
 from engine.models.registry import build_tagger, kind
 from engine.models.tagger import NeuralTagger
 from engine.types import Document
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """What one training run builds and how, resolved once (:func:`recipe`) wherever the run
+    comes from (the command line, a Train-page job, a saved model's config, the demo table) and
+    then passed down whole."""
+
+    kind: Kind
+    settings: TrainingSettings
+    encoder: str | None = None
+    size: str = "small"
+    tokenizer: str | None = None
+    gazetteer: bool = False
+
+    def describe(self) -> str:
+        extras = [f"encoder {self.encoder}" if self.encoder else "", "gazetteer" if self.gazetteer else ""]
+        if self.kind.scratch:
+            extras.insert(0, f"size {self.size}")
+        return ", ".join([self.kind.name, *filter(None, extras)])
+
+
+_RECIPE_FIELDS = ("encoder", "size", "tokenizer", "gazetteer")
+
+
+def recipe(kind_name: str, values: Mapping[str, object] | None = None) -> Recipe:
+    """The one place a run's options are resolved: ``values`` holds any of :class:`Recipe`'s
+    fields and :class:`TrainingSettings`'s (None or absent: the default; the learning rate
+    defaults to the kind's). Unknown keys are an error that names them."""
+    spec = kind(kind_name)
+    given = {key: value for key, value in (values or {}).items() if value is not None}
+    settings_fields = {f.name: f for f in fields(TrainingSettings)}
+    unknown = sorted(set(given) - set(settings_fields) - set(_RECIPE_FIELDS))
+    if unknown:
+        raise ValueError(f"unknown training options: {', '.join(unknown)}")
+    settings = TrainingSettings(learning_rate=spec.learning_rate)
+    chosen = {}
+    for name, value in given.items():
+        if name not in settings_fields:
+            continue
+        default = getattr(settings, name)
+        if isinstance(default, tuple):
+            chosen[name] = tuple(value.split(",") if isinstance(value, str) else value)
+        else:
+            chosen[name] = type(default)(value)
+    options = {name: given[name] for name in _RECIPE_FIELDS if name in given}
+    if "gazetteer" in options:
+        options["gazetteer"] = bool(options["gazetteer"])
+    if options.get("encoder") == "":
+        options["encoder"] = None
+    return Recipe(spec, TrainingSettings(**{**asdict(settings), **chosen}), **options)
 
 
 @dataclass(frozen=True)
@@ -89,9 +141,11 @@ def fingerprint(documents: Sequence[Document]) -> str:
 def examples(tagger: NeuralTagger, sentences: Sequence[TaggedSentence], max_length: int) -> list[Example]:
     """Model inputs for tagged sentences; sentences over ``max_length`` subwords become chunks."""
     tokenizer = tagger.tokenizer
-    pieces = word_pieces(tokenizer, [[w.text for w in s.words] for s in sentences])
+    texts = [[w.text for w in s.words] for s in sentences]
+    pieces = word_pieces(tokenizer, texts)
+    matches = tagger.gazetteer_tags(texts) or [None] * len(sentences)
     result: list[Example] = []
-    for sentence, sentence_pieces in zip(sentences, pieces, strict=True):
+    for sentence, sentence_pieces, match in zip(sentences, pieces, matches, strict=True):
         allowed = tuple(sentence.allowed()) if sentence.partial else None
         for start, end in windows(sentence_pieces, max_length=max_length, stride=0):
             encoded = build_input(
@@ -101,10 +155,29 @@ def examples(tagger: NeuralTagger, sentences: Sequence[TaggedSentence], max_leng
                 max_length=max_length,
                 cls_id=tokenizer.cls_token_id,
                 sep_id=tokenizer.sep_token_id,
+                gazetteer=match,
             )
             tags = [TAG_TO_ID[tag] for tag in sentence.tags[start:end]]
             result.append(Example(encoded, tags, allowed[start:end] if allowed is not None else None))
     return result
+
+
+def training_drugs(sentences: Sequence[TaggedSentence]) -> frozenset[str]:
+    """The Drug names of the training sentences, as :func:`engine.evaluation.drug_name` writes them."""
+    names: set[str] = set()
+    for sentence in sentences:
+        current: list[str] = []
+        for word, tag in zip(sentence.words, sentence.tags, strict=True):
+            if current and tag != "I-Drug":
+                names.add(" ".join(current))
+                current = []
+            if tag == "B-Drug":
+                current = [word.text.lower()]
+            elif tag == "I-Drug" and current:
+                current.append(word.text.lower())
+        if current:
+            names.add(" ".join(current))
+    return frozenset(names)
 
 
 def batches(items: Sequence[Example], batch_size: int, rng: random.Random) -> list[list[Example]]:
@@ -234,28 +307,30 @@ def _decide(tagger: NeuralTagger, dev: Sequence[Document], best: _Best, epoch: i
 
 
 def train(
-    kind_name: str,
+    plan: Recipe,
     data: Path | str | Corpus,
     out: Path | str,
     *,
-    settings: TrainingSettings | None = None,
-    encoder: str | None = None,
-    size: str = "small",
-    tokenizer: str | None = None,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> TrainResult:
-    """Train a model of ``kind_name`` on ``data/train`` (early stopping on ``data/dev``), save to ``out``."""
+    """Train the model ``plan`` describes on ``data/train`` (early stopping on ``data/dev``), save to ``out``."""
     began = time.perf_counter()
-    spec = kind(kind_name)
-    settings = settings or TrainingSettings(learning_rate=spec.learning_rate)
+    settings = plan.settings
     rank, world = _distributed()
     _seed_everything(settings.seed)
     corpus = data if isinstance(data, Corpus) else load_corpus(data)
     prepared = prepare_data(corpus, settings)
     tagger = build_tagger(
-        spec.name, settings=settings, encoder=encoder, size=size, tokenizer=tokenizer, train_texts=prepared.texts
+        plan.kind,
+        settings=settings,
+        encoder=plan.encoder,
+        size=plan.size,
+        tokenizer=plan.tokenizer,
+        train_texts=prepared.texts,
+        gazetteer=plan.gazetteer,
     )
     tagger.config.data_fingerprint = fingerprint(prepared.documents)
+    tagger.training_drugs = training_drugs(prepared.sentences)
     items = examples(tagger, prepared.sentences, settings.max_length)
     if not items:
         raise ValueError("no training sentences: the train split is empty")

@@ -149,6 +149,9 @@ class CorpusInfo:
     source: str
     documents: Mapping[str, int]
     created_at: datetime | None = None
+    #: what a partially annotated corpus labels and where it is silent
+    #: (``engine.data.partial.Coverage.as_dict()``); None for a complete corpus
+    coverage: Mapping[str, object] | None = None
 
 
 @dataclass(frozen=True)

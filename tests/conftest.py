@@ -50,28 +50,31 @@ def tiny_corpus(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_model(tiny_corpus, tmp_path_factory) -> Path:
     """A tiny scratch transformer-crf trained for a few epochs (seconds on a CPU)."""
-    from engine.training import train
+    from engine.models.kinds import KINDS
+    from engine.training import Recipe, train
 
     folder = tmp_path_factory.mktemp("models") / "tiny-tcrf"
     settings = TrainingSettings(epochs=4, learning_rate=2e-3, batch_size=8, seed=3)
-    train("transformer-crf", tiny_corpus, folder, settings=settings, size="tiny")
+    train(Recipe(KINDS["transformer-crf"], settings, size="tiny"), tiny_corpus, folder)
     return folder
 
 
 @pytest.fixture(scope="session")
 def app_world(tiny_corpus, tiny_model, tmp_path_factory) -> dict[str, str]:
     from db.repository import Store
-    from engine.training import train
+    from engine.models.kinds import KINDS
+    from engine.training import Recipe, train
     from webapp.worker import sync
 
     root = tmp_path_factory.mktemp("app")
     models = root / "models"
     shutil.copytree(tiny_model, models / "tiny-tcrf")
     settings = TrainingSettings(epochs=4, learning_rate=2e-3, batch_size=8, seed=3)
-    train("transformer", tiny_corpus, models / "tiny-t", settings=settings, size="tiny")
+    train(Recipe(KINDS["transformer"], settings, size="tiny"), tiny_corpus, models / "tiny-t")
     url = f"sqlite:///{root / 'store.db'}"
     store = Store.open(url)
-    sync(store, Path(tiny_corpus), models, log=lambda line: None)
+    # one open real corpus (the smallest to score), as make demo imports them all
+    sync(store, Path(tiny_corpus), models, log=lambda line: None, open_corpora=("neurotrialner",))
     store.close()
     return {"DATABASE_URL": url, "MEDNER_MODELS": str(models), "MEDNER_DEMO_DATA": str(tiny_corpus), "root": str(root)}
 

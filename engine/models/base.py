@@ -8,6 +8,8 @@ A model folder holds:
 ``encoder.json``       the encoder's Hugging Face configuration (no checkpoint needed to load)
 ``tokenizer/``         the tokenizer, as ``save_pretrained`` writes it
 ``metrics.json``       written after evaluation
+``training_drugs.txt`` the Drug names the model saw in training, one a line (optional:
+                       for the unseen-drug scores of :func:`engine.evaluation.drug_subsets`)
 =====================  ===========================================================
 """
 
@@ -78,6 +80,8 @@ class ModelConfig:
     dropout: float = 0.2
     inference_max_length: int = 512
     stride: int = 128
+    #: reads each word's drug-dictionary match tag beside the encoder output (engine.data.gazetteer)
+    gazetteer: bool = False
     parameters: int = 0
     training: TrainingSettings = field(default_factory=TrainingSettings)
     data_fingerprint: str = ""

@@ -22,10 +22,12 @@ from transformers import PreTrainedTokenizerBase
 
 @dataclass(frozen=True)
 class EncodedInput:
-    """One model input: subword ids with the special tokens, and where each word starts."""
+    """One model input: subword ids with the special tokens, where each word starts, and for a
+    model that reads the drug dictionary each word's match tag (:mod:`engine.data.gazetteer`)."""
 
     input_ids: list[int]
     word_starts: list[int]
+    gazetteer: list[int] | None = None
 
 
 def word_pieces(tokenizer: PreTrainedTokenizerBase, sentences: Sequence[Sequence[str]]) -> list[list[list[int]]]:
@@ -69,9 +71,17 @@ def windows(pieces: Sequence[Sequence[int]], *, max_length: int, stride: int = 0
 
 
 def build_input(
-    pieces: Sequence[Sequence[int]], start: int, end: int, *, max_length: int, cls_id: int, sep_id: int
+    pieces: Sequence[Sequence[int]],
+    start: int,
+    end: int,
+    *,
+    max_length: int,
+    cls_id: int,
+    sep_id: int,
+    gazetteer: Sequence[int] | None = None,
 ) -> EncodedInput:
-    """The ids for words ``start..end`` framed by [CLS] ... [SEP]."""
+    """The ids for words ``start..end`` framed by [CLS] ... [SEP] (and the words' gazetteer tags,
+    given for the whole sentence)."""
     budget = max_length - 2
     ids = [cls_id]
     starts: list[int] = []
@@ -79,7 +89,7 @@ def build_input(
         starts.append(len(ids))
         ids.extend(word[:budget])
     ids.append(sep_id)
-    return EncodedInput(ids, starts)
+    return EncodedInput(ids, starts, list(gazetteer[start:end]) if gazetteer is not None else None)
 
 
 def owner_windows(spans: Sequence[tuple[int, int]], length: int) -> list[int]:
@@ -98,7 +108,7 @@ def owner_windows(spans: Sequence[tuple[int, int]], length: int) -> list[int]:
 
 def collate(inputs: Sequence[EncodedInput], pad_id: int) -> dict[str, torch.Tensor]:
     """Tensors for a batch (the one collator training and inference share): ids, attention mask,
-    first-subword index and mask per word."""
+    first-subword index and mask per word, and the gazetteer tags per word where inputs have them."""
     longest = max(len(e.input_ids) for e in inputs)
     most_words = max(len(e.word_starts) for e in inputs)
     input_ids = torch.full((len(inputs), longest), pad_id, dtype=torch.long)
@@ -110,4 +120,12 @@ def collate(inputs: Sequence[EncodedInput], pad_id: int) -> dict[str, torch.Tens
         attention[row, : len(encoded.input_ids)] = 1
         word_index[row, : len(encoded.word_starts)] = torch.tensor(encoded.word_starts)
         word_mask[row, : len(encoded.word_starts)] = True
-    return {"input_ids": input_ids, "attention_mask": attention, "word_index": word_index, "word_mask": word_mask}
+    tensors = {"input_ids": input_ids, "attention_mask": attention, "word_index": word_index, "word_mask": word_mask}
+    if inputs[0].gazetteer is not None:
+        gazetteer = torch.zeros((len(inputs), most_words), dtype=torch.long)
+        for row, encoded in enumerate(inputs):
+            if encoded.gazetteer is None:
+                raise ValueError("a batch mixes inputs with and without gazetteer tags")
+            gazetteer[row, : len(encoded.gazetteer)] = torch.tensor(encoded.gazetteer, dtype=torch.long)
+        tensors["gazetteer"] = gazetteer
+    return tensors

