@@ -52,6 +52,8 @@ class CorpusRow(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     source: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: a partial corpus's coverage (engine.data.partial.Coverage.as_dict()); NULL when complete
+    coverage: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 
 class DocumentRow(Base):

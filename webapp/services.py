@@ -25,6 +25,7 @@ import streamlit as st
 from db.repository import Store
 from engine.atomic import process_alive
 from engine.types import Document, EvaluationRecord, ModelInfo, Prediction, TrainingJob
+from webapp.worker import DEMO_CORPUS
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Notes longer than this are refused by the Annotate page (about 100 pages of text).
@@ -113,11 +114,18 @@ def model_label(model: ModelInfo) -> str:
 
 @st.cache_resource(show_spinner="Importing the demo corpus…")
 def _demo_imported(folder: str, url: str) -> int:
-    from webapp.worker import DEMO_CORPUS, import_folder
+    from webapp.worker import import_folder
 
     if not Path(folder).is_dir() or DEMO_CORPUS in {c.name for c in store().corpora()}:
         return 0
     return import_folder(store(), DEMO_CORPUS, folder)[0]
+
+
+def open_corpus_names() -> list[str]:
+    """The open real corpora in the store (imported by ``make demo``'s sync as real-NAME)."""
+    from webapp.worker import OPEN_PREFIX
+
+    return [c.name for c in store().corpora() if c.name.startswith(OPEN_PREFIX)]
 
 
 def ensure_demo_corpus() -> None:

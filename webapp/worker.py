@@ -29,6 +29,12 @@ from db.repository import Store
 from engine.types import ModelInfo
 
 DEMO_CORPUS = "demo"
+#: Store name of an open real corpus: real-chia, real-bc5cdr, ...
+OPEN_PREFIX = "real-"
+#: The open corpora whose test split every model is scored on when it is synced (TAC 2017 ADR's
+#: documents are whole drug labels, minutes per model on a CPU: it is scored on request, by an
+#: evaluation job).
+SCORED_OPEN_CORPORA = ("chia", "neurotrialner", "bc5cdr")
 #: Step reports are stored at most this often (epoch ends always are).
 STEP_REPORT_SECONDS = 1.0
 
@@ -52,8 +58,42 @@ def import_folder(store: Store, name: str, folder: Path | str) -> tuple[int, lis
     from engine.data.corpus import load_corpus
 
     corpus = load_corpus(folder)
-    added = store.import_corpus(name, corpus.splits, source=str(Path(folder).resolve()))
+    added = store.import_corpus(
+        name, corpus.splits, source=str(Path(folder).resolve()), coverage=_coverage_record(corpus.coverage)
+    )
     return added, [str(problem) for problem in corpus.problems]
+
+
+def _coverage_record(coverage) -> dict | None:
+    return None if coverage.complete else coverage.as_dict()
+
+
+def corpus_coverage(store: Store, name: str):
+    """The store corpus's coverage (:class:`engine.data.partial.Coverage`; complete when it has none)."""
+    from engine.data.partial import Coverage
+
+    record = next((c.coverage for c in store.corpora() if c.name == name), None)
+    return Coverage.from_dict(record) if record else Coverage()
+
+
+def import_open_corpora(store: Store, names: Sequence[str], log: Callable[[str], None] = print) -> None:
+    """Import each named open corpus (engine.data.open, vendored) not yet in the store as the
+    corpus ``real-NAME``, with its coverage."""
+    from engine.data.open import open_corpus
+
+    present = {c.name for c in store.corpora()}
+    for name in names:
+        if OPEN_PREFIX + name in present:
+            continue
+        source = open_corpus(name)
+        corpus = source.load()
+        added = store.import_corpus(
+            OPEN_PREFIX + name,
+            corpus.splits,
+            source=f"{name}: {source.text} ({source.licence}), vendored in {corpus.root}",
+            coverage=_coverage_record(corpus.coverage),
+        )
+        log(f"imported {added} documents of the open corpus {name} as {OPEN_PREFIX + name!r}")
 
 
 def store_corpus(store: Store, name: str):
@@ -69,7 +109,7 @@ def store_corpus(store: Store, name: str):
     splits["train"] = splits.get("train", []) + splits.pop("saved", [])
     if not splits["train"]:
         raise ValueError(f"corpus {name!r} has no train split in the store")
-    return Corpus(Path(f"store:{name}"), splits)
+    return Corpus(Path(f"store:{name}"), splits, coverage=corpus_coverage(store, name))
 
 
 def model_folders(roots: Iterable[Path | str]) -> list[Path]:
@@ -106,11 +146,12 @@ def evaluate_into_store(
     from engine.models.tagger import load_tagger
 
     tagger = load_tagger(model.folder)
+    coverage = corpus_coverage(store, corpus_name)
     for split in splits:
         documents = store.documents(corpus_name, split)
         if not documents:
             continue
-        score = evaluate_model(tagger, documents, model=model.name)
+        score = evaluate_model(tagger, documents, model=model.name, coverage=coverage)
         # score.as_dict() is the report's figures plus parameters and seconds per note, computed once
         record = record_of(
             score.report, model=model.fingerprint, split=split, corpus=corpus_name, metrics=score.as_dict()
@@ -120,21 +161,35 @@ def evaluate_into_store(
 
 
 def evaluate_missing(
-    store: Store, models: Iterable[ModelInfo], corpus_name: str, log: Callable[[str], None] = print
+    store: Store,
+    models: Iterable[ModelInfo],
+    corpus_name: str,
+    log: Callable[[str], None] = print,
+    *,
+    splits: Sequence[str] = ("dev", "test"),
 ) -> int:
-    """Evaluate each model on the corpus's dev and test splits where the store has no evaluation yet."""
+    """Evaluate each model on the corpus's splits (dev and test) where the store has no evaluation yet."""
     done = {(e.model, e.split) for e in store.evaluations(corpus=corpus_name)}
     count = 0
     for model in models:
-        missing = [split for split in ("dev", "test") if (model.fingerprint, split) not in done]
+        missing = [split for split in splits if (model.fingerprint, split) not in done]
         if missing:
             evaluate_into_store(store, model, corpus_name, missing, log)
             count += 1
     return count
 
 
-def sync(store: Store, data: Path, models_root: Path, log: Callable[[str], None] = print) -> None:
-    """Import the demo corpus if new, register the models on disk, evaluate what is not evaluated."""
+def sync(
+    store: Store,
+    data: Path,
+    models_root: Path,
+    log: Callable[[str], None] = print,
+    *,
+    open_corpora: Sequence[str] = (),
+) -> None:
+    """Import the demo corpus and the named open corpora if new, register the models on disk,
+    evaluate what is not evaluated: the demo corpus's dev and test splits, and the test split of
+    each open corpus of :data:`SCORED_OPEN_CORPORA` among them."""
     if data.is_dir() and DEMO_CORPUS not in {c.name for c in store.corpora()}:
         added, problems = import_folder(store, DEMO_CORPUS, data)
         log(f"imported {added} documents of {data} as corpus {DEMO_CORPUS!r}")
@@ -145,6 +200,11 @@ def sync(store: Store, data: Path, models_root: Path, log: Callable[[str], None]
         log(f"skipped: {problem}")
     if DEMO_CORPUS in {c.name for c in store.corpora()}:
         evaluate_missing(store, models, DEMO_CORPUS, log)
+    if open_corpora:
+        import_open_corpora(store, open_corpora, log)
+    for name in open_corpora:
+        if name in SCORED_OPEN_CORPORA:
+            evaluate_missing(store, models, OPEN_PREFIX + name, log, splits=("test",))
 
 
 # --- jobs -----------------------------------------------------------------------------------------
@@ -191,29 +251,15 @@ class _Reporter:
 
 
 def _train_job(store: Store, job_id: int, settings: dict[str, Any], output: str) -> str:
-    from engine.models.base import TrainingSettings, describe_model
-    from engine.training import train
+    from engine.models.base import describe_model
+    from engine.training import recipe, train
 
-    corpus_name = settings["corpus"]
+    options = dict(settings)
+    corpus_name = options.pop("corpus")
+    plan = recipe(options.pop("model_kind"), options)
     corpus = store_corpus(store, corpus_name)
-    training = TrainingSettings(
-        epochs=int(settings["epochs"]),
-        learning_rate=float(settings["learning_rate"]),
-        sambd=bool(settings.get("sambd", False)),
-        train_fraction=float(settings.get("train_fraction", 1.0)),
-        seed=int(settings.get("seed", 13)),
-        batch_size=int(settings.get("batch_size", 12)),
-    )
-    store.append_log(job_id, f"training {settings['model_kind']} on {corpus_name} into {output}")
-    result = train(
-        settings["model_kind"],
-        corpus,
-        output,
-        settings=training,
-        encoder=settings.get("encoder") or None,
-        size=settings.get("size", "small"),
-        on_progress=_Reporter(store, job_id),
-    )
+    store.append_log(job_id, f"training {plan.describe()} on {corpus_name} into {output}")
+    result = train(plan, corpus, output, on_progress=_Reporter(store, job_id))
     store.append_log(job_id, f"trained in {result.seconds:.0f} s ({result.epochs_run} epochs)")
     model = store.register_model(describe_model(output))
     evaluate_into_store(store, model, corpus_name, ["dev", "test"], lambda line: store.append_log(job_id, line))
@@ -284,13 +330,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     sync_command = commands.add_parser("sync", help="import the demo corpus, register and evaluate saved models")
     sync_command.add_argument("--data", type=Path, default=Path("data/demo"))
     sync_command.add_argument("--models", type=Path, default=Path("models"))
+    sync_command.add_argument(
+        "--open-corpora",
+        default="all",
+        help="open real corpora to import as real-NAME (comma-separated, 'all' or 'none'; default all)",
+    )
     args = parser.parse_args(argv)
     store = Store.open()
     try:
         if args.command == "job":
             run_job(store, args.job_id)
         else:
-            sync(store, args.data, args.models, lambda line: print(line, file=sys.stderr))
+            from engine.data.open import OPEN_CORPORA
+
+            chosen = args.open_corpora.strip()
+            names = () if chosen == "none" else OPEN_CORPORA if chosen == "all" else tuple(chosen.split(","))
+            unknown = sorted(set(names) - set(OPEN_CORPORA))
+            if unknown:
+                parser.error(f"unknown open corpora {', '.join(unknown)}; choose from {', '.join(OPEN_CORPORA)}")
+            sync(store, args.data, args.models, lambda line: print(line, file=sys.stderr), open_corpora=names)
     finally:
         store.close()
     return 0

@@ -17,23 +17,32 @@ from engine.types import CorpusInfo, Document, GoldRevision, GoldRevisionSummary
 class CorpusStore(StoreBase):
     """Corpora, their documents, and gold annotations kept as revisions."""
 
-    def _corpus_id(self, session: Session, name: str, source: str) -> int:
+    def _corpus_id(self, session: Session, name: str, source: str, coverage: Mapping | None = None) -> int:
         session.execute(
-            self._insert(CorpusRow).values(name=name, source=source, created_at=utc_now()).on_conflict_do_nothing()
+            self._insert(CorpusRow)
+            .values(name=name, source=source, created_at=utc_now(), coverage=coverage)
+            .on_conflict_do_nothing()
         )
         return session.scalars(select(CorpusRow.id).where(CorpusRow.name == name)).one()
 
     def import_corpus(
-        self, name: str, splits: Mapping[str, Sequence[Document]], *, source: str = "", by: str = "import"
+        self,
+        name: str,
+        splits: Mapping[str, Sequence[Document]],
+        *,
+        source: str = "",
+        by: str = "import",
+        coverage: Mapping | None = None,
     ) -> int:
         """Store the documents (with their text) and their gold as revision 1; documents already in
-        the corpus are left as they are. Returns how many documents were added."""
+        the corpus are left as they are. Returns how many documents were added. ``coverage``: what
+        a partially annotated corpus labels and where it is silent (kept with a new corpus)."""
         for documents in splits.values():
             for document in documents:
                 _check_gold(document.text, document.spans, document.relations, where=f"{name}/{document.id}")
 
         def work(session: Session) -> int:
-            corpus_id = self._corpus_id(session, name, source)
+            corpus_id = self._corpus_id(session, name, source, coverage)
             present = set(session.scalars(select(DocumentRow.name).where(DocumentRow.corpus_id == corpus_id)))
             added = 0
             for split, documents in splits.items():
@@ -74,7 +83,8 @@ class CorpusStore(StoreBase):
                 counts.setdefault(corpus_id, {})[split] = count
             rows = session.scalars(select(CorpusRow).order_by(CorpusRow.name))
             return [
-                CorpusInfo(row.name, row.source, counts.get(row.id, {}), records.aware(row.created_at)) for row in rows
+                CorpusInfo(row.name, row.source, counts.get(row.id, {}), records.aware(row.created_at), row.coverage)
+                for row in rows
             ]
 
     def corpus_version(self, corpus: str) -> tuple[int, int]:

@@ -1,6 +1,7 @@
 """Gold editing, Train (a real job in its own process), navigation and the first run."""
 
 import io
+import json
 import time
 import zipfile
 
@@ -103,6 +104,8 @@ def test_train_page_runs_a_job_in_its_own_process_and_the_model_appears(app_env,
     app.number_input[0].set_value(1)
     app.number_input[1].set_value(0.002)
     app.checkbox[0].uncheck()
+    app.checkbox(key="train-real").uncheck()
+    app.checkbox(key="train-gazetteer").check()
     next(b for b in app.button if b.label == "Start training").click().run()
     assert not app.exception, app.exception
     assert "Started job" in app.success[0].value
@@ -115,6 +118,7 @@ def test_train_page_runs_a_job_in_its_own_process_and_the_model_appears(app_env,
     assert any(e.event == "epoch" for e in job.events) and "dev macro F1" in job.log
     folder = tmp_path / "models" / "trained-in-app"
     assert (folder / "model.safetensors").exists()
+    assert json.loads((folder / "config.json").read_text())["gazetteer"] is True
     model = store.model(job.model)
     assert {e.split for e in store.evaluations(models=[model.fingerprint])} == {"dev", "test"}
 

@@ -27,7 +27,7 @@ def _texts(app) -> str:
 def test_compare_shows_scores_per_model_and_split_and_the_crf_pair(app_env, store):
     app = page("compare").run()
     assert not app.exception
-    table = app.dataframe[0].value
+    table = app.dataframe[1].value
     assert set(table["model"]) == {"tiny-t", "tiny-tcrf"} and set(table["split"]) == {"dev", "test"}
     stored = {(e.model, e.split): e for e in store.evaluations(corpus="demo")}
     models = {m.name: m for m in store.models()}
@@ -35,10 +35,27 @@ def test_compare_shows_scores_per_model_and_split_and_the_crf_pair(app_env, stor
     assert row["macro F1"] == round(stored[(models["tiny-tcrf"].fingerprint, "test")].macro_f1, 4)
     bars = _figure(app)
     assert sorted(trace["name"] for trace in bars["data"]) == ["tiny-t", "tiny-tcrf"]
-    crf = app.dataframe[1].value
+    crf = app.dataframe[2].value
     assert list(crf["with CRF"]) == ["tiny-tcrf"] and list(crf["without CRF"]) == ["tiny-t"]
     assert "No two models here differ only in SamBD." in _texts(app)
     assert not [b for b in app.button if b.label.startswith("Evaluate")], "everything is evaluated already"
+
+
+def test_compare_shows_each_model_on_real_text_beside_the_demo_split(app_env, store):
+    app = page("compare").run()
+    assert not app.exception
+    real = app.dataframe[0].value
+    assert set(real["model"]) == {"tiny-t", "tiny-tcrf"}
+    models = {m.name: m for m in store.models()}
+    scored = {e.model: e for e in store.evaluations(corpus="real-neurotrialner", split="test")}
+    demo = {e.model: e for e in store.evaluations(corpus="demo", split="test")}
+    row = real[real["model"] == "tiny-tcrf"].iloc[0]
+    fingerprint = models["tiny-tcrf"].fingerprint
+    assert row["neurotrialner micro F1"] == round(scored[fingerprint].micro_f1, 3)
+    assert row["demo micro F1"] == round(demo[fingerprint].micro_f1, 3)
+    # NeuroTrialNER annotates drugs only: nothing else was scored there
+    assert set(scored[fingerprint].metrics["per_label"]) <= {"Drug"}
+    assert "Real text" in [h.value for h in app.subheader]
 
 
 def test_confusion_heatmaps_match_the_stored_matrices(app_env, store):

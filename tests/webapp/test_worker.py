@@ -71,3 +71,21 @@ def test_progress_of_two_trainings_in_one_job_moves_forward_only(store):
     assert seen == sorted(seen), "the bar never goes back"
     assert seen[-1] == pytest.approx(0.9) and seen[len(seen) // 2 - 1] == pytest.approx(0.45)
     assert store.job(job.id).log.count("dev macro F1 0.5000") == 4
+
+
+def test_an_open_corpus_is_imported_with_its_coverage_and_scored_where_it_annotates(store, tiny_model):
+    from engine.data.open import open_corpus
+    from webapp.worker import corpus_coverage, import_open_corpora, sync
+
+    sync(store, Path("absent"), tiny_model.parent, log=lambda line: None, open_corpora=("neurotrialner",))
+    coverage = corpus_coverage(store, "real-neurotrialner")
+    assert coverage == open_corpus("neurotrialner").load().coverage and not coverage.complete
+    assert store_corpus(store, "real-neurotrialner").coverage == coverage
+    evaluations = store.evaluations(corpus="real-neurotrialner")
+    assert {e.split for e in evaluations} == {"test"}
+    assert set(evaluations[0].metrics["per_label"]) <= {"Drug"}
+    assert "absent_from_dictionary" in evaluations[0].metrics["drug_subsets"]
+    lines: list[str] = []
+    import_open_corpora(store, ["neurotrialner"], lines.append)
+    assert lines == [], "an imported corpus is not imported again"
+    assert corpus_coverage(store, "nowhere").complete

@@ -61,6 +61,40 @@ def score_rows(models: Iterable[ModelInfo], evaluations: Iterable[EvaluationReco
     return rows
 
 
+def real_text_rows(
+    models: Iterable[ModelInfo], evaluations: Iterable[EvaluationRecord], *, demo: str, real: Sequence[str]
+) -> list[dict[str, object]]:
+    """One row per model: strict micro F1 and Drug F1 on the demo test split and on each real
+    corpus's test split (scored where that corpus annotates), and the Drug F1 on names absent
+    from the drug dictionary over the real test splits together; best real-text model first."""
+    by_fingerprint = {m.fingerprint: m for m in models}
+    tests = {(r.model, r.corpus): r for r in evaluations if r.split == "test"}
+    rows = []
+    for fingerprint, model in by_fingerprint.items():
+        found = {corpus: tests.get((fingerprint, corpus)) for corpus in (demo, *real)}
+        if not any(found[corpus] for corpus in real):
+            continue
+        row: dict[str, object] = {"model": model.name, "kind": model.kind}
+        absent = [0, 0, 0]  # true positives, gold, predicted: Drug names not in the dictionary
+        for corpus, record in found.items():
+            short = corpus.removeprefix("real-")
+            drug = record.metrics.get("per_label", {}).get("Drug") if record else None
+            row[f"{short} micro F1"] = round(record.micro_f1, 3) if record else None
+            row[f"{short} Drug F1"] = round(float(drug["f1"]), 3) if drug else None
+            subset = record.metrics.get("drug_subsets", {}).get("absent_from_dictionary") if record else None
+            if subset and corpus != demo:
+                absent[0] += int(subset.get("true_positives", 0))
+                absent[1] += int(subset["support"])
+                absent[2] += int(subset.get("predicted", 0))
+        scored = [row[f"{c.removeprefix('real-')} micro F1"] for c in real if found[c]]
+        row["real micro F1 (mean)"] = round(sum(scored) / len(scored), 3)
+        tp, gold, predicted = absent
+        row["Drug F1, names not in dictionary"] = round(2 * tp / (gold + predicted), 3) if gold + predicted else None
+        rows.append(row)
+    rows.sort(key=lambda r: -float(r["real micro F1 (mean)"]))
+    return rows
+
+
 def pairs(
     models: Sequence[ModelInfo], evaluations: Iterable[EvaluationRecord], *, differ_by: str
 ) -> list[dict[str, object]]:

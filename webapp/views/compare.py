@@ -13,6 +13,18 @@ st.title("Compare models")
 st.caption("Strict span-level scores (seqeval, IOB2). Paper mode is the study's tag-level scoring, shown beside them.")
 
 models, _ = services.models()
+real_rows = tables.real_text_rows(
+    models, services.evaluations(), demo=services.DEMO_CORPUS, real=services.open_corpus_names()
+)
+if real_rows:
+    st.subheader("Real text")
+    st.caption(
+        "Each model on the test splits of the open real corpora (real-*; each scored only on the labels it "
+        "annotates: Drug everywhere, ADE in BC5CDR) beside the generated demo test split. The demo split says "
+        "how well a model learned the generator; the real splits say how it reads text nobody here wrote."
+    )
+    st.dataframe(pd.DataFrame(real_rows), hide_index=True, width="stretch")
+
 corpus = choose_corpus()
 if corpus is None:
     st.stop()

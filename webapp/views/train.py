@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from engine.data.open import OPEN_CORPORA
 from engine.export import safe_name
 from engine.models.kinds import KINDS
 from webapp import services
@@ -41,6 +42,13 @@ if corpus is not None:
         )
         share = left.slider("Share of training notes", 0.05, 1.0, 1.0, 0.05)
         use_sambd = right.checkbox("SamBD (down-sample sentences with no entity)", value=True)
+        use_real = left.checkbox(
+            "Add real text: 150 sentences of each open corpus (Chia, NeuroTrialNER, BC5CDR, TAC 2017 ADR), "
+            "partially labelled",
+            value=True,
+            key="train-real",
+        )
+        use_gazetteer = right.checkbox("Drug dictionary feature (gazetteer)", value=False, key="train-gazetteer")
         replace = st.checkbox("Replace a model folder of the same name")
         submitted = st.form_submit_button("Start training", type="primary")
     if submitted:
@@ -57,6 +65,9 @@ if corpus is not None:
                 "learning_rate": float(rate),
                 "train_fraction": float(share),
                 "sambd": bool(use_sambd),
+                "open_corpora": list(OPEN_CORPORA) if use_real else [],
+                "open_sentences": 150,
+                "gazetteer": bool(use_gazetteer),
             }
             job = services.start_job("train", settings, str(folder))
             st.session_state["train-job"] = job.id
