@@ -121,6 +121,16 @@ def _demo_imported(folder: str, url: str) -> int:
     return import_folder(store(), DEMO_CORPUS, folder)[0]
 
 
+def real_text_ranking(models: Sequence[ModelInfo]) -> list[dict[str, object]]:
+    """The models scored on real text, best first (Compare's real-text table)."""
+    from webapp.components.tables import real_text_rows
+
+    real = open_corpus_names()
+    if not real:
+        return []
+    return real_text_rows(models, evaluations(), demo=DEMO_CORPUS, real=real)
+
+
 def open_corpus_names() -> list[str]:
     """The open real corpora in the store (imported by ``make demo``'s sync as real-NAME)."""
     from webapp.worker import OPEN_PREFIX

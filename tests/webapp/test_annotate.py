@@ -36,6 +36,24 @@ def test_annotate_highlights_entities_lists_medications_and_offers_downloads(app
     assert [b.label for b in app.get("download_button")][:3] == ["JSON", "CSV", "BRAT (.zip)"]
 
 
+def test_the_default_model_is_the_best_on_real_text_and_says_what_it_scored(app_env):
+    from db.repository import Store
+
+    store = Store.open(app_env["DATABASE_URL"])
+    try:
+        models = {m.fingerprint: m.name for m in store.models()}
+        scored = {models[e.model]: e.micro_f1 for e in store.evaluations(corpus="real-neurotrialner", split="test")}
+    finally:
+        store.close()
+    best = max(sorted(scored), key=scored.get)
+    app = page("annotate").run()
+    assert not app.exception
+    assert [label.split(" (")[0] for label in app.multiselect[0].value] == [best]
+    shown_text = _captions(app).replace("\\", "")  # markdown escapes in names and figures
+    assert f"Default: **{best}**, the best model here on real text" in shown_text
+    assert f"strict micro F1 {scored[best]:.2f}" in shown_text
+
+
 def test_second_annotation_of_the_same_note_is_a_cache_hit(app_env):
     note = NOTE + "\nAspirin 81 mg daily."
     first = _annotate(page("annotate").run(), note)
