@@ -30,7 +30,7 @@ from engine.synth.templates import (
 )
 from engine.types import Document
 
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 #: Share of drug-only template slots filled with a non-drug (negatives.negative), unlabelled.
 DECOY_SHARE = 0.3
 #: Share of prose drug mentions that are group mentions ("IV antibiotics", "diuretics").

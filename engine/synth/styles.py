@@ -78,6 +78,8 @@ GP_TALK = (
     "Uses {device} at home.",
     "o/e NAD apart from mild {condition}.",
     "Not keen on {plan} at present.",
+    "{condition} flare after eating {food}.",
+    "Gets {condition} after {food}, avoiding it now.",
 )
 GP_PLAN_TEXT = (
     "Push fluids", "Safety-net advice given", "Bloods: FBC, U&E, LFT, CRP", "Review in 2/52 or sooner if worse",
@@ -98,6 +100,8 @@ CASE_FILLERS = (
     "The differential diagnosis included {condition} and {condition}.",
     "{pronoun} had no known drug allergies.",
     "A diagnosis of {condition} was made.",
+    "{pronoun} developed {condition} after eating {food}.",
+    "{condition} followed {plan} and resolved.",
     "{pronoun} underwent {plan} and recovered well.",
     "At follow-up after {days} weeks, {pronoun_lower} remained well.",
 )
