@@ -7,7 +7,7 @@ MODELS := models
 SEED := 13
 PORT ?= 8501
 
-.PHONY: demo app test slow lint corpus clean
+.PHONY: demo app test slow lint corpus clean real-text
 
 $(VENV)/installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ test: lint
 ## Checks of the trained demo models (after `make demo`): shorthand never tagged, and so on.
 slow: $(VENV)/installed
 	$(PY) -m pytest -m slow
+
+## The real-text experiment (docs/experiments.md, 'Real text'): each recipe trained on the demo
+## corpus and scored on the open real corpora; results in runs/real-text/results.md.
+real-text: corpus
+	$(PY) -m engine corpus open --out data/real
+	$(PY) -m engine real-text --data $(DATA) --real data/real --out runs/real-text
 
 clean:
 	rm -rf $(VENV) $(DATA) $(MODELS)

@@ -11,9 +11,9 @@ import random
 import re
 
 from engine.synth import grammar
-from engine.synth.generate import DrugPools, NoteWriter
 from engine.synth.lexicon import Drug, classify
 from engine.synth.negatives import CONDITIONS, DEVICES, FOODS, PLANS, icd10_terms
+from engine.synth.writer import DrugPools, NoteWriter
 from engine.types import Document
 
 STYLE_SHARES = {"discharge": 0.45, "gp": 0.35, "case": 0.20}

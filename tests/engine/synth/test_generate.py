@@ -153,8 +153,8 @@ def test_a_note_almost_never_repeats_its_unannotated_sentences(corpus_dir):
 def test_drug_only_slots_sometimes_hold_a_non_drug_left_unlabelled():
     import random
 
-    from engine.synth.generate import DECOY_SHARE, Decoy, DrugPools, NoteWriter
     from engine.synth.lexicon import load_drugs
+    from engine.synth.writer import DECOY_SHARE, Decoy, DrugPools, NoteWriter
 
     writer = NoteWriter(random.Random(4), DrugPools.split(load_drugs(), 13), "train")
     for _ in range(60):
