@@ -39,3 +39,28 @@ def test_demo_models_tag_no_shorthand_as_an_entity(name):
     tagged = [(span.label, span.text) for spans in tagger.predict(list(SENTENCES)) for span in spans]
     wrong = [(label, text) for label, text in tagged if text.lower().strip(".,;") in NEVER]
     assert not wrong, f"{name} tagged shorthand or non-drugs: {wrong}"
+
+
+#: Medications as GP notes write them (British names, brands, shorthand around them): each found as a Drug.
+FOUND = (
+    ("Started amlodipine 5mg od for BP.", "amlodipine"),
+    ("Co-codamol 30/500 2 tabs qds prn.", "Co-codamol"),
+    ("Ventolin inhaler 2 puffs prn, sx improved.", "Ventolin"),
+    ("Continue sertraline 50mg, review 4/52.", "sertraline"),
+    ("Tried otc ibuprofen with some relief.", "ibuprofen"),
+)
+
+
+@pytest.mark.parametrize("name", DEMO)
+def test_demo_models_find_the_medications_of_gp_lines(name):
+    folder = MODELS / name
+    if not (folder / "config.json").exists():
+        pytest.skip(f"{folder} is not trained yet: run make demo first")
+    tagger = load_tagger(folder)
+    predicted = tagger.predict([sentence for sentence, _ in FOUND])
+    missed = [
+        drug
+        for (_, drug), spans in zip(FOUND, predicted, strict=True)
+        if ("Drug", drug) not in {(s.label, s.text) for s in spans}
+    ]
+    assert not missed, f"{name} missed: {missed}"
