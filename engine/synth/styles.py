@@ -12,7 +12,7 @@ import re
 
 from engine.synth import grammar
 from engine.synth.lexicon import Drug, classify
-from engine.synth.negatives import CONDITIONS, DEVICES, FOODS, PLANS, icd10_terms
+from engine.synth.negatives import CONDITIONS, DEVICES, FOODS, PLANS, SHORTHAND, icd10_terms
 from engine.synth.writer import DrugPools, NoteWriter
 from engine.types import Document
 
@@ -79,6 +79,10 @@ GP_TALK = (
     "o/e NAD apart from mild {condition}.",
     "Not keen on {plan} at present.",
     "{condition} flare after eating {food}.",
+    "Hx of {condition}, ddx {condition}, tx {plan}.",
+    "{shorthand} {condition}, {shorthand} reviewed.",
+    "pmhx of {condition}, {shorthand} nil else.",
+    "{shorthand}: {condition}; tx supportive.",
     "Gets {condition} after {food}, avoiding it now.",
 )
 GP_PLAN_TEXT = (
@@ -123,6 +127,7 @@ class ProseWriter(NoteWriter):
             "time_ago": lambda: rng.choice(("last week", "a month ago", "Xmas", "2/12 ago", "last year")),
             "plan": lambda: rng.choice(PLANS),
             "food": lambda: rng.choice(FOODS),
+            "shorthand": lambda: rng.choice(SHORTHAND),
             "device": lambda: rng.choice(DEVICES),
             "age": lambda: str(rng.randint(19, 88)),
             "sex_word": lambda: "woman" if self.context.values["sex"] == "F" else "man",
@@ -154,7 +159,8 @@ class GPNoteWriter(ProseWriter):
                 self.sentence(GP_HPC, "gp")
             else:
                 note.text(self.filler_text(rng.choice(GP_TALK)))
-        note.text(f"\nPMH: {', '.join(self.filler_text('{condition}') for _ in range(rng.randint(1, 4)))}\n")
+        conditions = ", ".join(self.filler_text("{condition}") for _ in range(rng.randint(1, 4)))
+        note.text(f"\n{rng.choice(('PMH', 'PMHx', 'pmhx', 'Hx'))}: {conditions}\n")
         note.text(rng.choice(("DH: ", "DH:\n", "Meds: ", "Current meds:\n")))
         if rng.random() < 0.15:
             note.text(rng.choice(("nil regular", "No regular meds", "None")) + "\n")
@@ -167,13 +173,14 @@ class GPNoteWriter(ProseWriter):
         )
         note.text(f"SH: {rng.choice(('Lives with partner', 'Lives alone', 'Works as a teacher'))}, ")
         note.text(f"{rng.choice(('non-smoker', 'ex-smoker', 'smoker 10/day'))}, ETOH {rng.randint(0, 20)}u/wk\n")
-        note.text(f"FH: {self.filler_text('{condition}')}\n")
+        note.text(f"{rng.choice(('FH', 'FHx', 'fh'))}: {self.filler_text('{condition}')}\n")
         note.text(f"O/E: {rng.choice(('Alert, NAD', 'Looks well', 'Comfortable at rest'))}. ")
         pressure = f"{rng.randint(100, 165)}/{rng.randint(60, 98)}"
         note.text(f"T {rng.randint(362, 389) / 10}, HR {rng.randint(55, 115)}, BP {pressure}, ")
         finding = self.filler_text(rng.choice(EXAM))
         note.text(f"sats {rng.randint(93, 100)}% RA. {finding}\n")
-        note.text(f"Imp: {self.filler_text('{condition}')}\nPlan:\n")
+        impression = rng.choice(("Imp", "imp", "Dx", "ddx"))
+        note.text(f"{impression}: {self.filler_text('{condition}')}\n{rng.choice(('Plan', 'Mx', 'tx'))}:\n")
         for _ in range(rng.randint(2, 6)):
             if rng.random() < 0.45:
                 self.sentence(GP_PLAN, "gp")
