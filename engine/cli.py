@@ -83,6 +83,9 @@ def _evaluate_model(args: argparse.Namespace) -> int:
 
     if args.data is None:
         raise SystemExit("error: --model needs --data DIR (a BRAT folder, e.g. data/demo/test)")
+    if len(args.data) > 1:
+        return _evaluate_model_on_folders(args)
+    args.data = args.data[0]
     documents, problems = read_folder(args.data)
     for problem in problems:
         print(f"warning: {problem}", file=sys.stderr)
@@ -102,6 +105,40 @@ def _evaluate_model(args: argparse.Namespace) -> int:
                 f"Drug, {subset.replace('_', ' ')}: precision {row['precision']:.3f} recall {row['recall']:.3f} "
                 f"F1 {row['f1']:.3f} support {row['support']}"
             )
+    return 0
+
+
+def _evaluate_model_on_folders(args: argparse.Namespace) -> int:
+    """One model on several test sets (the demo split beside the real corpora): one row each,
+    or with --json one object keyed by folder, each the single-folder --json object."""
+    from engine.data.corpus import coverage_of
+    from engine.experiments import evaluate_model
+    from engine.models.tagger import load_tagger
+
+    tagger = load_tagger(args.model)
+    results: dict[str, dict] = {}
+    for folder in args.data:
+        documents, problems = read_folder(folder)
+        for problem in problems:
+            print(f"warning: {problem}", file=sys.stderr)
+        if not documents:
+            raise SystemExit(f"error: {folder} holds no .txt notes")
+        score = evaluate_model(tagger, documents, model=str(args.model), coverage=coverage_of(folder))
+        results[str(folder)] = {"data": str(folder), **score.as_dict()}
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    print(f"model {args.model}: strict span scores, on the labels each folder's corpus annotates")
+    print(f"{'data':<40} {'docs':>5} {'micro F1':>9} {'macro F1':>9} {'Drug P/R/F1':>17} {'Drug F1 not in dict':>20}")
+    for folder, data in results.items():
+        drug = data["per_label"].get("Drug")
+        drug_text = f"{drug['precision']:.2f}/{drug['recall']:.2f}/{drug['f1']:.2f}" if drug else "-"
+        absent = data["drug_subsets"].get("absent_from_dictionary", {})
+        absent_text = f"{absent['f1']:.2f} ({absent['support']})" if absent.get("support") else "-"
+        print(
+            f"{folder:<40} {data['documents']:>5} {data['micro_f1']:>9.3f} {data['macro_f1']:>9.3f} "
+            f"{drug_text:>17} {absent_text:>20}"
+        )
     return 0
 
 
@@ -327,7 +364,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--gold", type=Path, help="BRAT folder of gold annotations")
     evaluate.add_argument("--pred", type=Path, help="BRAT folder of predictions for the same notes")
     evaluate.add_argument("--model", type=Path, help="a trained model folder to run over --data")
-    evaluate.add_argument("--data", type=Path, help="BRAT folder to annotate and score (with --model)")
+    evaluate.add_argument(
+        "--data",
+        type=Path,
+        nargs="+",
+        help="BRAT folder(s) to annotate and score (with --model); several give one row each, e.g. "
+        "data/demo/test data/real/chia/test data/real/neurotrialner/test data/real/bc5cdr/test",
+    )
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     evaluate.set_defaults(run=_evaluate)
 

@@ -133,3 +133,30 @@ def test_malformed_ann_exits_2_naming_file_and_line(tmp_path, capsys):
 def test_missing_folder_exits_2(tmp_path, capsys):
     assert main(["corpus", "stats", str(tmp_path / "nope")]) == 2
     assert "not a folder" in capsys.readouterr().err
+
+
+def test_evaluate_a_model_on_the_demo_split_beside_a_partial_real_one(capsys, tiny_model, tiny_corpus, tmp_path):
+    from engine.data.corpus import COVERAGE_FILE
+    from engine.data.partial import Coverage
+
+    real = tmp_path / "real" / "chia"
+    shutil.copytree(tiny_corpus, real)
+    (real / COVERAGE_FILE).write_text(json.dumps(Coverage(frozenset({"Drug"})).as_dict()))
+    single = run_json(capsys, "evaluate", "--model", str(tiny_model), "--data", str(tiny_corpus / "test"), "--json")
+    assert {"micro_f1", "per_label", "drug_subsets", "params"} <= set(single)
+    both = run_json(
+        capsys,
+        "evaluate",
+        "--model",
+        str(tiny_model),
+        "--data",
+        str(tiny_corpus / "test"),
+        str(real / "test"),
+        "--json",
+    )
+    assert list(both) == [str(tiny_corpus / "test"), str(real / "test")]
+    assert both[str(tiny_corpus / "test")]["micro_f1"] == single["micro_f1"]
+    assert set(both[str(real / "test")]["per_label"]) <= {"Drug"}, "the real folder is scored on what it annotates"
+    assert main(["evaluate", "--model", str(tiny_model), "--data", str(tiny_corpus / "test"), str(real / "test")]) == 0
+    table = capsys.readouterr().out
+    assert str(real / "test") in table and "Drug P/R/F1" in table
