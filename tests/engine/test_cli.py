@@ -136,12 +136,18 @@ def test_missing_folder_exits_2(tmp_path, capsys):
 
 
 def test_evaluate_a_model_on_the_demo_split_beside_a_partial_real_one(capsys, tiny_model, tiny_corpus, tmp_path):
-    from engine.data.corpus import COVERAGE_FILE
+    from dataclasses import replace
+
+    from engine.data.corpus import Corpus, load_corpus, write_corpus
     from engine.data.partial import Coverage
 
+    # a corpus that annotates drugs only, as Chia does here
     real = tmp_path / "real" / "chia"
-    shutil.copytree(tiny_corpus, real)
-    (real / COVERAGE_FILE).write_text(json.dumps(Coverage(frozenset({"Drug"})).as_dict()))
+    splits = {
+        split: [replace(d, spans=tuple(s for s in d.spans if s.label == "Drug"), relations=()) for d in documents]
+        for split, documents in load_corpus(tiny_corpus).splits.items()
+    }
+    write_corpus(Corpus(real, splits, coverage=Coverage(frozenset({"Drug"}))), real)
     single = run_json(capsys, "evaluate", "--model", str(tiny_model), "--data", str(tiny_corpus / "test"), "--json")
     assert {"micro_f1", "per_label", "drug_subsets", "params"} <= set(single)
     both = run_json(
