@@ -264,13 +264,13 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _real_text(args: argparse.Namespace) -> int:
-    from engine.real_text import RECIPES, run_real_text
+    from engine.real_text import run_real_text
 
     run_real_text(
         args.data,
         args.real,
         args.out,
-        names=args.recipes or tuple(RECIPES),
+        names=args.recipes,
         seed=args.seed,
         on_line=lambda line: print(line, file=sys.stderr, flush=True),
         on_progress=lambda p: _log_epoch("", p),

@@ -68,7 +68,7 @@ def run_real_text(
     real: Path | str,
     out: Path | str,
     *,
-    names: Sequence[str] = tuple(RECIPES),
+    names: Sequence[str] | None = None,
     corpora: Sequence[str] = SCORED_CORPORA,
     seed: int = 13,
     on_line: Callable[[str], None] = print,
@@ -77,6 +77,7 @@ def run_real_text(
     """Train (or reuse, where ``out/models/NAME`` already holds a model) and score each named
     recipe; write ``out/results.json`` and ``out/results.md`` after each one."""
     demo, real, out = Path(demo), Path(real), Path(out)
+    names = tuple(RECIPES) if names is None else tuple(names)
     unknown = [name for name in names if name not in RECIPES]
     if unknown:
         raise ValueError(f"unknown recipes {', '.join(unknown)}; choose from {', '.join(RECIPES)}")
@@ -105,8 +106,8 @@ def run_real_text(
             on_line(f"{name}: training {plan.describe()}")
             began = time.perf_counter()
             train(plan, corpus, folder, on_progress=on_progress)
-            seconds = time.perf_counter() - began
-            write_json_atomically(timings_file, {**_read_seconds(timings_file), name: round(seconds, 1)})
+            seconds = round(time.perf_counter() - began, 1)
+            write_json_atomically(timings_file, {**_read_seconds(timings_file), name: seconds})
             tagger = load_tagger(folder)
         scores = {}
         for test_name, (documents, coverage) in test_sets.items():

@@ -47,7 +47,8 @@ def test_a_job_killed_mid_epoch_keeps_the_old_model_fails_with_its_log_and_runs_
     app.number_input[0].set_value(1)
     app.number_input[1].set_value(0.002)
     app.checkbox[0].uncheck()  # no SamBD: more steps in the epoch
-    app.checkbox[1].check()  # replace the folder of the same name
+    app.checkbox(key="train-real").uncheck()  # the tiny corpus only, as before real text was offered
+    app.checkbox(key="train-replace").check()  # replace the folder of the same name
     next(b for b in app.button if b.label == "Start training").click().run()
     assert not app.exception, app.exception
     job_id = app.session_state["train-job"]

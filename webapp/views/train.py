@@ -49,7 +49,7 @@ if corpus is not None:
             key="train-real",
         )
         use_gazetteer = right.checkbox("Drug dictionary feature (gazetteer)", value=False, key="train-gazetteer")
-        replace = st.checkbox("Replace a model folder of the same name")
+        replace = st.checkbox("Replace a model folder of the same name", key="train-replace")
         submitted = st.form_submit_button("Start training", type="primary")
     if submitted:
         folder = services.model_roots()[0] / safe_name(name, default="model")
