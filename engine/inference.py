@@ -13,7 +13,15 @@ import torch
 
 from engine.data.bio import tags_to_spans
 from engine.data.tokenize import Sentence, sentences
-from engine.models.encoding import EncodedInput, build_input, collate, owner_windows, windows, word_pieces
+from engine.models.encoding import (
+    EncodedInput,
+    build_input,
+    collate,
+    gazetteer_inputs,
+    owner_windows,
+    windows,
+    word_pieces,
+)
 from engine.types import Span
 
 #: What one more forward pass costs, in padded subwords. On a CPU a pass over a few sentences is
@@ -111,8 +119,7 @@ def plan(tagger, split: Sequence[Sentence], *, batch_size: int = BATCH_SIZE) -> 
     config, tokenizer = tagger.config, tagger.tokenizer
     texts = [[w.text for w in s.words] for s in split]
     pieces = word_pieces(tokenizer, texts)
-    reads_gazetteer = getattr(config, "gazetteer", False)
-    matches = (tagger.gazetteer_tags(texts) if reads_gazetteer else None) or [None] * len(split)
+    matches = gazetteer_inputs(config, texts)
     items: list[_Item] = []
     windows_of: list[list[tuple[int, int]]] = []
     for index, (sentence_pieces, match) in enumerate(zip(pieces, matches, strict=True)):

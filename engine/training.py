@@ -14,6 +14,7 @@ from pathlib import Path
 
 import torch
 import torch.distributed as dist
+from seqeval.scheme import IOB2, Entities
 from torch.nn.parallel import DistributedDataParallel
 from transformers import get_linear_schedule_with_warmup
 
@@ -23,7 +24,7 @@ from engine.evaluation import evaluate
 from engine.inference import annotate
 from engine.labels import TAG_TO_ID, TAGS
 from engine.models.base import TrainingSettings
-from engine.models.encoding import EncodedInput, build_input, collate, windows, word_pieces
+from engine.models.encoding import EncodedInput, build_input, collate, gazetteer_inputs, windows, word_pieces
 from engine.models.kinds import Kind
 from engine.models.registry import build_tagger, kind
 from engine.models.tagger import NeuralTagger
@@ -143,7 +144,7 @@ def examples(tagger: NeuralTagger, sentences: Sequence[TaggedSentence], max_leng
     tokenizer = tagger.tokenizer
     texts = [[w.text for w in s.words] for s in sentences]
     pieces = word_pieces(tokenizer, texts)
-    matches = tagger.gazetteer_tags(texts) or [None] * len(sentences)
+    matches = gazetteer_inputs(tagger.config, texts)
     result: list[Example] = []
     for sentence, sentence_pieces, match in zip(sentences, pieces, matches, strict=True):
         allowed = tuple(sentence.allowed()) if sentence.partial else None
@@ -164,20 +165,13 @@ def examples(tagger: NeuralTagger, sentences: Sequence[TaggedSentence], max_leng
 
 def training_drugs(sentences: Sequence[TaggedSentence]) -> frozenset[str]:
     """The Drug names of the training sentences, as :func:`engine.evaluation.drug_name` writes them."""
-    names: set[str] = set()
-    for sentence in sentences:
-        current: list[str] = []
-        for word, tag in zip(sentence.words, sentence.tags, strict=True):
-            if current and tag != "I-Drug":
-                names.add(" ".join(current))
-                current = []
-            if tag == "B-Drug":
-                current = [word.text.lower()]
-            elif tag == "I-Drug" and current:
-                current.append(word.text.lower())
-        if current:
-            names.add(" ".join(current))
-    return frozenset(names)
+    found = Entities([list(sentence.tags) for sentence in sentences], IOB2).entities
+    return frozenset(
+        " ".join(word.text.lower() for word in sentence.words[entity.start : entity.end])
+        for sentence, entities in zip(sentences, found, strict=True)
+        for entity in entities
+        if entity.tag == "Drug"
+    )
 
 
 def batches(items: Sequence[Example], batch_size: int, rng: random.Random) -> list[list[Example]]:

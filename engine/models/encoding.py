@@ -106,6 +106,17 @@ def owner_windows(spans: Sequence[tuple[int, int]], length: int) -> list[int]:
     return owner
 
 
+def gazetteer_inputs(config, sentences: Sequence[Sequence[str]]) -> list[list[int] | None]:
+    """Each sentence's drug-dictionary match tags (:mod:`engine.data.gazetteer`) for a model whose
+    ``config.gazetteer`` says it reads them; None for each sentence otherwise."""
+    if not config.gazetteer:
+        return [None] * len(sentences)
+    from engine.data.gazetteer import drug_gazetteer
+
+    gazetteer = drug_gazetteer()
+    return [gazetteer.tags(words) for words in sentences]
+
+
 def collate(inputs: Sequence[EncodedInput], pad_id: int) -> dict[str, torch.Tensor]:
     """Tensors for a batch (the one collator training and inference share): ids, attention mask,
     first-subword index and mask per word, and the gazetteer tags per word where inputs have them."""

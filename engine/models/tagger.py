@@ -41,15 +41,6 @@ class NeuralTagger:
         self.training_drugs: frozenset[str] = frozenset()
         config.parameters = self.parameter_count()
 
-    def gazetteer_tags(self, sentences: Sequence[Sequence[str]]) -> list[list[int]] | None:
-        """Each word's drug-dictionary match tag, for a model that reads them; else None."""
-        if not self.config.gazetteer:
-            return None
-        from engine.data.gazetteer import drug_gazetteer
-
-        gazetteer = drug_gazetteer()
-        return [gazetteer.tags(words) for words in sentences]
-
     def parameter_count(self) -> int:
         return sum(p.numel() for p in self.network.parameters() if p.requires_grad)
 

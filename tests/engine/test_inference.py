@@ -82,7 +82,7 @@ class ContextFreeNetwork:
 def test_windows_are_merged_back_in_word_order(tagger, tiny_corpus):
     note = " ".join(d.text.replace("\n", " ").replace(".", "") for d in load_corpus(tiny_corpus).documents("dev"))
     split = sentences(note)
-    config = SimpleNamespace(inference_max_length=512, stride=128, tags=tagger.config.tags)
+    config = SimpleNamespace(inference_max_length=512, stride=128, tags=tagger.config.tags, gazetteer=False)
     fake = SimpleNamespace(config=config, tokenizer=tagger.tokenizer, network=ContextFreeNetwork())
     whole = tag_sentences(fake, split)
     config.inference_max_length, config.stride = 64, 16
