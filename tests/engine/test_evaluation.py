@@ -253,27 +253,9 @@ def test_drug_subsets_keep_only_names_unseen_in_training_or_absent_from_the_dict
     from engine.evaluation import drug_subsets
 
     note = "Aspirin and zorbamycin, then Co-codamol and aspirin."
-    gold = Document(
-        "n",
-        note,
-        (
-            Span.of(note, 0, 7, "Drug"),
-            Span.of(note, 12, 22, "Drug"),
-            Span.of(note, 29, 39, "Drug"),
-            Span.of(note, 44, 51, "Drug"),
-        ),
-    )
+    gold = doc((0, 7, "Drug"), (12, 22, "Drug"), (29, 39, "Drug"), (44, 51, "Drug"), note=note, id="n")
     # found: aspirin (both), zorbamycin; missed co-codamol; a spurious "then" (not in the dictionary)
-    guess = Document(
-        "n",
-        note,
-        (
-            Span.of(note, 0, 7, "Drug"),
-            Span.of(note, 12, 22, "Drug"),
-            Span.of(note, 24, 28, "Drug"),
-            Span.of(note, 44, 51, "Drug"),
-        ),
-    )
+    guess = doc((0, 7, "Drug"), (12, 22, "Drug"), (24, 28, "Drug"), (44, 51, "Drug"), note=note, id="n")
     subsets = drug_subsets(
         [gold], [guess], seen={"Aspirin"}, in_dictionary=lambda t: t.lower() in {"aspirin", "co-codamol"}
     )

@@ -87,6 +87,14 @@ def pubtator(pmid, title, abstract, mentions, cid=()):
     return "\n".join(lines) + "\n\n"
 
 
+def read_bc5cdr(folder, contents):
+    """The BC5CDR reader over PubTator files holding ``contents`` by split (empty where absent)."""
+    for split, file in bc5cdr.FILES.items():
+        with gzip.open(folder / file, "wt") as handle:
+            handle.write(contents.get(split, ""))
+    return bc5cdr.read(folder)
+
+
 def test_bc5cdr_maps_dictionary_chemicals_to_drug_and_induced_diseases_to_ade(tmp_path):
     title = "Haloperidol induced dystonia."
     abstract = "Haloperidol and sodium caused dystonia in schizophrenia."
@@ -102,10 +110,7 @@ def test_bc5cdr_maps_dictionary_chemicals_to_drug_and_induced_diseases_to_ade(tm
         ("x", 3, "bad", "Chemical", "D1"),
     ]
     content = pubtator(1, title, abstract, mentions, cid=[("D006220", "D004421")]) + "2|t|only a title\n\n"
-    for split, file in bc5cdr.FILES.items():
-        with gzip.open(tmp_path / file, "wt") as handle:
-            handle.write(content if split == "train" else "")
-    corpus = bc5cdr.read(tmp_path)
+    corpus = read_bc5cdr(tmp_path, {"train": content})
     assert text == corpus.splits["train"][0].text
     assert spans_of(corpus) == [
         ("Drug", "Haloperidol"),
@@ -191,11 +196,7 @@ def test_an_unknown_open_corpus_is_named():
 def test_bc5cdr_keeps_an_abstract_repeated_in_the_training_file_in_its_dev_split_only(tmp_path):
     shared = pubtator(7, "Aspirin and rash.", "Nothing more.", [], cid=[])
     own = pubtator(8, "Heparin given.", "Nothing more.", [], cid=[])
-    contents = {"train": shared + own, "dev": shared, "test": ""}
-    for split, file in bc5cdr.FILES.items():
-        with gzip.open(tmp_path / file, "wt") as handle:
-            handle.write(contents[split])
-    corpus = bc5cdr.read(tmp_path)
+    corpus = read_bc5cdr(tmp_path, {"train": shared + own, "dev": shared})
     assert [d.id for d in corpus.splits["train"]] == ["8"]
     assert [d.id for d in corpus.splits["dev"]] == ["7"]
     assert any("repeated in the dev or test set (kept there only) 1" in str(p) for p in corpus.problems)
