@@ -12,6 +12,7 @@ from transformers import PreTrainedTokenizerBase
 
 from engine.atomic import replace_folder, staging_folder
 from engine.models.base import (
+    ANCHOR_SENTENCES,
     ModelConfig,
     ModelFolderError,
     check_model_folder,
@@ -39,6 +40,9 @@ class NeuralTagger:
         self.folder: Path | None = None
         #: Drug names seen in training (:func:`engine.evaluation.drug_name` form), saved beside the weights.
         self.training_drugs: frozenset[str] = frozenset()
+        #: Attributes are kept within this many sentences of a Drug (None keeps all): see
+        #: :func:`engine.inference.anchored`. Part of the inference, not of the weights.
+        self.anchor: int | None = ANCHOR_SENTENCES
         config.parameters = self.parameter_count()
 
     def parameter_count(self) -> int:
@@ -47,7 +51,7 @@ class NeuralTagger:
     def predict(self, texts: Sequence[str]) -> list[list[Span]]:
         from engine.inference import annotate
 
-        return annotate(self, texts)
+        return annotate(self, texts, anchor=self.anchor)
 
     def save(self, folder: Path | str) -> None:
         """Write the model folder atomically: a crash leaves the old folder (or none), never half."""

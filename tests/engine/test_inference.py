@@ -5,8 +5,9 @@ import torch
 
 from engine.data.corpus import load_corpus
 from engine.data.tokenize import sentences, words
-from engine.inference import annotate, cpu_has_native_bf16, resolve_precision, tag_sentences
+from engine.inference import anchored, annotate, cpu_has_native_bf16, resolve_precision, tag_sentences
 from engine.models.tagger import load_tagger
+from engine.types import Span
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +49,8 @@ def test_a_200000_character_note_is_annotated_whole_not_truncated(tagger, tiny_c
         length += len(parts[-1]) + 2
     note = "\n\n".join(parts)
     assert len(note) >= 200_000
-    (spans,) = annotate(tagger, [note])
-    alone = dict(zip(notes, annotate(tagger, notes), strict=True))
+    (spans,) = annotate(tagger, [note], anchor=None)
+    alone = dict(zip(notes, annotate(tagger, notes, anchor=None), strict=True))
     expected, offset = [], 0
     for part in parts:  # sentences never cross the blank lines, so each copy gets its own spans
         expected += shifted(alone[part], offset)
@@ -157,3 +158,35 @@ def test_batches_cut_sorted_windows_at_the_cheapest_places():
     assert [len(chunk) for chunk in inference._capped(windows, 4)] == [4, 4, 2]
     long_windows = [SimpleNamespace(encoded=SimpleNamespace(input_ids=[0] * 512)) for _ in range(40)]
     assert max(len(c) for c in inference._capped(long_windows, 256)) == inference.MAX_BATCH_SUBWORDS // 512
+
+
+def span(label, start=0):
+    return Span(start, start + 1, label, "x")
+
+
+def test_attributes_need_a_drug_within_the_window_of_sentences():
+    per_sentence = [
+        [span("Frequency")],  # 0: a drug two sentences on
+        [],
+        [span("Drug"), span("Strength")],  # 2
+        [span("Route")],  # 3: next to the drug
+        [],
+        [span("ADE"), span("Reason")],  # 5: three sentences away
+        [span("Drug")],  # 6: a drug is kept anywhere
+    ]
+
+    def labels(window):
+        return [s.label for s in anchored(per_sentence, window)]
+
+    assert labels(None) == ["Frequency", "Drug", "Strength", "Route", "ADE", "Reason", "Drug"]
+    assert labels(0) == ["Drug", "Strength", "Drug"]
+    assert labels(1) == ["Drug", "Strength", "Route", "ADE", "Reason", "Drug"]
+    assert labels(2) == labels(None)
+    assert anchored([[span("ADE")], [span("Frequency")]], 5) == [], "no medication in the note: no attributes"
+
+
+def test_annotate_drops_attributes_far_from_any_drug(tagger, tiny_corpus):
+    notes = [d.text for d in load_corpus(tiny_corpus).documents("test")]
+    for kept, everything in zip(annotate(tagger, notes), annotate(tagger, notes, anchor=None), strict=True):
+        assert set(kept) <= set(everything)
+        assert [s for s in kept if s.label == "Drug"] == [s for s in everything if s.label == "Drug"]
