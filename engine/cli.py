@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from engine.data.brat import BratFormatError, NoteEncodingError, read_folder
+from engine.models.base import ANCHOR_SENTENCES
 
 
 def _corpus_generate(args: argparse.Namespace) -> int:
@@ -65,7 +66,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(f"warning: {problem}", file=sys.stderr)
     if not gold:
         raise SystemExit(f"error: {args.gold} holds no .txt notes")
-    report = evaluate(gold, predicted, coverage=coverage_of(args.gold))
+    report = evaluate(gold, predicted, coverage=coverage_of(args.gold), resamples=args.resamples, seed=args.seed)
     for document_id in report.missing_predictions:
         print(f"warning: no prediction for {document_id}; scored as predicting nothing", file=sys.stderr)
     if args.json:
@@ -92,9 +93,13 @@ def _evaluate_model(args: argparse.Namespace) -> int:
     if not documents:
         raise SystemExit(f"error: {args.data} holds no .txt notes")
     tagger = load_tagger(args.model)
+    tagger.anchor = args.anchor
     coverage = coverage_of(args.data)
-    score = evaluate_model(tagger, documents, model=str(args.model), coverage=coverage)
-    write_json_atomically(Path(args.model) / "metrics.json", {"data": str(args.data), **score.as_dict()})
+    score = evaluate_model(
+        tagger, documents, model=str(args.model), coverage=coverage, resamples=args.resamples, seed=args.seed
+    )
+    if args.anchor == ANCHOR_SENTENCES:  # metrics.json holds what the model scores as the app runs it
+        write_json_atomically(Path(args.model) / "metrics.json", {"data": str(args.data), **score.as_dict()})
     if args.json:
         print(json.dumps(score.as_dict(), indent=2))
     else:
@@ -116,6 +121,7 @@ def _evaluate_model_on_folders(args: argparse.Namespace) -> int:
     from engine.models.tagger import load_tagger
 
     tagger = load_tagger(args.model)
+    tagger.anchor = args.anchor
     results: dict[str, dict] = {}
     for folder in args.data:
         documents, problems = read_folder(folder)
@@ -123,7 +129,14 @@ def _evaluate_model_on_folders(args: argparse.Namespace) -> int:
             print(f"warning: {problem}", file=sys.stderr)
         if not documents:
             raise SystemExit(f"error: {folder} holds no .txt notes")
-        score = evaluate_model(tagger, documents, model=str(args.model), coverage=coverage_of(folder))
+        score = evaluate_model(
+            tagger,
+            documents,
+            model=str(args.model),
+            coverage=coverage_of(folder),
+            resamples=args.resamples,
+            seed=args.seed,
+        )
         results[str(folder)] = {"data": str(folder), **score.as_dict()}
     if args.json:
         print(json.dumps(results, indent=2))
@@ -156,12 +169,40 @@ def _read_notes(paths: Sequence[Path]) -> list[tuple[str, str]]:
     return notes
 
 
+def _compare(args: argparse.Namespace) -> int:
+    """Two models on the same notes: is B better than A, beyond chance?"""
+    from engine.data.corpus import coverage_of
+    from engine.experiments import evaluate_model
+    from engine.intervals import compare_tables, format_comparison
+    from engine.models.tagger import load_tagger
+
+    documents, problems = read_folder(args.data)
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    if not documents:
+        raise SystemExit(f"error: {args.data} holds no .txt notes")
+    coverage = coverage_of(args.data)
+    tables = []
+    for folder in (args.a, args.b):
+        tagger = load_tagger(folder)
+        tagger.anchor = args.anchor
+        score = evaluate_model(tagger, documents, model=str(folder), coverage=coverage)
+        tables.append(score.report.tables)
+    result = compare_tables(*tables, resamples=args.resamples, seed=args.seed)
+    if args.json:
+        print(json.dumps({"a": str(args.a), "b": str(args.b), "data": str(args.data), **result}, indent=2))
+    else:
+        print(format_comparison(result, str(args.a), str(args.b)), end="")
+    return 0
+
+
 def _predict(args: argparse.Namespace) -> int:
     from engine.data.brat import write_document
     from engine.models.tagger import load_tagger
     from engine.types import Document
 
     tagger = load_tagger(args.model)
+    tagger.anchor = args.anchor
     notes = _read_notes(args.files)
     predicted = tagger.predict([text for _, text in notes])
     documents = [Document(name, text, tuple(spans)) for (name, text), spans in zip(notes, predicted, strict=True)]
@@ -317,6 +358,47 @@ def _bootstrap(args: argparse.Namespace) -> int:
     return 0
 
 
+def _anchor_window(value: str) -> int | None:
+    if value.lower() == "none":
+        return None
+    try:
+        window = int(value)
+    except ValueError:
+        window = -1
+    if window < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of sentences (0, 1, 2, ...) or 'none', not {value!r}")
+    return window
+
+
+def _add_anchor_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--anchor",
+        type=_anchor_window,
+        default=ANCHOR_SENTENCES,
+        metavar="N|none",
+        help=f"keep attributes only within N sentences of a Drug (default {ANCHOR_SENTENCES}; none keeps all)",
+    )
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number above 0, not {value!r}")
+    return number
+
+
+def _add_interval_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--resamples",
+        type=_positive,
+        help="bootstrap resamples and permutations (default 1000, or MEDNER_RESAMPLES)",
+    )
+    parser.add_argument("--seed", type=int, default=13, help="seed of the resampling")
+
+
 def _add_training_options(parser: argparse.ArgumentParser, *, epochs: int | None) -> None:
     parser.add_argument("--epochs", type=int, default=epochs, help="at most this many epochs (early stopping on dev)")
     parser.add_argument(
@@ -372,6 +454,8 @@ def build_parser() -> argparse.ArgumentParser:
         "data/demo/test data/real/chia/test data/real/neurotrialner/test data/real/bc5cdr/test",
     )
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_anchor_option(evaluate)
+    _add_interval_options(evaluate)
     evaluate.set_defaults(run=_evaluate)
 
     from engine.models.kinds import KINDS
@@ -397,11 +481,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_training_options(training, epochs=None)
     training.set_defaults(run=_train)
 
+    compare = commands.add_parser(
+        "compare", help="two models on the same notes: differences, intervals and p-values (paired)"
+    )
+    compare.add_argument("--a", type=Path, required=True, help="model folder A")
+    compare.add_argument("--b", type=Path, required=True, help="model folder B")
+    compare.add_argument("--data", type=Path, required=True, help="a BRAT folder of gold notes (e.g. data/demo/test)")
+    compare.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_anchor_option(compare)
+    _add_interval_options(compare)
+    compare.set_defaults(run=_compare)
+
     predict = commands.add_parser("predict", help="annotate notes (files, folders, or stdin) with a model")
     predict.add_argument("--model", type=Path, required=True)
     predict.add_argument("files", type=Path, nargs="*", help=".txt files or folders; stdin when none")
     predict.add_argument("--json", action="store_true", help="print the spans as JSON")
     predict.add_argument("--out", type=Path, help="write the annotated notes as BRAT into this folder")
+    _add_anchor_option(predict)
     predict.set_defaults(run=_predict)
 
     experiment = commands.add_parser("experiment", help="the study's grid and a learning curve on one corpus")

@@ -20,13 +20,18 @@ Error matching, per document, after gold and predicted spans have passed through
 The span confusion matrix counts those pairs (gold label x predicted label, ``none`` for missed
 and spurious), so a boundary error lands on the diagonal there while the strict scores count it
 wrong. Every count is held in :class:`Counts`, which adds up across any subset of documents.
+
+Beside them, :class:`Report` carries the n2c2 2018 strict and lenient concept scores
+(:mod:`engine.n2c2`), nervaluate's SemEval schemes, and, from per-document counts, a 95 %
+bootstrap interval for every F1 (:mod:`engine.intervals`; ``ci`` in ``as_dict()``).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from seqeval.scheme import IOB2, Entities
 
@@ -35,6 +40,7 @@ from engine.data.partial import Coverage, scoreable
 from engine.data.tokenize import sentences
 from engine.data.tokenize import words as split_words
 from engine.labels import LABELS, OUTSIDE, TAGS, split_tag
+from engine.n2c2 import CountTable, concept_counts, n2c2_scores, semeval_schemes
 from engine.types import ERROR_KINDS, Document, ErrorKind, EvaluationRecord, Span, SpanError
 
 NONE = "none"
@@ -189,6 +195,7 @@ def paper_scores(gold_tags: list[str], predicted_tags: list[str], *, unit: str =
     present = [tag for tag in TAGS if tag in set(gold_tags) | set(predicted_tags)]
     report = classification_report(gold_tags, predicted_tags, labels=present, output_dict=True, zero_division=0)
     micro = report.get("accuracy", report.get("micro avg", {}).get("f1-score", 0.0))
+    merged = _merged_labels(gold_tags, predicted_tags)
     return {
         "scoring": "tag-level (scikit-learn classification_report over IOB2 tags, O included)",
         "unit": unit,
@@ -205,7 +212,24 @@ def paper_scores(gold_tags: list[str], predicted_tags: list[str], *, unit: str =
             }
             for tag in present
         },
+        # the study's per-label figures (its Figures 6 and 7): B- and I- merged into the label, O kept
+        "per_label": merged,
+        "macro_f1_labels": sum(row["f1"] for row in merged.values()) / len(merged) if merged else 0.0,
     }
+
+
+def _merged_labels(gold_tags: list[str], predicted_tags: list[str]) -> dict[str, dict[str, float | int]]:
+    """Tag-level precision / recall / F1 per label with B- and I- merged (a word tagged I-Drug
+    where gold says B-Drug counts as right), and O as a label of its own."""
+
+    def label(tag: str) -> str:
+        return split_tag(tag)[1] or OUTSIDE
+
+    gold, predicted = [label(t) for t in gold_tags], [label(t) for t in predicted_tags]
+    agreed = Counter(g for g, p in zip(gold, predicted, strict=True) if g == p)
+    gold_counts, predicted_counts = Counter(gold), Counter(predicted)
+    present = [name for name in (*LABELS, OUTSIDE) if gold_counts[name] or predicted_counts[name]]
+    return {name: _prf(agreed[name], gold_counts[name], predicted_counts[name]) for name in present}
 
 
 @dataclass
@@ -214,6 +238,14 @@ class Report:
 
     counts: Counts
     missing_predictions: list[str] = field(default_factory=list)
+    #: per-document counts: ``strict`` (the seqeval spans), ``paper`` (tags), ``n2c2_strict``
+    #: and ``n2c2_lenient`` (:mod:`engine.n2c2`); what intervals and paired tests use
+    tables: dict[str, CountTable] = field(default_factory=dict)
+    #: the (gold, scored prediction) documents, for nervaluate's schemes
+    pairs: list[tuple[Document, Document]] = field(default_factory=list, repr=False)
+    #: bootstrap resamples (None: :func:`engine.intervals.default_resamples`) and seed
+    resamples: int | None = None
+    seed: int = 13
 
     @property
     def labels(self) -> list[str]:
@@ -258,9 +290,49 @@ class Report:
         matrix = [[self.counts.tag_confusion.get((g, p), 0) for p in TAGS] for g in TAGS]
         return {"rows": "gold", "columns": "predicted", "labels": list(TAGS), "matrix": matrix}
 
+    @cached_property
+    def intervals(self) -> dict[str, dict[str, object]]:
+        """Bootstrap intervals of each table's F1 figures (:func:`engine.intervals.intervals`)."""
+        from engine.intervals import intervals
+
+        return {name: intervals(table, resamples=self.resamples, seed=self.seed) for name, table in self.tables.items()}
+
+    def n2c2(self) -> dict[str, object]:
+        """The n2c2 2018 strict and lenient scores, each F1 with its interval."""
+        scores = n2c2_scores({mode: self.tables[f"n2c2_{mode}"] for mode in ("strict", "lenient")})
+        for mode in ("strict", "lenient"):
+            _attach(scores[mode], self.intervals[f"n2c2_{mode}"])
+        return scores
+
+    @cached_property
+    def schemes(self) -> dict[str, dict[str, float | int]]:
+        """nervaluate's SemEval 2013 schemes (:func:`engine.n2c2.semeval_schemes`)."""
+        gold = [g for g, _ in self.pairs]
+        return semeval_schemes(gold, {p.id: p for _, p in self.pairs})
+
+    def per_document(self) -> dict[str, object]:
+        """The per-document span counts (strict and n2c2), compact, for paired tests later."""
+        names = ("strict", "n2c2_strict", "n2c2_lenient")
+        first = self.tables["strict"]
+        return {
+            "documents": first.documents,
+            "classes": first.classes,
+            "order": "tp, gold, predicted",
+            **{name: self.tables[name].counts.tolist() for name in names},
+        }
+
     def as_dict(self) -> dict[str, object]:
         c = self.counts
         micro = self.micro()
+        per_label = self.per_label()
+        strict_ci = self.intervals["strict"]
+        for label, row in per_label.items():
+            row["f1_ci"] = strict_ci["per_label"].get(label, [0.0, 0.0])
+        paper = paper_scores(c.gold_tags, c.predicted_tags, unit=c.tag_unit)
+        paper_ci = self.intervals["paper"]
+        paper["ci"] = {key: paper_ci[key] for key in ("macro_f1", "weighted_f1", "micro_f1")}
+        for tag, row in paper["per_tag"].items():
+            row["f1_ci"] = paper_ci["per_label"].get(tag, [0.0, 0.0])
         return {
             "scoring": "strict span level (seqeval mode=strict, scheme=IOB2)",
             "documents": c.documents,
@@ -269,15 +341,44 @@ class Report:
             "micro_f1": micro["f1"],
             "micro_precision": micro["precision"],
             "micro_recall": micro["recall"],
-            "per_label": self.per_label(),
+            "per_label": per_label,
+            "ci": {
+                key: strict_ci[key]
+                for key in ("method", "level", "resamples", "seed", "macro_f1", "weighted_f1", "micro_f1")
+            },
+            "n2c2": self.n2c2(),
+            "schemes": self.schemes,
+            "per_document": self.per_document(),
             "errors_by_kind": self.errors_by_kind(),
             "errors_by_label": self.errors_by_label(),
             "span_confusion": self.span_confusion(),
             "tag_confusion": self.tag_confusion(),
             "alignment": {"gold": c.gold_alignment.summary(), "predicted": c.predicted_alignment.summary()},
             "missing_predictions": list(self.missing_predictions),
-            "paper": paper_scores(c.gold_tags, c.predicted_tags, unit=c.tag_unit),
+            "paper": paper,
         }
+
+
+def count_tables(metrics: Mapping[str, object]) -> dict[str, CountTable]:
+    """The per-document tables kept in an evaluation's JSON (``per_document``), as
+    :class:`engine.n2c2.CountTable`; empty for evaluations saved before they were kept."""
+    stored = metrics.get("per_document")
+    if not isinstance(stored, Mapping):
+        return {}
+    documents, classes = stored["documents"], stored["classes"]
+    return {
+        name: CountTable.from_dict({"documents": documents, "classes": classes, "counts": stored[name]})
+        for name in ("strict", "n2c2_strict", "n2c2_lenient")
+        if name in stored
+    }
+
+
+def _attach(scores: dict, ci: Mapping[str, object]) -> None:
+    """Put each F1's interval beside it: ``micro_f1_ci``, ``macro_f1_ci``, per-label ``f1_ci``."""
+    for key in ("micro_f1", "macro_f1"):
+        scores[f"{key}_ci"] = ci[key]
+    for label, row in scores["per_label"].items():
+        row["f1_ci"] = ci["per_label"].get(label, [0.0, 0.0])
 
 
 def record_of(
@@ -295,6 +396,8 @@ def evaluate(
     *,
     pieces_per_word: Callable[[str], int] | None = None,
     coverage: Coverage | None = None,
+    resamples: int | None = None,
+    seed: int = 13,
 ) -> Report:
     """Score predictions against gold documents, matched by document id.
 
@@ -312,13 +415,43 @@ def evaluate(
         raise ValueError(f"predictions for documents that have no gold: {', '.join(extra[:5])}")
     total = Counts()
     missing: list[str] = []
+    pairs: list[tuple[Document, Document]] = []
+    strict_rows: list[dict[str, tuple[int, int, int]]] = []
+    tag_rows: list[dict[str, tuple[int, int, int]]] = []
+    concept_rows: dict[str, list[dict[str, tuple[int, int, int]]]] = {"strict": [], "lenient": []}
     for document in gold:
         guess = by_id.get(document.id)
         if guess is None:
             missing.append(document.id)
             guess = Document(document.id, document.text)
-        total += score_document(document, guess, pieces_per_word=pieces_per_word)
-    return Report(total, missing)
+        counts = score_document(document, guess, pieces_per_word=pieces_per_word)
+        total += counts
+        pairs.append((document, guess))
+        strict_rows.append(
+            {
+                label: (counts.true_positives[label], counts.gold[label], counts.predicted[label])
+                for label in counts.gold.keys() | counts.predicted.keys()
+            }
+        )
+        tag_rows.append(_tag_counts(counts.gold_tags, counts.predicted_tags))
+        for mode, rows in concept_rows.items():
+            rows.append(concept_counts(document.spans, guess.spans, mode))
+    ids = [document.id for document, _ in pairs]
+    extra = sorted({label for row in (*strict_rows, *concept_rows["lenient"]) for label in row} - set(LABELS))
+    labels = [*LABELS, *extra]
+    tables = {
+        "strict": CountTable.of(ids, labels, strict_rows),
+        "paper": CountTable.of(ids, TAGS, tag_rows),
+        **{f"n2c2_{mode}": CountTable.of(ids, labels, rows) for mode, rows in concept_rows.items()},
+    }
+    return Report(total, missing, tables, pairs, resamples=resamples, seed=seed)
+
+
+def _tag_counts(gold_tags: list[str], predicted_tags: list[str]) -> dict[str, tuple[int, int, int]]:
+    """Per IOB2 tag: (agreements, gold count, predicted count) over one document's tags."""
+    gold, predicted = Counter(gold_tags), Counter(predicted_tags)
+    agreed = Counter(g for g, p in zip(gold_tags, predicted_tags, strict=True) if g == p)
+    return {tag: (agreed[tag], gold[tag], predicted[tag]) for tag in gold.keys() | predicted.keys()}
 
 
 def drug_name(text: str) -> str:
@@ -406,6 +539,20 @@ def compare_errors(
     return only_first, only_second, both
 
 
+def forgiven_by_lenient(error: SpanError, gold: Iterable[Span], predicted: Iterable[Span]) -> bool:
+    """Whether n2c2 lenient matching (:mod:`engine.n2c2`) does not count this error: its predicted
+    span, if any, overlaps a gold span of the same label, and its gold span, if any, is overlapped
+    by a predicted span of the same label. That is how the n2c2 script lists false positives and
+    false negatives one by one: a boundary error is forgiven; a wrong label never is."""
+
+    def met(span: Span, others: Iterable[Span]) -> bool:
+        return any(other.label == span.label and other.overlaps(span) for other in others)
+
+    return (error.predicted is None or met(error.predicted, gold)) and (
+        error.gold is None or met(error.gold, predicted)
+    )
+
+
 def predicted_spans(gold: Document, errors: Iterable[SpanError]) -> list[Span]:
     """The prediction an error list was made from: under strict matching every gold span that no
     error names was predicted exactly, and every error's predicted span was predicted."""
@@ -427,6 +574,7 @@ __all__ = [
     "compare_errors",
     "error_rows",
     "evaluate",
+    "forgiven_by_lenient",
     "paper_scores",
     "predicted_spans",
     "record_of",
@@ -435,21 +583,39 @@ __all__ = [
 ]
 
 
+def _interval(bounds: Sequence[float]) -> str:
+    return f"[{bounds[0]:.3f}, {bounds[1]:.3f}]"
+
+
 def format_report(report: Report) -> str:
     """A short plain-text summary: averages, per-label rows, error kinds, paper mode."""
     data = report.as_dict()
+    ci = data["ci"]
     lines = [
-        f"strict span level (seqeval, IOB2) over {data['documents']} documents",
-        f"  macro F1 {data['macro_f1']:.4f}   weighted F1 {data['weighted_f1']:.4f}   micro F1 {data['micro_f1']:.4f}",
+        f"strict span level (seqeval, IOB2) over {data['documents']} documents; "
+        f"[{ci['level']:.0%} bootstrap interval over documents, {ci['resamples']} resamples]",
+        f"  macro F1 {data['macro_f1']:.4f} {_interval(ci['macro_f1'])}   "
+        f"weighted F1 {data['weighted_f1']:.4f} {_interval(ci['weighted_f1'])}   "
+        f"micro F1 {data['micro_f1']:.4f} {_interval(ci['micro_f1'])}",
         "",
-        f"  {'label':<10} {'precision':>9} {'recall':>9} {'f1':>9} {'support':>8}",
+        f"  {'label':<10} {'precision':>9} {'recall':>9} {'f1':>9} {'interval':>17} {'support':>8}",
     ]
-    for label, row in report.per_label().items():
+    for label, row in data["per_label"].items():
         lines.append(
-            f"  {label:<10} {row['precision']:>9.4f} {row['recall']:>9.4f} {row['f1']:>9.4f} {row['support']:>8}"
+            f"  {label:<10} {row['precision']:>9.4f} {row['recall']:>9.4f} {row['f1']:>9.4f} "
+            f"{_interval(row['f1_ci']):>17} {row['support']:>8}"
         )
     lines.append("")
     lines.append("  errors: " + ", ".join(f"{kind} {count}" for kind, count in report.errors_by_kind().items()))
+    n2c2 = data["n2c2"]
+    lines.append("n2c2 2018 concept scores (character offsets, official counting):")
+    for mode in ("strict", "lenient"):
+        row = n2c2[mode]
+        lines.append(
+            f"  {mode:<8} micro P {row['micro_precision']:.4f} R {row['micro_recall']:.4f} "
+            f"F1 {row['micro_f1']:.4f} {_interval(row['micro_f1_ci'])}   "
+            f"macro F1 {row['macro_f1']:.4f} {_interval(row['macro_f1_ci'])}"
+        )
     paper = data["paper"]
     lines.append(
         f"paper mode (tag level, per {paper['unit']}, O included; not comparable with the above): "

@@ -47,7 +47,13 @@ class ModelScore:
 
 
 def evaluate_model(
-    tagger: NeuralTagger, documents: Sequence[Document], *, model: str = "", coverage: Coverage | None = None
+    tagger: NeuralTagger,
+    documents: Sequence[Document],
+    *,
+    model: str = "",
+    coverage: Coverage | None = None,
+    resamples: int | None = None,
+    seed: int = 13,
 ) -> ModelScore:
     """Annotate ``documents`` with ``tagger`` and score strictly (paper mode per subword of its tokenizer).
 
@@ -63,7 +69,7 @@ def evaluate_model(
     def pieces(word: str) -> int:
         return len(tokenizer.tokenize(word))
 
-    report = evaluate(documents, guesses, pieces_per_word=pieces, coverage=coverage)
+    report = evaluate(documents, guesses, pieces_per_word=pieces, coverage=coverage, resamples=resamples, seed=seed)
     subsets = drug_subsets(documents, guesses, seen=tagger.training_drugs or None, coverage=coverage)
     return ModelScore(
         report, model or tagger.config.kind, tagger.parameter_count(), seconds / max(1, len(documents)), subsets

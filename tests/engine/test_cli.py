@@ -8,6 +8,7 @@ import pytest
 
 from engine.cli import main
 from engine.data.brat import read_folder, write_document
+from engine.labels import LABELS
 from engine.types import Document, Span
 
 
@@ -166,3 +167,46 @@ def test_evaluate_a_model_on_the_demo_split_beside_a_partial_real_one(capsys, ti
     assert main(["evaluate", "--model", str(tiny_model), "--data", str(tiny_corpus / "test"), str(real / "test")]) == 0
     table = capsys.readouterr().out
     assert str(real / "test") in table and "Drug P/R/F1" in table
+
+
+def test_predict_keeps_far_attributes_only_when_asked(capsys, tiny_model, tiny_corpus):
+    notes = [str(path) for path in sorted((tiny_corpus / "test").glob("*.txt"))]
+
+    def spans(*anchor: str) -> set[tuple]:
+        found = run_json(capsys, "predict", "--model", str(tiny_model), *anchor, "--json", *notes)
+        return {(d["document"], s["start"], s["end"], s["label"]) for d in found for s in d["spans"]}
+
+    default, everything = spans(), spans("--anchor", "none")
+    assert default == spans("--anchor", "1") and default <= everything
+    assert {s for s in everything if s[3] == "Drug"} <= default
+    assert spans("--anchor", "0") <= default
+    with pytest.raises(SystemExit) as exit_info:
+        main(["predict", "--model", str(tiny_model), "--anchor", "near"])
+    assert exit_info.value.code == 2
+    assert "'none', not 'near'" in capsys.readouterr().err
+
+
+def test_compare_two_models_on_the_same_notes(capsys, tiny_model, tiny_corpus):
+    data = str(tiny_corpus / "test")
+    result = run_json(capsys, "compare", "--a", str(tiny_model), "--b", str(tiny_model), "--data", data, "--json")
+    assert {"a", "b", "data", "strict", "n2c2_lenient"} <= set(result)
+    for scoring in ("strict", "n2c2_lenient"):
+        test = result[scoring]
+        assert test["resamples"] == 1000 and test["documents"] == len(list((tiny_corpus / "test").glob("*.txt")))
+        assert test["micro_f1"]["difference"] == 0.0 and test["micro_f1"]["p_value"] == 1.0
+        assert set(test["per_label"]) <= set(LABELS)
+    assert main(["compare", "--a", str(tiny_model), "--b", str(tiny_model), "--data", data, "--resamples", "50"]) == 0
+    text = capsys.readouterr().out
+    assert "approximate-randomisation p-value (50 permutations)" in text and "micro F1" in text
+    with pytest.raises(SystemExit) as exit_info:
+        main(["compare", "--a", str(tiny_model), "--b", str(tiny_model), "--data", data, "--resamples", "0"])
+    assert exit_info.value.code == 2
+
+
+def test_evaluate_prints_intervals_and_n2c2_scores(demo, tmp_path, capsys):
+    assert main(["evaluate", "--gold", str(demo / "test"), "--pred", str(demo / "test"), "--resamples", "100"]) == 0
+    text = capsys.readouterr().out
+    assert "95% bootstrap interval over documents, 100 resamples" in text
+    assert "lenient  micro P 1.0000 R 1.0000 F1 1.0000 [1.000, 1.000]" in text
+    data = run_json(capsys, "evaluate", "--gold", str(demo / "test"), "--pred", str(demo / "test"), "--json")
+    assert data["ci"]["micro_f1"] == [1.0, 1.0] and data["n2c2"]["strict"]["micro_f1"] == 1.0
