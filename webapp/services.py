@@ -198,6 +198,25 @@ def errors_of(run_id: int):
     return evaluation_errors(run_id, _database_url())
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _paired(run_a: int, run_b: int, url: str) -> dict[str, dict[str, object]]:
+    from engine.evaluation import count_tables
+    from engine.intervals import compare_tables
+
+    a = store().evaluation(run_a, with_errors=False)
+    b = store().evaluation(run_b, with_errors=False)
+    return compare_tables(count_tables(a.metrics), count_tables(b.metrics))
+
+
+def paired_comparison(a: EvaluationRecord, b: EvaluationRecord) -> dict[str, dict[str, object]]:
+    """Paired tests of B against A on the documents both evaluations scored
+    (:func:`engine.intervals.compare_tables`): empty when either evaluation was stored before
+    per-document counts were kept; a ValueError names documents only one of them scored."""
+    if a.id is None or b.id is None:
+        raise ValueError("both evaluations must be stored ones")
+    return _paired(a.id, b.id, _database_url())
+
+
 def corpora():
     ensure_demo_corpus()
     return store().corpora()

@@ -264,3 +264,26 @@ def test_drug_subsets_keep_only_names_unseen_in_training_or_absent_from_the_dict
     unseen = subsets["unseen_in_training"]  # gold: zorbamycin, co-codamol; predicted: zorbamycin, then
     assert (unseen["support"], unseen["precision"], unseen["recall"]) == (2, 0.5, 0.5)
     assert set(drug_subsets([gold], [guess], in_dictionary=lambda t: False)) == {"absent_from_dictionary"}
+
+
+def test_paper_mode_per_label_merges_b_and_i_as_the_studys_figures_do():
+    from engine.evaluation import paper_scores
+
+    gold = ["B-Drug", "I-Drug", "O", "B-Route", "O"]
+    guess = ["B-Drug", "B-Drug", "O", "O", "B-Route"]
+    paper = paper_scores(gold, guess)
+    assert paper["per_tag"]["I-Drug"]["f1"] == 0.0
+    assert paper["per_label"]["Drug"]["f1"] == 1.0, "a right label with the wrong B/I prefix counts"
+    assert paper["per_label"]["Route"]["f1"] == 0.0
+    assert paper["per_label"]["O"]["precision"] == 0.5 and paper["per_label"]["O"]["recall"] == 0.5
+    assert paper["macro_f1_labels"] == pytest.approx((1.0 + 0.0 + 0.5) / 3)
+
+
+def test_the_studys_published_figures_are_kept_as_published():
+    from engine import study
+
+    assert study.OVERALL["BERT-CRF"] == (0.842, 0.834, 0.837, 0.974)
+    assert study.PER_LABEL["SamBD"]["TransformerCRF"]["ADE"] == 0.307
+    rows = study.per_label_rows()
+    assert len(rows) == 6 and all(name.endswith(f"({study.MARK})") for name in rows)
+    assert all(row["model"].endswith(f"({study.MARK})") for row in study.overall_rows())

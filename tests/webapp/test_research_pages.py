@@ -170,3 +170,82 @@ def test_a_document_is_deleted_with_everything_derived_after_confirmation(app_en
     assert "This corpus has no documents." in [m.value for m in app.markdown]
     with pytest.raises(NotFound):
         store.document("to-delete", "note-x")
+
+
+def test_compare_shows_intervals_error_bars_and_a_against_b(app_env, store):
+    from engine.evaluation import count_tables
+    from engine.intervals import compare_tables
+
+    app = page("compare").run()
+    assert not app.exception
+    table = app.dataframe[1].value
+    models = {m.name: m for m in store.models()}
+    stored = {(e.model, e.split): e for e in store.evaluations(corpus="demo")}
+    record = stored[(models["tiny-tcrf"].fingerprint, "test")]
+    row = table[(table["model"] == "tiny-tcrf") & (table["split"] == "test")].iloc[0]
+    low, high = record.metrics["ci"]["macro_f1"]
+    assert row["macro F1 95% interval"] == f"{low:.3f}-{high:.3f}"
+    assert row["n2c2 lenient micro F1"] == round(record.metrics["n2c2"]["lenient"]["micro_f1"], 4)
+    bars = {trace["name"]: trace for trace in _figure(app)["data"]}
+    drug = list(bars["tiny-tcrf"]["x"]).index("Drug")
+    f1 = record.metrics["per_label"]["Drug"]["f1"]
+    assert bars["tiny-tcrf"]["error_y"]["array"][drug] == pytest.approx(
+        record.metrics["per_label"]["Drug"]["f1_ci"][1] - f1
+    )
+
+    # A against B, read from the per-document counts the two evaluations stored
+    app.selectbox(key="pair-a").set_value("tiny-t").run()
+    app.selectbox(key="pair-b").set_value("tiny-tcrf").run()
+    expected = compare_tables(
+        count_tables(stored[(models["tiny-t"].fingerprint, "test")].metrics), count_tables(record.metrics)
+    )["strict"]
+    pair = app.dataframe[-1].value
+    assert list(pair["figure"][:2]) == ["micro F1", "macro F1"]
+    assert pair.iloc[0]["p-value"] == round(expected["micro_f1"]["p_value"], 4)
+    assert pair.iloc[0]["B - A"] == round(expected["micro_f1"]["difference"], 4)
+    assert any("p = **" in m.value for m in app.markdown)
+    app.selectbox(key="pair-b").set_value("tiny-t").run()
+    assert "Choose two different models." in _texts(app)
+
+
+def test_compare_paper_mode_sets_the_studys_published_figures_beside_ours(app_env, store):
+    from engine import study
+
+    app = page("compare").run()
+    app.radio(key="scoring").set_value("paper mode (tag level, B and I merged)").run()
+    assert not app.exception
+    names = [trace["name"] for trace in _figure(app)["data"]]
+    published = [name for name in names if name.endswith(f"({study.MARK})")]
+    assert len(published) == 6 and "tiny-tcrf" in names
+    trace = next(t for t in _figure(app)["data"] if t["name"] == f"BERT-CRF, full ({study.MARK})")
+    assert dict(zip(trace["x"], trace["y"], strict=True))["ADE"] == 0.526
+    paper = next(d.value for d in app.dataframe if "paper macro F1" in d.value.columns and "source" in d.value.columns)
+    assert f"TransformerCRF ({study.MARK})" in set(paper["model"])
+    assert "run here" in set(paper["source"])
+    app.checkbox(key="published").uncheck().run()
+    assert not [t for t in _figure(app)["data"] if t["name"].endswith(f"({study.MARK})")]
+
+
+def test_error_analysis_lenient_view_marks_what_overlap_forgives(app_env, store):
+    from engine.evaluation import forgiven_by_lenient, predicted_spans
+
+    app = page("errors").run()
+    name = app.selectbox(key="errors-model").value.split(" · ")[0]
+    model = next(m for m in store.models() if m.name == name)
+    record = next(e for e in store.evaluations(corpus="demo", split="test") if e.model == model.fingerprint)
+    errors = store.evaluation_errors(record.id)
+    app.toggle(key="errors-lenient").set_value(True).run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    expected = 0
+    for document_id in {e.document_id for e in errors}:
+        gold = store.document("demo", document_id)
+        mine = [e for e in errors if e.document_id == document_id]
+        predicted = predicted_spans(gold, mine)
+        expected += sum(forgiven_by_lenient(e, gold.spans, predicted) for e in mine)
+    assert expected > 0, "the tiny models make boundary errors"
+    assert (table["lenient"] == "forgiven").sum() == expected
+    assert set(table[table["lenient"] == "forgiven"]["kind"]) <= {"boundary", "spurious", "missed"}
+    assert f"forgives **{expected}** of {len(errors)} errors" in _texts(app)
+    app.checkbox(key="errors-hide-forgiven").check().run()
+    assert len(app.dataframe[0].value) == len(errors) - expected

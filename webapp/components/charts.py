@@ -11,12 +11,38 @@ from webapp.components.highlight import colour
 _LAYOUT = {"margin": {"l": 40, "r": 20, "t": 50, "b": 40}, "legend": {"orientation": "h", "y": -0.2}}
 
 
-def per_label_bars(rows: Mapping[str, Mapping[str, float]], labels: Sequence[str], *, title: str) -> go.Figure:
-    """Grouped bars: one group a label, one bar a model (``rows``: model -> label -> F1)."""
+def per_label_bars(
+    rows: Mapping[str, Mapping[str, float]],
+    labels: Sequence[str],
+    *,
+    title: str,
+    intervals: Mapping[str, Mapping[str, tuple[float, float]]] | None = None,
+    reference: Mapping[str, Mapping[str, float]] | None = None,
+    y_title: str = "strict F1",
+) -> go.Figure:
+    """Grouped bars: one group a label, one bar a model (``rows``: model -> label -> F1), with
+    95 % intervals as error bars where given (model -> label -> (low, high)), and ``reference``
+    bars (published figures, not run here) hatched and grey so that they never pass for ours."""
     figure = go.Figure()
     for model, scores in rows.items():
-        figure.add_bar(name=model, x=list(labels), y=[scores.get(label) for label in labels])
-    figure.update_layout(barmode="group", title=title, yaxis={"title": "strict F1", "range": [0, 1]}, **_LAYOUT)
+        values = [scores.get(label) for label in labels]
+        bounds = (intervals or {}).get(model, {})
+        error_y = None
+        if bounds:
+            pairs = list(zip(labels, values, strict=True))
+            above = [bounds[name][1] - v if v is not None and name in bounds else None for name, v in pairs]
+            below = [v - bounds[name][0] if v is not None and name in bounds else None for name, v in pairs]
+            error_y = {"type": "data", "symmetric": False, "array": above, "arrayminus": below, "visible": True}
+        figure.add_bar(name=model, x=list(labels), y=values, error_y=error_y)
+    greys = ("#9e9e9e", "#757575", "#bdbdbd", "#616161", "#e0e0e0", "#424242")
+    for index, (name, scores) in enumerate((reference or {}).items()):
+        figure.add_bar(
+            name=name,
+            x=list(labels),
+            y=[scores.get(label) for label in labels],
+            marker={"color": greys[index % len(greys)], "pattern": {"shape": "/"}},
+        )
+    figure.update_layout(barmode="group", title=title, yaxis={"title": y_title, "range": [0, 1.05]}, **_LAYOUT)
     return figure
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from engine.types import EvaluationRecord, ModelInfo
 
@@ -31,8 +31,18 @@ def sambd(model: ModelInfo) -> bool:
     return bool(model.training.get("sambd", False))
 
 
+def interval_text(bounds: Sequence[float] | None) -> str:
+    """``[0.78, 0.81]`` as ``0.780-0.810``; empty for evaluations stored before intervals were kept."""
+    return f"{bounds[0]:.3f}-{bounds[1]:.3f}" if bounds else ""
+
+
+def _rounded(value: object, digits: int = 4) -> float | None:
+    return round(float(value), digits) if value is not None else None
+
+
 def score_rows(models: Iterable[ModelInfo], evaluations: Iterable[EvaluationRecord]) -> list[dict[str, object]]:
-    """One row per (model, split): strict macro / weighted / micro F1, paper mode, speed."""
+    """One row per (model, split): strict macro / weighted / micro F1 with their bootstrap intervals,
+    the n2c2 lenient micro F1, paper mode, speed."""
     by_fingerprint = {m.fingerprint: m for m in models}
     rows = []
     for record in evaluations:
@@ -40,6 +50,8 @@ def score_rows(models: Iterable[ModelInfo], evaluations: Iterable[EvaluationReco
         if model is None:
             continue
         paper = record.metrics.get("paper", {})
+        ci = record.metrics.get("ci", {})
+        lenient = record.metrics.get("n2c2", {}).get("lenient", {})
         rows.append(
             {
                 "model": model.name,
@@ -51,8 +63,11 @@ def score_rows(models: Iterable[ModelInfo], evaluations: Iterable[EvaluationReco
                 "parameters": model.parameters,
                 "split": record.split,
                 "macro F1": round(record.macro_f1, 4),
+                "macro F1 95% interval": interval_text(ci.get("macro_f1")),
                 "weighted F1": round(record.weighted_f1, 4),
                 "micro F1": round(record.micro_f1, 4),
+                "micro F1 95% interval": interval_text(ci.get("micro_f1")),
+                "n2c2 lenient micro F1": _rounded(lenient.get("micro_f1")),
                 "paper macro F1": round(float(paper.get("macro_f1", float("nan"))), 4),
                 "ms / note": round(1000 * float(record.metrics.get("seconds_per_note", float("nan"))), 1),
             }
@@ -147,3 +162,82 @@ def learning_curves(
         name += " SamBD" if sambd(model) else ""
         curves.setdefault(name, {})[fraction(model)] = scores[model.fingerprint]
     return {name: sorted(points.items()) for name, points in curves.items() if len(points) >= 2}
+
+
+#: The per-label chart's scorings: name -> what each label's F1 (and interval) is read from.
+SCORINGS = {
+    "strict spans (seqeval)": "strict",
+    "n2c2 lenient (overlap, same label)": "lenient",
+    "paper mode (tag level, B and I merged)": "paper",
+}
+
+
+def per_label_scores(record: EvaluationRecord, scoring: str) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
+    """One evaluation's per-label F1 under ``scoring`` (a value of :data:`SCORINGS`) and the 95 %
+    intervals where the evaluation kept them (none in paper mode, whose "macro" includes O)."""
+    metrics = record.metrics
+    if scoring == "strict":
+        rows = metrics.get("per_label", {})
+    elif scoring == "lenient":
+        rows = metrics.get("n2c2", {}).get("lenient", {}).get("per_label", {})
+    elif scoring == "paper":
+        paper = metrics.get("paper", {})
+        scores = {label: float(row["f1"]) for label, row in paper.get("per_label", {}).items() if label != "O"}
+        if "macro_f1_labels" in paper:
+            scores["macro"] = float(paper["macro_f1_labels"])
+        return scores, {}
+    else:
+        raise ValueError(f"unknown scoring {scoring!r}; expected one of {', '.join(SCORINGS.values())}")
+    scores = {label: float(row["f1"]) for label, row in rows.items()}
+    bounds = {label: (float(row["f1_ci"][0]), float(row["f1_ci"][1])) for label, row in rows.items() if "f1_ci" in row}
+    return scores, bounds
+
+
+def paper_rows(
+    models: Iterable[ModelInfo], evaluations: Iterable[EvaluationRecord], *, published: bool
+) -> list[dict[str, object]]:
+    """Paper mode (the study's tag-level scoring) per model and split, with the study's own
+    published rows (Tables II and III, n2c2, never run here) below them when ``published``."""
+    by_fingerprint = {m.fingerprint: m for m in models}
+    rows: list[dict[str, object]] = []
+    for record in evaluations:
+        model = by_fingerprint.get(record.model)
+        paper = record.metrics.get("paper")
+        if model is None or not paper:
+            continue
+        tags = paper.get("per_tag", {}).values()
+        rows.append(
+            {
+                "model": model.name,
+                "split": record.split,
+                "macro precision": _rounded(sum(r["precision"] for r in tags) / len(tags)) if tags else None,
+                "macro recall": _rounded(sum(r["recall"] for r in tags) / len(tags)) if tags else None,
+                "paper macro F1": _rounded(paper.get("macro_f1")),
+                "paper macro F1 95% interval": interval_text(paper.get("ci", {}).get("macro_f1")),
+                "paper weighted F1": _rounded(paper.get("weighted_f1")),
+                "source": "run here",
+            }
+        )
+    rows.sort(key=lambda r: (r["split"], -(r["paper macro F1"] or 0.0)))
+    if published:
+        from engine.study import overall_rows
+
+        rows += [{**row, "split": "n2c2 test", "paper macro F1 95% interval": ""} for row in overall_rows()]
+    return rows
+
+
+def comparison_rows(test: Mapping[str, object]) -> list[dict[str, object]]:
+    """A paired test (:func:`engine.intervals.paired_test`) as table rows: micro, macro, then labels."""
+    rows = [("micro F1", test["micro_f1"]), ("macro F1", test["macro_f1"])]
+    rows += list(test["per_label"].items())
+    return [
+        {
+            "figure": name,
+            "A": round(row["a"], 4),
+            "B": round(row["b"], 4),
+            "B - A": round(row["difference"], 4),
+            "95% interval of B - A": f"{row['ci'][0]:+.3f} to {row['ci'][1]:+.3f}",
+            "p-value": round(row["p_value"], 4),
+        }
+        for name, row in rows
+    ]

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from engine import study
 from engine.labels import LABELS
 from webapp import services
 from webapp.components import tables
@@ -36,6 +37,11 @@ if not records:
 
 rows = tables.score_rows(models, records)
 st.subheader("Scores per model and split")
+st.caption(
+    "Each interval is a 95 % bootstrap over documents (1,000 resamples): two models whose intervals overlap "
+    "widely may not differ at all; the A-against-B test below says whether they do. n2c2 lenient counts a "
+    "prediction that overlaps a gold span of the same label, as the n2c2 2018 shared task did."
+)
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 split = st.radio("Split for the charts and pairs", sorted({r.split for r in records}, reverse=True), horizontal=True)
@@ -44,12 +50,39 @@ by_fingerprint = {m.fingerprint: m for m in models}
 known = [r for r in chosen_records if r.model in by_fingerprint]
 names = [by_fingerprint[r.model].name for r in known]
 picked = st.multiselect("Models in the per-label chart", names, default=names[:6])
-per_label = {
-    by_fingerprint[r.model].name: {label: row["f1"] for label, row in r.metrics["per_label"].items()}
-    for r in known
-    if by_fingerprint[r.model].name in picked
-}
-st.plotly_chart(per_label_bars(per_label, LABELS, title=f"Per-label strict F1 ({split})"), width="stretch")
+scoring_name = st.radio("Scoring of the per-label chart", list(tables.SCORINGS), horizontal=True, key="scoring")
+scoring = tables.SCORINGS[scoring_name]
+per_label, bounds = {}, {}
+for record in known:
+    name = by_fingerprint[record.model].name
+    if name in picked:
+        per_label[name], bounds[name] = tables.per_label_scores(record, scoring)
+reference = None
+labels = list(LABELS)
+if scoring == "paper":
+    labels.append("macro")
+    if st.checkbox("Show the study's published figures (n2c2, not run here)", value=True, key="published"):
+        reference = study.per_label_rows()
+    st.caption(
+        "Paper mode is the study's scoring: tag level, per subword, here with B- and I- merged into the label as "
+        "in its Figures 6 and 7; 'macro' averages the nine labels and O. The hatched grey bars are the study's "
+        f"published figures on n2c2 2018 ({study.SOURCE}, read off the figures, +-0.005): they were not run here, "
+        "and a model compares with them only when it is trained and tested on n2c2."
+    )
+    paper = tables.paper_rows(models, chosen_records, published=reference is not None)
+    st.dataframe(pd.DataFrame(paper), hide_index=True)
+chart_title = f"Per-label F1, {scoring_name} ({split})" + ("; bars: 95 % intervals" if scoring != "paper" else "")
+st.plotly_chart(
+    per_label_bars(
+        per_label,
+        labels,
+        title=chart_title,
+        intervals=bounds,
+        reference=reference,
+        y_title="F1",
+    ),
+    width="stretch",
+)
 
 for column, differ_by, title in zip(
     st.columns(2), ("crf", "sambd"), ("CRF against no CRF", "SamBD against the full data"), strict=True
@@ -61,6 +94,46 @@ for column, differ_by, title in zip(
             st.dataframe(pd.DataFrame(rows), hide_index=True)
         else:
             st.write(f"No two models here differ only in {'the CRF layer' if differ_by == 'crf' else 'SamBD'}.")
+
+st.subheader("A against B")
+st.caption(
+    "Is one model better than another on the same notes, beyond chance? Approximate randomisation swaps the two "
+    "models' results on random documents 1,000 times: the p-value is the share of swaps that differ at least as "
+    "much as the two models do. The interval of B - A is a paired 95 % bootstrap over documents."
+)
+if len(known) < 2:
+    st.write("Evaluate at least two models on this split to compare them.")
+else:
+    by_name = {by_fingerprint[r.model].name: r for r in known}
+    left, right, which = st.columns([2, 2, 3])
+    name_a = left.selectbox("A", list(by_name), index=0, key="pair-a")
+    name_b = right.selectbox("B", list(by_name), index=1, key="pair-b")
+    compared_as = which.radio("Scoring", ["strict spans (seqeval)", "n2c2 lenient"], horizontal=True, key="pair-by")
+    if name_a == name_b:
+        st.write("Choose two different models.")
+    else:
+        try:
+            result = services.paired_comparison(by_name[name_a], by_name[name_b])
+        except ValueError as error:
+            st.error(str(error))
+            result = None
+        key = "strict" if compared_as.startswith("strict") else "n2c2_lenient"
+        if result is not None and key not in result:
+            st.info(
+                "One of these evaluations was stored before per-document counts were kept: evaluate the models "
+                "again (python -m webapp.worker sync) to compare them."
+            )
+        elif result is not None:
+            test = result[key]
+            micro = test["micro_f1"]
+            beyond = micro["p_value"] < 0.05
+            verdict = f"{'a' if beyond else 'no'} difference beyond chance at the 5 % level"
+            st.markdown(
+                f"On {test['documents']} documents, micro F1 of B minus A is **{micro['difference']:+.4f}** "
+                f"(95 % interval {micro['ci'][0]:+.3f} to {micro['ci'][1]:+.3f}), p = **{micro['p_value']:.3f}**: "
+                f"{verdict}."
+            )
+            st.dataframe(pd.DataFrame(tables.comparison_rows(test)), hide_index=True, width="stretch")
 
 st.subheader("Learning curve")
 curves = tables.learning_curves(models, chosen_records)

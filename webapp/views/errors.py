@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from engine.evaluation import compare_errors, predicted_spans
+from engine.evaluation import compare_errors, forgiven_by_lenient, predicted_spans
 from engine.labels import LABELS
 from engine.types import ERROR_KINDS
 from webapp import services
@@ -15,7 +15,9 @@ from webapp.components.text import inert
 CONTEXT_CHARS = 250
 
 
-def error_table(errors) -> pd.DataFrame:
+def error_table(errors, forgiven=None) -> pd.DataFrame:
+    """One row an error; with ``forgiven`` (error -> bool), a ``lenient`` column."""
+    columns = ["document", "kind", "label", "gold", "predicted", "at"] + (["lenient"] if forgiven else [])
     return pd.DataFrame(
         [
             {
@@ -25,11 +27,27 @@ def error_table(errors) -> pd.DataFrame:
                 "gold": f"{e.gold.label} '{e.gold.text}'" if e.gold else "",
                 "predicted": f"{e.predicted.label} '{e.predicted.text}'" if e.predicted else "",
                 "at": e.start,
+                **({"lenient": "forgiven" if forgiven[e] else "counted"} if forgiven else {}),
             }
             for e in errors
         ],
-        columns=["document", "kind", "label", "gold", "predicted", "at"],
+        columns=columns,
     )
+
+
+def lenient_verdicts(corpus: str, split: str, errors) -> dict:
+    """For each error, whether n2c2 lenient matching forgives it (engine.evaluation.forgiven_by_lenient)."""
+    gold = {document.id: document for document in services.documents(corpus, split)}
+    verdicts = {}
+    for document_id in {e.document_id for e in errors}:
+        document = gold.get(document_id)
+        mine = [e for e in errors if e.document_id == document_id]
+        if document is None:  # the document left the corpus after the evaluation: nothing to compare with
+            verdicts.update(dict.fromkeys(mine, False))
+            continue
+        predicted = predicted_spans(document, mine)
+        verdicts.update({e: forgiven_by_lenient(e, document.spans, predicted) for e in mine})
+    return verdicts
 
 
 st.title("Error analysis")
@@ -58,15 +76,31 @@ left, middle, right = st.columns(3)
 labels = left.multiselect("Label", LABELS, default=[])
 kinds = middle.multiselect("Kind", ERROR_KINDS, default=[])
 document_filter = right.text_input("Document contains")
+lenient = st.toggle(
+    "Lenient view (n2c2): mark the errors that lenient matching forgives",
+    key="errors-lenient",
+    help="Lenient matching counts a prediction that overlaps a gold span of the same label as found: "
+    "boundary errors are forgiven, wrong labels, misses and spurious spans are not.",
+)
+forgiven = lenient_verdicts(corpus, record.split, errors) if lenient else None
+hide_forgiven = lenient and st.checkbox("Hide the forgiven errors", key="errors-hide-forgiven")
 shown = [
     e
     for e in errors
     if (not labels or e.label in labels)
     and (not kinds or e.kind in kinds)
     and (not document_filter or document_filter in e.document_id)
+    and not (hide_forgiven and forgiven[e])
 ]
+if forgiven is not None:
+    count = sum(forgiven.values())
+    share = count / len(errors) if errors else 0.0
+    st.markdown(
+        f"Lenient matching forgives **{count}** of {len(errors)} errors ({share:.0%}): that much of this model's "
+        "strict loss is boundaries."
+    )
 st.caption(f"{len(shown)} of {len(errors)} errors")
-st.dataframe(error_table(shown), hide_index=True, width="stretch", height=300)
+st.dataframe(error_table(shown, forgiven), hide_index=True, width="stretch", height=300)
 
 if shown:
     index = st.number_input("Show error number (row of the table, from 0)", 0, len(shown) - 1, 0, key="error-index")
