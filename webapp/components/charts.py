@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 
 from webapp.components.highlight import colour
 
+_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 _LAYOUT = {"margin": {"l": 40, "r": 20, "t": 50, "b": 40}, "legend": {"orientation": "h", "y": -0.2}}
 
 
@@ -46,12 +47,38 @@ def per_label_bars(
     return figure
 
 
-def learning_curve(curves: Mapping[str, Sequence[tuple[float, float]]], *, title: str) -> go.Figure:
-    """F1 against the share of training notes, one line a model family."""
+def learning_curve(curves: Mapping[str, Sequence[tuple[float, ...]]], *, title: str) -> go.Figure:
+    """F1 against the share of training notes, one line a model family. A point is
+    ``(share, F1)`` or ``(share, mean F1, standard deviation, runs)``; where a family has runs of
+    several seeds, a band of one standard deviation either side of the mean is drawn."""
     figure = go.Figure()
-    for name, points in curves.items():
+    for index, (name, points) in enumerate(curves.items()):
         points = sorted(points)
-        figure.add_scatter(name=name, x=[p[0] for p in points], y=[p[1] for p in points], mode="lines+markers")
+        shares, means = [p[0] for p in points], [p[1] for p in points]
+        spread = [p[2] if len(p) > 2 else 0.0 for p in points]
+        runs = [p[3] if len(p) > 3 else 1 for p in points]
+        colour_of_line = _PALETTE[index % len(_PALETTE)]
+        if any(r > 1 for r in runs):
+            figure.add_scatter(
+                name=f"{name}: mean +- 1 sd over seeds",
+                x=shares + shares[::-1],
+                y=[m + s for m, s in zip(means, spread, strict=True)]
+                + [m - s for m, s in zip(means, spread, strict=True)][::-1],
+                fill="toself",
+                fillcolor=colour_of_line,
+                opacity=0.2,
+                line={"width": 0},
+                hoverinfo="skip",
+            )
+        figure.add_scatter(
+            name=name,
+            x=shares,
+            y=means,
+            mode="lines+markers",
+            line={"color": colour_of_line},
+            customdata=runs,
+            hovertemplate="%{x:.0%}: %{y:.3f} (%{customdata} runs)<extra></extra>",
+        )
     figure.update_layout(
         title=title,
         xaxis={"title": "share of training notes", "tickformat": ".0%"},

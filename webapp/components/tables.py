@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterable, Mapping, Sequence
 
 from engine.types import EvaluationRecord, ModelInfo
@@ -149,19 +150,40 @@ def pairs(
     return rows
 
 
-def learning_curves(
+def curve_points(
     models: Sequence[ModelInfo], evaluations: Iterable[EvaluationRecord]
-) -> dict[str, list[tuple[float, float]]]:
-    """For each (kind, encoder, SamBD) trained on at least two shares of the notes: (share, macro F1)."""
+) -> dict[str, list[tuple[float, float, float, int]]]:
+    """For each (kind, encoder, SamBD) trained on at least two shares of the notes: per share, the
+    mean strict macro F1 over the models trained on it (one per seed), its standard deviation
+    (0 for a single model) and how many models there were."""
     scores = {record.model: record.macro_f1 for record in evaluations}
-    curves: dict[str, dict[float, float]] = {}
+    curves: dict[str, dict[float, list[float]]] = {}
     for model in models:
         if model.fingerprint not in scores:
             continue
         name = f"{model.kind} {family(model).split(' ', 1)[-1] if ' ' in family(model) else ''}".strip()
         name += " SamBD" if sambd(model) else ""
-        curves.setdefault(name, {})[fraction(model)] = scores[model.fingerprint]
-    return {name: sorted(points.items()) for name, points in curves.items() if len(points) >= 2}
+        curves.setdefault(name, {}).setdefault(fraction(model), []).append(scores[model.fingerprint])
+    result = {}
+    for name, points in curves.items():
+        if len(points) < 2:
+            continue
+        result[name] = [
+            (share, statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0, len(values))
+            for share, values in sorted(points.items())
+        ]
+    return result
+
+
+def learning_curves(
+    models: Sequence[ModelInfo], evaluations: Iterable[EvaluationRecord]
+) -> dict[str, list[tuple[float, float]]]:
+    """For each (kind, encoder, SamBD) trained on at least two shares of the notes: (share, macro F1),
+    the mean over seeds where several models were trained on one share (:func:`curve_points`)."""
+    return {
+        name: [(share, mean) for share, mean, _, _ in points]
+        for name, points in curve_points(models, evaluations).items()
+    }
 
 
 #: The per-label chart's scorings: name -> what each label's F1 (and interval) is read from.

@@ -136,7 +136,7 @@ else:
             st.dataframe(pd.DataFrame(tables.comparison_rows(test)), hide_index=True, width="stretch")
 
 st.subheader("Learning curve")
-curves = tables.learning_curves(models, chosen_records)
+curves = tables.curve_points(models, chosen_records)
 if curves:
     st.plotly_chart(learning_curve(curves, title=f"Strict macro F1 against training share ({split})"), width="stretch")
 else:
