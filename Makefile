@@ -39,7 +39,7 @@ lint: $(VENV)/installed
 test: lint
 	$(PY) -m pytest
 
-## Checks of the trained demo models (after `make demo`): shorthand never tagged, and so on.
+## Checks of the trained demo models (after `make demo`): shorthand never tagged; and the twenty-session load test.
 slow: $(VENV)/installed
 	$(PY) -m pytest -m slow
 
