@@ -11,7 +11,7 @@ from functools import cache
 
 import torch
 
-from engine.data.bio import tags_to_spans
+from engine.data.bio import entity_ranges, tags_to_spans
 from engine.data.tokenize import Sentence, sentences
 from engine.models.base import ANCHOR_SENTENCES
 from engine.models.encoding import (
@@ -147,27 +147,80 @@ def plan(tagger, split: Sequence[Sentence], *, batch_size: int = BATCH_SIZE) -> 
     return Plan(batches, windows_of)
 
 
-def tag_sentences(
+@dataclass
+class Tagged:
+    """What :func:`tag_and_score` returns: each sentence's IOB2 tags and, for each entity in them,
+    its probability under the model, keyed by ``(first word, last word)``."""
+
+    tags: list[list[str]]
+    confidence: list[dict[tuple[int, int], float]]
+
+
+def tag_and_score(
     tagger, split: Sequence[Sentence], *, batch_size: int = BATCH_SIZE, precision: str = "auto"
-) -> list[list[str]]:
-    """IOB2 tags for every word of every sentence (windows merged by the rule of encoding.py)."""
+) -> Tagged:
+    """IOB2 tags for every word of every sentence (windows merged by the rule of encoding.py), and
+    each entity's probability (:meth:`engine.models.network.WordTagger.span_probabilities`),
+    computed in the window that predicts the entity's first word: a CRF's forward-backward
+    marginal, or the product of the word probabilities without one. An entity that runs past the
+    end of that window (a sentence longer than a window, rare) is scored on the part inside it."""
     config, network = tagger.config, tagger.network
     prepared = plan(tagger, split, batch_size=batch_size)
     predicted: dict[tuple[int, int], list[int]] = {}
+    scores_of: dict[tuple[int, int], torch.Tensor] = {}
     use_bf16 = resolve_precision(precision) == "bf16"
     network.eval()
     with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16) if use_bf16 else nullcontext():
         for batch, tensors in prepared.batches:
-            decoded = network.decode(**tensors)
+            scores = network.emissions(
+                tensors["input_ids"], tensors["attention_mask"], tensors["word_index"], tensors.get("gazetteer")
+            )
+            decoded = network.best_tags(scores, tensors["word_mask"])
             for row, item in enumerate(batch):
-                predicted[item.sentence, item.window] = decoded[row, : len(item.encoded.word_starts)].tolist()
+                words = len(item.encoded.word_starts)
+                predicted[item.sentence, item.window] = decoded[row, :words].tolist()
+                scores_of[item.sentence, item.window] = scores[row, :words].float()
     tags = config.tags
     result: list[list[str]] = []
+    # (sentence, (first, last), window, first and last word in the window, B tag id, I tag id)
+    wanted: list[tuple[int, tuple[int, int], int, int, int, int, int]] = []
     for index, sentence in enumerate(split):
         spans = prepared.windows_of[index]
         owner = owner_windows(spans, len(sentence.words))
-        result.append([tags[predicted[index, owner[w]][w - spans[owner[w]][0]]] for w in range(len(sentence.words))])
-    return result
+        merged = [tags[predicted[index, owner[w]][w - spans[owner[w]][0]]] for w in range(len(sentence.words))]
+        result.append(merged)
+        for first, last, label in entity_ranges(merged):
+            window = owner[first]
+            start, end = spans[window]
+            local_first, local_last = first - start, min(last, end - 1) - start
+            ids = (tags.index(f"B-{label}"), tags.index(f"I-{label}"))
+            wanted.append((index, (first, last), window, local_first, local_last, *ids))
+    confidence: list[dict[tuple[int, int], float]] = [{} for _ in split]
+    if wanted:
+        windows = sorted({(index, window) for index, _, window, *_ in wanted})
+        row_of = {key: row for row, key in enumerate(windows)}
+        longest = max(scores_of[key].size(0) for key in windows)
+        batch_scores = torch.zeros(len(windows), longest, len(tags))
+        mask = torch.zeros(len(windows), longest, dtype=torch.bool)
+        for row, key in enumerate(windows):
+            length = scores_of[key].size(0)
+            batch_scores[row, :length] = scores_of[key]
+            mask[row, :length] = True
+        requests = [
+            (row_of[index, window], a, b, begin_id, inside_id) for index, _, window, a, b, begin_id, inside_id in wanted
+        ]
+        with torch.inference_mode():
+            probabilities = network.span_probabilities(batch_scores, mask, requests).tolist()
+        for (index, key, *_), value in zip(wanted, probabilities, strict=True):
+            confidence[index][key] = float(value)
+    return Tagged(result, confidence)
+
+
+def tag_sentences(
+    tagger, split: Sequence[Sentence], *, batch_size: int = BATCH_SIZE, precision: str = "auto"
+) -> list[list[str]]:
+    """IOB2 tags for every word of every sentence (windows merged by the rule of encoding.py)."""
+    return tag_and_score(tagger, split, batch_size=batch_size, precision=precision).tags
 
 
 def anchored(per_sentence: Sequence[Sequence[Span]], window: int | None = ANCHOR_SENTENCES) -> list[Span]:
@@ -197,15 +250,19 @@ def annotate(
     precision: str = "auto",
     anchor: int | None = ANCHOR_SENTENCES,
 ) -> list[list[Span]]:
-    """Spans for each note, in character offsets of that note. Empty notes give no spans.
-    Attributes far from any medication are dropped (:func:`anchored`; ``anchor=None`` keeps them)."""
+    """Spans for each note, in character offsets of that note, each with its probability
+    (``Span.confidence``, :func:`tag_and_score`). Empty notes give no spans. Attributes far from
+    any medication are dropped (:func:`anchored`; ``anchor=None`` keeps them)."""
     split_notes = [sentences(text) for text in texts]
     flat = [sentence for note in split_notes for sentence in note]
-    tags = tag_sentences(tagger, flat, batch_size=batch_size, precision=precision) if flat else []
+    tagged = tag_and_score(tagger, flat, batch_size=batch_size, precision=precision) if flat else Tagged([], [])
     result: list[list[Span]] = []
     position = 0
     for text, note in zip(texts, split_notes, strict=True):
-        per_sentence = [tags_to_spans(text, sentence.words, tags[position + i]) for i, sentence in enumerate(note)]
+        per_sentence = [
+            tags_to_spans(text, sentence.words, tagged.tags[position + i], tagged.confidence[position + i])
+            for i, sentence in enumerate(note)
+        ]
         position += len(note)
         result.append(anchored(per_sentence, anchor))
     return result

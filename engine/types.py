@@ -27,6 +27,9 @@ class Span:
     text: str
     fragments: tuple[Fragment, ...] = ()
     ref: str = field(default="", compare=False)
+    #: A predicted span's probability under its model (:mod:`engine.inference`); None for gold
+    #: spans and for predictions made without one. Not part of equality.
+    confidence: float | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.start < 0 or self.end <= self.start:
@@ -53,9 +56,9 @@ class Span:
         return self.start < other.end and other.start < self.end
 
     @classmethod
-    def of(cls, text: str, start: int, end: int, label: str, *, ref: str = "") -> Span:
+    def of(cls, text: str, start: int, end: int, label: str, *, ref: str = "", confidence: float | None = None) -> Span:
         """A contiguous span whose text is read from the note itself."""
-        return cls(start, end, label, text[start:end], ref=ref)
+        return cls(start, end, label, text[start:end], ref=ref, confidence=confidence)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ Nothing is dropped silently: :class:`AlignmentReport` lists every span that rule
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from engine.data.tokenize import Word
@@ -86,22 +86,36 @@ def spans_to_tags(words: Sequence[Word], spans: Iterable[Span]) -> tuple[list[st
     return tags, report
 
 
-def tags_to_spans(text: str, words: Sequence[Word], tags: Sequence[str]) -> list[Span]:
-    """Contiguous spans read back from IOB2 tags; a stray ``I-`` starts a new entity."""
-    if len(words) != len(tags):
-        raise ValueError(f"got {len(tags)} tags for {len(words)} words")
-    spans: list[Span] = []
+def entity_ranges(tags: Sequence[str]) -> list[tuple[int, int, str]]:
+    """``(first word, last word, label)`` of each entity in IOB2 tags, last inclusive; a stray
+    ``I-`` starts a new entity."""
+    ranges: list[tuple[int, int, str]] = []
     open_label = ""
-    open_start = open_end = 0
-    for word, tag in zip(words, repair_tags(list(tags)), strict=True):
+    first = 0
+    for index, tag in enumerate(repair_tags(list(tags))):
         prefix, label = split_tag(tag)
         if prefix == "I":
-            open_end = word.end
             continue
         if open_label:
-            spans.append(Span.of(text, open_start, open_end, open_label))
+            ranges.append((first, index - 1, open_label))
         open_label = label if prefix == "B" else ""
-        open_start, open_end = word.start, word.end
+        first = index
     if open_label:
-        spans.append(Span.of(text, open_start, open_end, open_label))
-    return spans
+        ranges.append((first, len(tags) - 1, open_label))
+    return ranges
+
+
+def tags_to_spans(
+    text: str,
+    words: Sequence[Word],
+    tags: Sequence[str],
+    confidence: Mapping[tuple[int, int], float] | None = None,
+) -> list[Span]:
+    """Contiguous spans read back from IOB2 tags (see :func:`entity_ranges`), each with its
+    probability where ``confidence`` gives one for its (first word, last word)."""
+    if len(words) != len(tags):
+        raise ValueError(f"got {len(tags)} tags for {len(words)} words")
+    return [
+        Span.of(text, words[first].start, words[last].end, label, confidence=(confidence or {}).get((first, last)))
+        for first, last, label in entity_ranges(tags)
+    ]

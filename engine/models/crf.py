@@ -12,6 +12,15 @@ word it is the ordinary negative log-likelihood of that path.
 pytorch-crf backtracks one sequence at a time in Python; :meth:`CRF.viterbi` runs the recursion
 over the whole batch with two tensor operations a step, backtracks all rows at once, and returns a
 tensor (``bench/crf.py`` compares the two).
+
+Span confidence. The marginal probability that the words ``i..j`` form exactly one entity of
+label ``L`` is the share of the probability mass on the paths that start the entity at word ``i``
+(``B-L``, or ``I-L`` after a word that is not ``L``: tags are read back that way), tag words
+``i+1..j`` ``I-L`` and word ``j+1`` (if any) anything but ``I-L``:
+``P(span) = (Z_B + Z_I) / Z``, where each ``Z_x`` is the forward algorithm's sum with every other
+tag of those words disallowed (the constrained sum of the masked likelihood). It is the
+forward-backward marginal of the span, from two constrained forward passes
+(:meth:`CRF.span_probabilities`).
 """
 
 from __future__ import annotations
@@ -106,3 +115,38 @@ class CRF(torchcrf.CRF):
         everything = self.log_partition(emissions, mask)
         agreeing = self.log_partition(emissions, mask, allowed)
         return (everything - agreeing).mean()
+
+    @torch.no_grad()
+    def span_probabilities(
+        self, emissions: torch.Tensor, mask: torch.Tensor, spans: list[tuple[int, int, int, int, int]]
+    ) -> torch.Tensor:
+        """Marginal probability of each span, shape (len(spans),).
+
+        ``spans`` holds ``(row, first word, last word, B tag id, I tag id)``: the row of
+        ``emissions`` (batch, seq, tags) it lies in and its words, inclusive. An entity starts
+        with ``B-`` or, as tags are read back (a stray ``I-`` starts an entity), with an ``I-``
+        whose word follows none of its label; the two are disjoint, so the probability is the sum
+        of two constrained sums over ``Z``.
+        """
+        if not spans:
+            return torch.empty(0)
+        emissions = emissions.float()
+        rows = torch.tensor([span[0] for span in spans], device=emissions.device)
+        chosen, chosen_mask = emissions[rows], mask.bool()[rows]
+        opened = torch.ones_like(chosen, dtype=torch.bool)  # begins with B-
+        stray = torch.ones_like(chosen, dtype=torch.bool)  # begins with an I- after no word of its label
+        for index, (_, first, last, begin, inside) in enumerate(spans):
+            for allowed, start_tag in ((opened, begin), (stray, inside)):
+                allowed[index, first] = False
+                allowed[index, first, start_tag] = True
+                allowed[index, first + 1 : last + 1] = False
+                allowed[index, first + 1 : last + 1, inside] = True
+                if last + 1 < chosen.size(1) and chosen_mask[index, last + 1]:
+                    allowed[index, last + 1, inside] = False
+            if first > 0:
+                stray[index, first - 1, begin] = False
+                stray[index, first - 1, inside] = False
+        everything = self.log_partition(chosen, chosen_mask)
+        total = (self.log_partition(chosen, chosen_mask, opened) - everything).exp()
+        total = total + (self.log_partition(chosen, chosen_mask, stray) - everything).exp()
+        return total.clamp(max=1.0)

@@ -102,7 +102,35 @@ class WordTagger(nn.Module):
         gazetteer: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Best tag ids per word, shape (batch, words); -1 past each row's words."""
-        scores = self.emissions(input_ids, attention_mask, word_index, gazetteer)
+        return self.best_tags(self.emissions(input_ids, attention_mask, word_index, gazetteer), word_mask)
+
+    def best_tags(self, scores: torch.Tensor, word_mask: torch.Tensor) -> torch.Tensor:
+        """Best tag ids from emission scores: Viterbi with a CRF, each word's argmax without."""
         if self.crf is not None:
             return self.crf.viterbi(scores, word_mask)
         return scores.argmax(dim=-1).masked_fill(~word_mask, -1)
+
+    @torch.no_grad()
+    def span_probabilities(
+        self, scores: torch.Tensor, word_mask: torch.Tensor, spans: list[tuple[int, int, int, int, int]]
+    ) -> torch.Tensor:
+        """Probability of each span ``(row, first word, last word, B tag id, I tag id)``.
+
+        With a CRF, its forward-backward marginal (:meth:`CRF.span_probabilities`). Without one the
+        words are independent: ``P(start) * prod p_k(I) over the inside words * (1 - p_next(I))``,
+        the last factor only where a word follows, with ``P(start) = p_first(B) + p_first(I) *
+        (1 - p_prev(B) - p_prev(I))`` (a stray ``I-`` starts an entity; ``p_prev`` is 0 before the
+        first word)."""
+        if self.crf is not None:
+            return self.crf.span_probabilities(scores, word_mask, spans)
+        probabilities = scores.float().softmax(dim=-1)
+        result = []
+        for row, first, last, begin, inside in spans:
+            previous = probabilities[row, first - 1, begin] + probabilities[row, first - 1, inside] if first else 0.0
+            value = probabilities[row, first, begin] + probabilities[row, first, inside] * (1 - previous)
+            if last > first:
+                value = value * probabilities[row, first + 1 : last + 1, inside].prod()
+            if last + 1 < scores.size(1) and word_mask[row, last + 1]:
+                value = value * (1 - probabilities[row, last + 1, inside])
+            result.append(value)
+        return torch.stack(result) if result else torch.empty(0)

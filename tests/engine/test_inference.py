@@ -75,9 +75,15 @@ class ContextFreeNetwork:
     def eval(self):
         return self
 
-    def decode(self, input_ids, attention_mask, word_index, word_mask):
+    def emissions(self, input_ids, attention_mask, word_index, gazetteer=None):
         first = input_ids.gather(1, word_index)
-        return (first % 19).masked_fill(~word_mask, -1)
+        return torch.nn.functional.one_hot(first % 19, 19).float()
+
+    def best_tags(self, scores, word_mask):
+        return scores.argmax(dim=-1).masked_fill(~word_mask, -1)
+
+    def span_probabilities(self, scores, word_mask, spans):
+        return torch.ones(len(spans))
 
 
 def test_windows_are_merged_back_in_word_order(tagger, tiny_corpus):
@@ -190,3 +196,33 @@ def test_annotate_drops_attributes_far_from_any_drug(tagger, tiny_corpus):
     for kept, everything in zip(annotate(tagger, notes), annotate(tagger, notes, anchor=None), strict=True):
         assert set(kept) <= set(everything)
         assert [s for s in kept if s.label == "Drug"] == [s for s in everything if s.label == "Drug"]
+
+
+def test_every_predicted_span_carries_its_probability(tagger, tiny_corpus):
+    notes = [d.text for d in load_corpus(tiny_corpus).documents("test")]
+    found = [span for spans in annotate(tagger, notes) for span in spans]
+    assert found, "the tiny model finds something"
+    assert all(span.confidence is not None and 0.0 < span.confidence <= 1.0 for span in found)
+
+
+def test_span_probability_is_the_crf_marginal_of_that_span(tagger):
+    """Recomputed by hand from the network's emissions: the constrained forward pass over the
+    sentence, so a change in how inference picks windows or tag ids cannot go unnoticed."""
+    from engine.data.bio import entity_ranges
+    from engine.inference import plan, tag_and_score
+
+    note = "Aspirin 81 mg PO daily for chest pain. Metoprolol 25 mg twice daily."
+    split = sentences(note)
+    tagged = tag_and_score(tagger, split)
+    prepared = plan(tagger, split)
+    tags = tagger.config.tags
+    for batch, tensors in prepared.batches:
+        with torch.inference_mode():
+            scores = tagger.network.emissions(
+                tensors["input_ids"], tensors["attention_mask"], tensors["word_index"], tensors.get("gazetteer")
+            )
+        for row, item in enumerate(batch):
+            for first, last, label in entity_ranges(tagged.tags[item.sentence]):
+                request = [(row, first, last, tags.index(f"B-{label}"), tags.index(f"I-{label}"))]
+                expected = tagger.network.span_probabilities(scores, tensors["word_mask"], request).item()
+                assert tagged.confidence[item.sentence][first, last] == pytest.approx(expected, abs=1e-5)

@@ -176,3 +176,54 @@ def test_marginal_cross_entropy_sums_the_allowed_probabilities():
     assert torch.allclose(
         marginal_cross_entropy(scores, one), torch.nn.functional.cross_entropy(scores, torch.arange(4)), atol=1e-6
     )
+
+
+def span_brute_force(crf: CRF, emissions: torch.Tensor, first: int, last: int, begin: int, inside: int) -> float:
+    """P(words first..last are exactly one entity as tags are read back: B-, or a stray I- after no
+    word of the label, then I- to the last word and no I- after it), by enumerating every path."""
+    n = emissions.size(0)
+    paths = list(itertools.product(range(crf.num_tags), repeat=n))
+    scores = torch.stack([path_score(crf, emissions, p) for p in paths])
+    probabilities = (scores - torch.logsumexp(scores, dim=0)).exp()
+
+    def is_span(path) -> bool:
+        starts = path[first] == begin or (
+            path[first] == inside and (first == 0 or path[first - 1] not in (begin, inside))
+        )
+        inner = all(path[k] == inside for k in range(first + 1, last + 1))
+        closed = last + 1 >= n or path[last + 1] != inside
+        return starts and inner and closed
+
+    return float(sum(p for p, path in zip(probabilities, paths, strict=True) if is_span(path)))
+
+
+def test_span_probabilities_equal_brute_force_on_tiny_crfs():
+    torch.manual_seed(11)
+    crf = CRF(5)  # O, B-A, I-A, B-B, I-B
+    for parameter in crf.parameters():
+        torch.nn.init.normal_(parameter)
+    lengths = [1, 3, 5]
+    emissions = torch.randn(len(lengths), max(lengths), 5)
+    mask = torch.tensor([[i < n for i in range(max(lengths))] for n in lengths])
+    spans = [(0, 0, 0, 1, 2), (1, 0, 1, 1, 2), (1, 2, 2, 3, 4), (2, 1, 3, 3, 4), (2, 4, 4, 1, 2), (2, 0, 4, 1, 2)]
+    ours = crf.span_probabilities(emissions, mask, spans)
+    for value, (row, first, last, begin, inside) in zip(ours.tolist(), spans, strict=True):
+        expected = span_brute_force(crf, emissions[row, : lengths[row]], first, last, begin, inside)
+        assert value == pytest.approx(expected, abs=1e-5)
+    # no spans: nothing to compute
+    assert crf.span_probabilities(emissions, mask, []).numel() == 0
+
+
+def test_softmax_span_probability_is_the_product_of_word_probabilities():
+    from engine.models.network import WordTagger
+
+    network = WordTagger(torch.nn.Identity(), 5, 5, crf=False, dropout=0.0)
+    scores = torch.randn(1, 4, 5)
+    mask = torch.ones(1, 4, dtype=torch.bool)
+    p = scores.softmax(-1)[0]
+    (value,) = network.span_probabilities(scores, mask, [(0, 1, 2, 1, 2)]).tolist()
+    start = p[1, 1] + p[1, 2] * (1 - p[0, 1] - p[0, 2])
+    assert value == pytest.approx(float(start * p[2, 2] * (1 - p[3, 2])), rel=1e-5)
+    (last,) = network.span_probabilities(scores, mask, [(0, 3, 3, 3, 4)]).tolist()
+    start = p[3, 3] + p[3, 4] * (1 - p[2, 3] - p[2, 4])
+    assert last == pytest.approx(float(start), rel=1e-5), "no word follows: no closing factor"
