@@ -76,24 +76,47 @@ def span_offsets(spans: Iterable[Span]) -> list[list[Any]]:
     return [[span.start, span.end, span.label, [list(piece) for piece in span.fragments]] for span in spans]
 
 
-def prediction_checksum(fingerprint: str, text_digest: str, stored: Sequence[Sequence[Any]]) -> str:
-    """What a cached prediction row must hash to: its model, its note and its spans together."""
-    payload = json.dumps([fingerprint, text_digest, stored], separators=(",", ":"), sort_keys=True)
+def span_confidences(spans: Sequence[Span]) -> list[float | None] | None:
+    """Each span's probability, in order; None when no span has one."""
+    values = [span.confidence for span in spans]
+    return None if all(value is None for value in values) else values
+
+
+def prediction_checksum(
+    fingerprint: str,
+    text_digest: str,
+    stored: Sequence[Sequence[Any]],
+    confidences: Sequence[float | None] | None = None,
+) -> str:
+    """What a cached prediction row must hash to: its model, its note, its spans and (when it has
+    them) their probabilities together. A row without probabilities hashes as rows did before."""
+    parts: list[Any] = [fingerprint, text_digest, stored]
+    if confidences is not None:
+        parts.append(list(confidences))
+    payload = json.dumps(parts, separators=(",", ":"), sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def spans_from_offsets(text: str, stored: Sequence[Sequence[Any]]) -> tuple[Span, ...]:
-    """Spans rebuilt from cached offsets against the note they were computed on; ``ValueError``
-    when they cannot be (offsets outside the note, or not the shape this module writes)."""
+def spans_from_offsets(
+    text: str, stored: Sequence[Sequence[Any]], confidences: Sequence[float | None] | None = None
+) -> tuple[Span, ...]:
+    """Spans rebuilt from cached offsets (and probabilities) against the note they were computed
+    on; ``ValueError`` when they cannot be (offsets outside the note, probabilities that do not
+    match the spans, or not the shape this module writes)."""
     spans = []
     try:
-        for start, end, label, fragments in stored:
+        if confidences is not None and len(confidences) != len(stored):
+            raise ValueError(f"{len(confidences)} probabilities for {len(stored)} spans")
+        for index, (start, end, label, fragments) in enumerate(stored):
             pieces = tuple((int(a), int(b)) for a, b in fragments)
             start, end = int(start), int(end)
             if not 0 <= start < end <= len(text) or any(not start <= a < b <= end for a, b in pieces):
                 raise ValueError(f"offsets {start} {end} {pieces} do not fit a note of {len(text)} characters")
             surface = " ".join(text[a:b] for a, b in pieces) if pieces else text[start:end]
-            spans.append(Span(start, end, str(label), surface, pieces))
+            confidence = None if confidences is None or confidences[index] is None else float(confidences[index])
+            if confidence is not None and not 0.0 <= confidence <= 1.0:
+                raise ValueError(f"probability {confidence} is not between 0 and 1")
+            spans.append(Span(start, end, str(label), surface, pieces, confidence=confidence))
     except (TypeError, ValueError) as error:
         raise ValueError(f"cached spans cannot be read: {error}") from None
     return tuple(spans)

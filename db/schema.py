@@ -136,8 +136,11 @@ class PredictionRow(Base):
     text_sha256: Mapped[str] = mapped_column(String(64))
     #: ``[[start, end, label, fragments], ...]``: offsets and labels only, never the note's text.
     spans: Mapped[list[Any]]
+    #: each span's probability under the model, in the order of ``spans`` (NULL: cached before
+    #: confidences were kept, or a model that gives none)
+    confidences: Mapped[list[Any] | None]
     seconds: Mapped[float]
-    #: sha256 over (model fingerprint, note hash, spans): a row altered on disk is detected on read.
+    #: sha256 over (model fingerprint, note hash, spans, confidences): a row altered on disk is detected on read.
     checksum: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

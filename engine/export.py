@@ -23,7 +23,10 @@ def safe_name(name: str, *, default: str = "note") -> str:
 
 
 def _span(span: Span) -> dict[str, object]:
-    return {"start": span.start, "end": span.end, "label": span.label, "text": span.text}
+    data: dict[str, object] = {"start": span.start, "end": span.end, "label": span.label, "text": span.text}
+    if span.confidence is not None:
+        data["confidence"] = span.confidence
+    return data
 
 
 def to_json(document: Document, *, model: str = "") -> str:
@@ -48,10 +51,11 @@ def to_json(document: Document, *, model: str = "") -> str:
 
 
 def to_csv(document: Document) -> str:
-    """One row a medication: drug, its offsets and each attribute's texts joined with ``; ``."""
+    """One row a medication: drug, its offsets, each attribute's texts joined with ``; ``, and the
+    model's probability of the drug and the lowest of its spans' (empty for gold)."""
     buffer = io.StringIO()
-    columns = ["drug", "start", "end", *(label.lower() for label in ATTRIBUTES)]
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    columns = ["drug", "start", "end", *(label.lower() for label in ATTRIBUTES), "confidence", "lowest confidence"]
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", restval="")
     writer.writeheader()
     for row in medication_list(document).rows():
         writer.writerow({key: _defuse(value) for key, value in row.items()})

@@ -41,10 +41,18 @@ class Medication:
         return [span.text for span in self.attributes.get(label, ())]
 
     def as_row(self) -> dict[str, object]:
-        """A flat row (for tables and CSV): attribute texts joined with ``; ``."""
+        """A flat row (for tables and CSV): attribute texts joined with ``; ``; for a model's
+        prediction also ``confidence`` (the drug span's probability) and ``lowest confidence``
+        (the lowest of the drug's and its attributes'). Gold spans have none, so gold rows do not
+        have those keys."""
         row: dict[str, object] = {"drug": self.drug.text, "start": self.drug.start, "end": self.drug.end}
         for label in ATTRIBUTES:
             row[label.lower()] = "; ".join(self.values(label))
+        spans = (self.drug, *(span for spans in self.attributes.values() for span in spans))
+        known = [span.confidence for span in spans if span.confidence is not None]
+        if known:
+            row["confidence"] = round(self.drug.confidence, 4) if self.drug.confidence is not None else ""
+            row["lowest confidence"] = round(min(known), 4)
         return row
 
 

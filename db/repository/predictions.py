@@ -1,4 +1,5 @@
-"""Cached predictions: (model fingerprint, sha256 of the note) -> offsets and labels, never the text."""
+"""Cached predictions: (model fingerprint, sha256 of the note) -> offsets, labels and each span's
+probability, never the text."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ class PredictionCache(StoreBase):
                     PredictionRow.id,
                     PredictionRow.text_sha256,
                     PredictionRow.spans,
+                    PredictionRow.confidences,
                     PredictionRow.seconds,
                     PredictionRow.checksum,
                 )
@@ -43,13 +45,12 @@ class PredictionCache(StoreBase):
         found: dict[str, Prediction] = {}
         damaged: list[int] = []
         text_of = dict(zip(digests, texts, strict=True))
-        for row_id, digest, spans, seconds, checksum in rows:
+        for row_id, digest, spans, confidences, seconds, checksum in rows:
             try:
-                if checksum != records.prediction_checksum(fingerprint, digest, spans):
+                if checksum != records.prediction_checksum(fingerprint, digest, spans, confidences):
                     raise ValueError("checksum does not match")
-                found[digest] = Prediction(
-                    digest, records.spans_from_offsets(text_of[digest], spans), fingerprint, seconds, True
-                )
+                rebuilt = records.spans_from_offsets(text_of[digest], spans, confidences)
+                found[digest] = Prediction(digest, rebuilt, fingerprint, seconds, True)
             except (TypeError, ValueError) as error:
                 log.warning("cached prediction %s of model %s is damaged (%s); recomputing", row_id, fingerprint, error)
                 damaged.append(row_id)
@@ -72,12 +73,14 @@ class PredictionCache(StoreBase):
                     "model_id": model_id,
                     "text_sha256": digest,
                     "spans": offsets,
+                    "confidences": confidences,
                     "seconds": seconds,
-                    "checksum": records.prediction_checksum(model.fingerprint, digest, offsets),
+                    "checksum": records.prediction_checksum(model.fingerprint, digest, offsets, confidences),
                     "created_at": utc_now(),
                 }
-                for digest, offsets, seconds in (
-                    (text_sha256(text), records.span_offsets(spans), seconds) for text, spans, seconds in items
+                for digest, offsets, confidences, seconds in (
+                    (text_sha256(text), records.span_offsets(spans), records.span_confidences(spans), seconds)
+                    for text, spans, seconds in items
                 )
             ]
             session.execute(self._insert(PredictionRow).values(values).on_conflict_do_nothing())

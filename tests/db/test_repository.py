@@ -117,6 +117,8 @@ def test_predict_must_answer_every_note(store):
         "UPDATE predictions SET spans = '[[0, 99999, \"Drug\", []]]'",  # offsets outside the note
         "UPDATE predictions SET spans = '\"not a list\"'",
         "UPDATE predictions SET checksum = NULL",  # a row cached before checksums existed
+        "UPDATE predictions SET confidences = '[0.1, 0.2, 0.3, 0.4]'",  # other probabilities
+        "UPDATE predictions SET confidences = '[0.9]'",  # not one a span
     ],
 )
 def test_a_damaged_cache_row_is_detected_and_recomputed(store, damage, caplog):
@@ -124,7 +126,7 @@ def test_a_damaged_cache_row_is_detected_and_recomputed(store, damage, caplog):
 
     def predict(texts):
         calls.append(list(texts))
-        return [list(GOLD) for _ in texts]
+        return [list(SURE) for _ in texts]
 
     store.annotate(model(), [NOTE], predict)
     with store.engine.begin() as connection:
@@ -134,6 +136,25 @@ def test_a_damaged_cache_row_is_detected_and_recomputed(store, damage, caplog):
     assert "damaged" in caplog.text
     (third,) = store.annotate(model(), [NOTE], predict)  # the recomputed row replaced the damaged one
     assert third.cached and third.spans == GOLD and len(calls) == 2
+
+
+#: the gold spans as a model would give them, each with its probability
+SURE = tuple(
+    dataclasses.replace(span, confidence=value) for span, value in zip(GOLD, (0.99, 0.9, 0.5, 0.25), strict=True)
+)
+
+
+def test_cached_spans_keep_their_probabilities_and_rows_cached_before_them_still_serve(store):
+    store.save_prediction(model(), NOTE, SURE, seconds=0.5)
+    cached = store.cached_prediction(model(), NOTE)
+    assert [s.confidence for s in cached.spans] == [0.99, 0.9, 0.5, 0.25]
+    with store.engine.begin() as connection:
+        row = connection.execute(text("SELECT spans, confidences FROM predictions")).one()
+    assert "Aspirin" not in str(row), "still no text of the note"
+    other = "Metoprolol 25 mg BID."
+    store.save_prediction(model(), other, spans_of(other, (0, 10, "Drug")), seconds=0.1)  # no probabilities
+    (old,) = store.cached_prediction(model(), other).spans
+    assert old.confidence is None and old.text == "Metoprolol"
 
 
 # --- corpora, documents, gold ---------------------------------------------------------------------

@@ -38,6 +38,8 @@ def test_csv_has_one_row_a_medication_and_no_formulas():
             "duration": "",
             "reason": "",
             "ade": "",
+            "confidence": "",
+            "lowest confidence": "",
         }
     ]
     formula = Document("f", "=cmd x", (Span.of("=cmd x", 0, 4, "Drug"),))
@@ -57,3 +59,17 @@ def test_brat_zip_round_trips_and_names_are_safe():
 def test_corpus_zip_puts_documents_under_their_split():
     archive = zipfile.ZipFile(io.BytesIO(corpus_zip([Document("a", "x y", ())], split_of={"a": "train"})))
     assert sorted(archive.namelist()) == ["train/a.ann", "train/a.txt"]
+
+
+def test_exports_carry_each_predicted_spans_probability():
+    from dataclasses import replace
+
+    sure = Document(
+        DOC.id, TEXT, tuple(replace(s, confidence=c) for s, c in zip(DOC.spans, (0.97, 0.61, 0.88), strict=True))
+    )
+    data = json.loads(to_json(sure))
+    assert [s["confidence"] for s in data["spans"]] == [0.97, 0.61, 0.88]
+    assert data["medications"][0]["drug"]["confidence"] == 0.97
+    assert "confidence" not in json.loads(to_json(DOC))["spans"][0], "gold spans have none"
+    (row,) = csv.DictReader(io.StringIO(to_csv(sure)))
+    assert (row["confidence"], row["lowest confidence"]) == ("0.97", "0.61")
