@@ -182,3 +182,26 @@ def test_a_pasted_note_leaves_no_text_in_the_database_until_it_is_saved(app_env,
     app.text_input[2].set_value("Dr Test")
     next(b for b in app.button if b.label == "Save note").click().run()
     assert b"Wilhelmina" in stored_bytes(), "saving on purpose stores it (so the search above can find text)"
+
+
+def _spans(app) -> list[tuple[str, float]]:
+    return [
+        (label, float(value))
+        for label, value in re.findall(r'data-label="([^"]+)" data-confidence="([0-9.]+)"', _html(app))
+    ]
+
+
+def test_each_span_shows_its_probability_and_low_ones_can_be_hidden(app_env):
+    app = _annotate(page("annotate").run(), NOTE)
+    found = _spans(app)
+    assert found and all(0.0 < value <= 1.0 for _, value in found)
+    assert re.search(r'title="[^"]*\(probability \d\.\d\d\)"', _html(app)), "the tooltip gives the probability"
+    unsure = [value for _, value in found if value < 0.5]
+    assert _html(app).count('data-unsure="true"') == len(unsure)
+    # hide everything under the median probability: fewer spans, and the caption says how many went
+    values = sorted({value for _, value in found})
+    cut = values[len(values) // 2]
+    app.slider(key="hide-below").set_value(round(cut + 0.0001, 4) if cut < 0.9999 else cut).run()
+    kept = _spans(app)
+    assert kept and all(value >= cut for _, value in kept) and len(kept) < len(found)
+    assert re.search(r"below \d\.\d\d hidden", _captions(app))

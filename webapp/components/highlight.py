@@ -30,6 +30,8 @@ MARK_STYLES: dict[str, str] = {
     "wrong": "outline: 2px solid #d00000; outline-offset: 1px;",
     "focus": "outline: 3px solid #000; outline-offset: 2px;",
 }
+#: How a span the model is unsure of is drawn: faded, with a dotted underline.
+LOW_CONFIDENCE_STYLE = "opacity: 0.55; border-bottom: 2px dotted #333;"
 
 _BOX = (
     "white-space: pre-wrap; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0.86rem; "
@@ -80,9 +82,12 @@ def highlight_html(
     marks: Mapping[Span, str] | None = None,
     window: tuple[int, int] | None = None,
     height: int = 520,
+    unsure_below: float | None = None,
 ) -> str:
     """``text`` (or the ``window`` of it) with ``spans`` highlighted; a span in ``marks`` is drawn
-    with that mark's style (see :data:`MARK_STYLES`) and says so in its tooltip."""
+    with that mark's style (see :data:`MARK_STYLES`) and says so in its tooltip. A span's tooltip
+    gives its probability where it has one, and a span below ``unsure_below`` is drawn faded
+    (:data:`LOW_CONFIDENCE_STYLE`)."""
     marks = marks or {}
     first, last = window if window is not None else (0, len(text))
     first, last = max(0, first), min(len(text), last)
@@ -99,10 +104,15 @@ def highlight_html(
             continue
         span = covering[0]
         mark = marks.get(span, "")
+        unsure = unsure_below is not None and span.confidence is not None and span.confidence < unsure_below
         style = (
             f"background:{colour(span.label)}; border-radius: 3px; padding: 0.05rem 0.1rem; {MARK_STYLES.get(mark, '')}"
+            f"{LOW_CONFIDENCE_STYLE if unsure else ''}"
         )
-        title = html.escape(f"{span.label}{' - ' + mark if mark else ''}: {span.text}", quote=True)
+        probability = f" (probability {span.confidence:.2f})" if span.confidence is not None else ""
+        title = html.escape(f"{span.label}{' - ' + mark if mark else ''}: {span.text}{probability}", quote=True)
+        extra = f' data-confidence="{span.confidence:.4f}"' if span.confidence is not None else ""
+        extra += ' data-unsure="true"' if unsure else ""
         label_tag = ""
         if end == span.end or end == min(span.end, last):
             label_tag = (
@@ -110,7 +120,7 @@ def highlight_html(
                 f"{html.escape(span.label)}{' ' + html.escape(mark) if mark else ''}</sup>"
             )
         parts.append(
-            f'<mark class="medner-entity" data-label="{html.escape(span.label, quote=True)}" title="{title}" '
+            f'<mark class="medner-entity" data-label="{html.escape(span.label, quote=True)}"{extra} title="{title}" '
             f'style="{style}">{piece}{label_tag}</mark>'
         )
     if last < len(text):

@@ -94,19 +94,40 @@ else:
     name, text, annotations = results[0]
 
 st.html(legend_html())
+left, right = st.columns(2)
+hide_below = left.slider(
+    "Hide spans below this probability",
+    0.0,
+    1.0,
+    0.0,
+    0.05,
+    key="hide-below",
+    help="Each span's probability under its model: a CRF's marginal of the whole span, or the product of "
+    "its words' probabilities. Hidden spans leave the highlights, the medication list and the downloads.",
+)
+unsure_below = right.slider("Draw spans below this probability faded", 0.0, 1.0, 0.5, 0.05, key="unsure-below")
+
+
+def shown(spans):
+    return tuple(s for s in spans if s.confidence is None or s.confidence >= hide_below)
+
+
 columns = st.columns(len(annotations))
 for column, annotation in zip(columns, annotations, strict=True):
-    spans = annotation.prediction.spans
-    others = [a.prediction.spans for a in annotations if a is not annotation]
+    spans = shown(annotation.prediction.spans)
+    others = [shown(a.prediction.spans) for a in annotations if a is not annotation]
+    hidden = len(annotation.prediction.spans) - len(spans)
     with column:
         st.subheader(inert(annotation.model.name))
         source = "cache hit" if annotation.prediction.cached else "model run"
-        st.caption(f"{len(spans)} entities · {annotation.seconds * 1000:.0f} ms ({source})")
-        st.html(highlight_html(text, spans, marks=difference_marks(spans, others) if others else None))
+        note_hidden = f" · {hidden} below {hide_below:.2f} hidden" if hidden else ""
+        st.caption(f"{len(spans)} entities · {annotation.seconds * 1000:.0f} ms ({source}){note_hidden}")
+        marks = difference_marks(spans, others) if others else None
+        st.html(highlight_html(text, spans, marks=marks, unsure_below=unsure_below))
 
 tabs = st.tabs([f"Medications: {inert(a.model.name)}" for a in annotations])
 for tab, annotation in zip(tabs, annotations, strict=True):
-    document = Document(name, text, annotation.prediction.spans)
+    document = Document(name, text, shown(annotation.prediction.spans))
     medications = medication_list(document)
     with tab:
         st.caption(
