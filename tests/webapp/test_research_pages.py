@@ -249,3 +249,24 @@ def test_error_analysis_lenient_view_marks_what_overlap_forgives(app_env, store)
     assert f"forgives **{expected}** of {len(errors)} errors" in _texts(app)
     app.checkbox(key="errors-hide-forgiven").check().run()
     assert len(app.dataframe[0].value) == len(errors) - expected
+
+
+def test_compare_shows_each_models_calibration(app_env, store):
+    app = page("compare").run()
+    assert not app.exception
+    models = {m.name: m for m in store.models()}
+    record = next(
+        e for e in store.evaluations(corpus="demo", split="test") if e.model == models["tiny-tcrf"].fingerprint
+    )
+    found = record.metrics["calibration"]
+    assert found["spans"] > 0
+    table = next(d.value for d in app.dataframe if "ECE" in d.value.columns)
+    row = table[(table["model"] == "tiny-tcrf") & (table["split"] == "test")].iloc[0]
+    assert row["ECE"] == round(found["ece"], 4) and row["spans"] == found["spans"]
+    figure = next(
+        json.loads(c.proto.spec)
+        for c in app.get("plotly_chart")
+        if "Reliability" in json.loads(c.proto.spec)["layout"]["title"]["text"]
+    )
+    trace = next(t for t in figure["data"] if t["name"] == "tiny-tcrf")
+    assert len(trace["x"]) == sum(1 for b in found["bins"] if b["count"])

@@ -158,3 +158,34 @@ def training_curves(events: Sequence[Mapping[str, float]], *, title: str) -> go.
         **_LAYOUT,
     )
     return figure
+
+
+def reliability_chart(curves: Mapping[str, Sequence[Mapping[str, object]]], *, title: str) -> go.Figure:
+    """Reliability diagram: for each model, the share of spans right against their mean
+    probability, one point a probability bin (sized by its span count), beside the diagonal of a
+    perfectly calibrated model."""
+    figure = go.Figure()
+    figure.add_scatter(
+        name="perfectly calibrated", x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dot", "color": "#999"}
+    )
+    for index, (name, bins) in enumerate(curves.items()):
+        filled = [b for b in bins if b.get("count")]
+        counts = [int(b["count"]) for b in filled]
+        biggest = max(counts, default=1)
+        figure.add_scatter(
+            name=name,
+            x=[b["confidence"] for b in filled],
+            y=[b["accuracy"] for b in filled],
+            mode="lines+markers",
+            marker={"size": [6 + 14 * c / biggest for c in counts]},
+            line={"color": _PALETTE[index % len(_PALETTE)]},
+            customdata=counts,
+            hovertemplate="probability %{x:.2f}: %{y:.0%} right (%{customdata} spans)<extra></extra>",
+        )
+    figure.update_layout(
+        title=title,
+        xaxis={"title": "mean span probability in the bin", "range": [0, 1]},
+        yaxis={"title": "share of spans right (n2c2 strict)", "range": [0, 1.02]},
+        **_LAYOUT,
+    )
+    return figure

@@ -263,3 +263,25 @@ def comparison_rows(test: Mapping[str, object]) -> list[dict[str, object]]:
         }
         for name, row in rows
     ]
+
+
+def calibration_rows(models: Iterable[ModelInfo], evaluations: Iterable[EvaluationRecord]) -> list[dict[str, object]]:
+    """One row per evaluated model and split that has span probabilities: the expected calibration
+    error and how many spans it rests on, best calibrated first."""
+    by_fingerprint = {m.fingerprint: m for m in models}
+    rows = []
+    for record in evaluations:
+        model = by_fingerprint.get(record.model)
+        found = record.metrics.get("calibration") or {}
+        if model is None or not found.get("spans"):
+            continue
+        rows.append(
+            {
+                "model": model.name,
+                "split": record.split,
+                "ECE": round(float(found["ece"]), 4),
+                "spans": int(found["spans"]),
+            }
+        )
+    rows.sort(key=lambda r: (r["split"], r["ECE"]))
+    return rows

@@ -7,7 +7,7 @@ from engine import study
 from engine.labels import LABELS
 from webapp import services
 from webapp.components import tables
-from webapp.components.charts import learning_curve, per_label_bars
+from webapp.components.charts import learning_curve, per_label_bars, reliability_chart
 from webapp.components.research import choose_corpus, evaluate_missing_button
 
 st.title("Compare models")
@@ -134,6 +134,25 @@ else:
                 f"{verdict}."
             )
             st.dataframe(pd.DataFrame(tables.comparison_rows(test)), hide_index=True, width="stretch")
+
+st.subheader("Calibration")
+calibrated = tables.calibration_rows(models, chosen_records)
+if calibrated:
+    st.caption(
+        "Does a span the model gives 0.8 turn out right 8 times in 10? Each predicted span's probability (a CRF's "
+        "marginal of the span, or the product of its words' probabilities) against whether it matches a gold span "
+        "exactly, in ten bins. ECE, the expected calibration error, is the spans-weighted gap between the two: "
+        "0 is perfect."
+    )
+    st.dataframe(pd.DataFrame(calibrated), hide_index=True)
+    curves = {
+        by_fingerprint[r.model].name: r.metrics["calibration"]["bins"]
+        for r in known
+        if (r.metrics.get("calibration") or {}).get("spans")
+    }
+    st.plotly_chart(reliability_chart(curves, title=f"Reliability ({split})"), width="stretch")
+else:
+    st.write("No evaluation here has span probabilities yet: evaluate the models again to see their calibration.")
 
 st.subheader("Learning curve")
 curves = tables.curve_points(models, chosen_records)
