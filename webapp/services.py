@@ -168,6 +168,31 @@ def annotate(models_chosen: Sequence[ModelInfo], text: str, *, use_cache: bool =
     return results
 
 
+def predictions(model: ModelInfo, texts: Sequence[str]) -> list[Prediction]:
+    """``model``'s spans for many notes at once, from the cache where it has them."""
+    return store().annotate(model, list(texts), lambda batch, m=model: tagger(m).predict(batch))
+
+
+def review_queue(corpus: str, split: str, model: ModelInfo, reviewer: str) -> list[tuple[str, float]]:
+    """The documents of one split that ``reviewer`` has not saved yet, the one where ``model``
+    expects most wrong spans first (:func:`engine.review.review_queue`)."""
+    from engine.review import review_queue as order
+
+    notes = documents(corpus, split)
+    found = predictions(model, [d.text for d in notes])
+    reviewed = store().reviewers(corpus, split).get(reviewer, set())
+    return order({d.id: p.spans for d, p in zip(notes, found, strict=True)}, reviewed)
+
+
+def agreement(corpus: str, first: str, second: str):
+    """Agreement of two annotators' latest revisions on the documents both saved."""
+    from engine.review import agreement as between
+
+    return between(
+        store().latest_by_author(corpus, first), store().latest_by_author(corpus, second), names=(first, second)
+    )
+
+
 def decode_upload(data: bytes, name: str) -> tuple[str, str | None]:
     """An uploaded file's text and a notice when it was not UTF-8 (then read as Latin-1, which
     never fails, so nothing is lost; the notice says so)."""

@@ -236,6 +236,55 @@ class CorpusStore(StoreBase):
                 for number, author, created, note, count in session.execute(statement)
             ]
 
+    def reviewers(self, corpus: str, split: str | None = None) -> dict[str, set[str]]:
+        """Who has saved gold in a corpus (or one split of it): author -> the documents they saved
+        a revision of. That is what "reviewed" means on the review queue."""
+        with self._read() as session:
+            statement = (
+                select(GoldRevisionRow.author, DocumentRow.name)
+                .join(DocumentRow, DocumentRow.id == GoldRevisionRow.document_id)
+                .join(CorpusRow, CorpusRow.id == DocumentRow.corpus_id)
+                .where(CorpusRow.name == corpus)
+                .distinct()
+            )
+            if split is not None:
+                statement = statement.where(DocumentRow.split == split)
+            found: dict[str, set[str]] = {}
+            for author, name in session.execute(statement):
+                found.setdefault(author, set()).add(name)
+            return found
+
+    def latest_by_author(self, corpus: str, author: str) -> dict[str, Document]:
+        """Each document of the corpus as ``author`` last saved it (their latest revision, not the
+        current gold), keyed by document id; documents they never saved are absent."""
+        with self._read() as session:
+            latest = (
+                select(GoldRevisionRow.document_id, func.max(GoldRevisionRow.number).label("number"))
+                .where(GoldRevisionRow.author == author)
+                .group_by(GoldRevisionRow.document_id)
+                .subquery()
+            )
+            statement = (
+                select(DocumentRow, GoldRevisionRow)
+                .join(CorpusRow, CorpusRow.id == DocumentRow.corpus_id)
+                .join(latest, latest.c.document_id == DocumentRow.id)
+                .join(
+                    GoldRevisionRow,
+                    (GoldRevisionRow.document_id == DocumentRow.id) & (GoldRevisionRow.number == latest.c.number),
+                )
+                .where(CorpusRow.name == corpus)
+                .options(selectinload(GoldRevisionRow.spans), selectinload(GoldRevisionRow.relations))
+            )
+            return {
+                row.name: Document(
+                    row.name,
+                    row.text or "",
+                    records.gold_spans(revision.spans),
+                    records.gold_relations(revision.relations),
+                )
+                for row, revision in session.execute(statement)
+            }
+
 
 def _revisions(session: Session, document_row_id: int, *, limit: int | None) -> list[GoldRevisionRow]:
     """A document's revisions with their spans and relations, newest first."""

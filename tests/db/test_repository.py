@@ -330,3 +330,19 @@ def test_corpus_version_changes_with_documents_and_gold_revisions(store):
     assert second[0] == 1 and second[1] > first[1]
     store.save_document("versioned", Document("b", text), by="clinician")
     assert store.corpus_version("versioned")[0] == 2
+
+
+def test_who_reviewed_what_and_each_annotators_latest_revision(store):
+    other = "Lisinopril 10 mg daily."
+    store.import_corpus("demo", {"test": [Document("a", NOTE, GOLD), Document("b", other)]}, by="import")
+    store.save_gold("demo", "a", GOLD[:2], by="ann")
+    store.save_gold("demo", "a", GOLD[:3], by="ann")
+    store.save_gold("demo", "a", GOLD[:1], by="bob")  # the current gold is bob's
+    store.save_gold("demo", "b", spans_of(other, (0, 10, "Drug")), by="bob")
+    assert store.reviewers("demo") == {"import": {"a", "b"}, "ann": {"a"}, "bob": {"a", "b"}}
+    assert store.reviewers("demo", split="dev") == {}
+    ann = store.latest_by_author("demo", "ann")
+    assert list(ann) == ["a"] and ann["a"].spans == GOLD[:3] and ann["a"].text == NOTE
+    bob = store.latest_by_author("demo", "bob")
+    assert bob["a"].spans == GOLD[:1] and [s.text for s in bob["b"].spans] == ["Lisinopril"]
+    assert store.latest_by_author("demo", "nobody") == {}

@@ -159,3 +159,50 @@ def test_first_run_without_models_offers_the_demo_training(app_env, tmp_path, mo
     assert started and started[0][0] == "bootstrap"
     assert started[0][1]["models"] == str(tmp_path / "no-models")
     assert "bootstrap" in app.get("progress")[0].proto.text
+
+
+def test_review_queue_orders_by_expected_corrections_and_counts_what_each_person_reviewed(app_env, store):
+    app = page("gold").run()
+    app.selectbox(key="gold-split").set_value("test").run()
+    app.text_input(key="gold-author").set_value("queue-tester").run()
+    app.toggle(key="gold-queue").set_value(True).run()
+    assert not app.exception, app.exception
+    total = len(store.documents("demo", "test"))
+    assert f"Reviewed by queue-tester: **0 of {total}**" in shown(" ".join(m.value for m in app.markdown))
+    queue = next(d.value for d in app.dataframe if "expected wrong spans" in d.value.columns)
+    values = list(queue["expected wrong spans"])
+    assert values == sorted(values, reverse=True) and len(queue) == min(10, total)
+    first = queue.iloc[0]["document"]
+    _click(app, "Open the next document to review")
+    assert app.selectbox(key="gold-document").value == first
+    _click(app, "Save gold revision")
+    assert shown(app.success[0].value).startswith("Saved revision")
+    assert store.reviewers("demo", "test")["queue-tester"] == {first}
+    assert f"Reviewed by queue-tester: **1 of {total}**" in shown(" ".join(m.value for m in app.markdown))
+    queue = next(d.value for d in app.dataframe if "expected wrong spans" in d.value.columns)
+    assert first not in set(queue["document"])
+
+
+def test_agreement_between_two_annotators_with_their_disagreements_in_context(app_env, store):
+    from engine.review import agreement
+
+    document = store.documents("demo", "dev")[0]
+    spans = sorted(document.spans)
+    store.save_gold("demo", document.id, spans, by="agree-ann")
+    store.save_gold("demo", document.id, spans[1:], by="agree-bob")  # bob left the first span out
+    app = page("gold").run()
+    app.selectbox(key="agree-a").set_value("agree-ann").run()
+    app.selectbox(key="agree-b").set_value("agree-bob").run()
+    assert not app.exception, app.exception
+    expected = agreement(
+        store.latest_by_author("demo", "agree-ann"), store.latest_by_author("demo", "agree-bob"), names=("a", "b")
+    )
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Documents both saved"] == str(len(expected.documents))
+    assert (
+        metrics["Strict F1"] == f"{expected.strict_f1:.3f}"
+        and metrics["Cohen's kappa (word tags)"] == f"{expected.kappa:.3f}"
+    )
+    table = next(d.value for d in app.dataframe if "kind" in d.value.columns and "agree-ann" in d.value.columns)
+    assert list(table["kind"]) == ["missed"] and spans[0].text in table.iloc[0]["agree-ann"]
+    assert "outline: 3px solid" in "".join(h.proto.body for h in app.html), "the disagreement is outlined"

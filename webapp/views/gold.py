@@ -27,14 +27,52 @@ if corpus is None:
 info = {c.name: c for c in services.corpora()}[corpus]
 split = st.selectbox("Split", sorted(info.documents), key="gold-split")
 document_ids = [d.id for d in services.documents(corpus, split)]
+models, _ = services.models()
+names = {services.model_label(m): m for m in models}
+
+reviewer = st.text_input("Your name (kept with each revision you save)", key="gold-author")
+reviewers = services.store().reviewers(corpus, split)
+if st.toggle("Review queue: the next document to review", key="gold-queue") and names:
+    queue_model = st.selectbox("Uncertainty from", list(names), key="gold-queue-model")
+    st.caption(
+        "Documents you have not saved yet, the one where the model expects most of its spans to be wrong first: "
+        "the sum of (1 - probability) over its spans, which is how many corrections to expect (a mean would put "
+        "a short note with one doubtful span first). Spans the model missed altogether are not in it."
+    )
+    if not reviewer.strip():
+        st.info("Say who you are (your name above) to see what is left for you.")
+    else:
+        with st.spinner("Reading the split with the model (cached after the first time)…"):
+            queue = services.review_queue(corpus, split, names[queue_model], reviewer.strip())
+        done = len(document_ids) - len(queue)
+        st.markdown(f"Reviewed by {inert(reviewer.strip())}: **{done} of {len(document_ids)}** documents of this split")
+        if queue:
+            st.dataframe(
+                pd.DataFrame([{"document": d, "expected wrong spans": round(v, 2)} for d, v in queue[:10]]),
+                hide_index=True,
+            )
+            if st.button("Open the next document to review", key="gold-next"):
+                st.session_state["gold-document"] = queue[0][0]
+                st.rerun()
+        else:
+            st.success("Nothing left to review in this split.")
+    if reviewers:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {"annotator": who, "reviewed": f"{len(seen)} of {len(document_ids)}"}
+                    for who, seen in sorted(reviewers.items())
+                ]
+            ),
+            hide_index=True,
+        )
+
 document_id = st.selectbox("Document", document_ids, key="gold-document")
 gold = services.store().document(corpus, document_id)
 history = services.store().gold_log(corpus, document_id)
 current = history[0].number if history else 0
 
 key = f"draft:{corpus}:{document_id}"
-models, _ = services.models()
-names = {services.model_label(m): m for m in models}
 start_left, start_right = st.columns([3, 1])
 source = start_left.selectbox("Start from", ["the current gold", *names], key="gold-source")
 if start_right.button("Load", width="stretch") or key not in st.session_state:
@@ -102,7 +140,7 @@ with add:
                 st.rerun()
 
 st.subheader("Save")
-author = st.text_input("Your name", key="gold-author")
+author = reviewer
 note = st.text_input("What changed (optional)", key="gold-note")
 if st.button("Save gold revision", type="primary"):
     refs = {s.ref for s in spans if s.ref}
@@ -132,6 +170,78 @@ with st.expander(f"History ({len(history)} revisions)"):
         ),
         hide_index=True,
     )
+
+st.subheader("Agreement between two annotators")
+annotators = sorted(services.store().reviewers(corpus))
+if len(annotators) < 2:
+    st.write("Agreement needs two people who each saved gold in this corpus.")
+else:
+    left, right = st.columns(2)
+    first = left.selectbox("First annotator", annotators, index=0, key="agree-a")
+    second = right.selectbox("Second annotator", annotators, index=1, key="agree-b")
+    if first == second:
+        st.write("Choose two different annotators.")
+    else:
+        try:
+            found = services.agreement(corpus, first, second)
+        except ValueError as error:
+            st.error(inert(error))
+            found = None
+        if found is not None and not found.documents:
+            st.write(f"{inert(first)} and {inert(second)} have not both saved any document of this corpus.")
+        elif found is not None:
+            st.caption(
+                "Each one's latest revision of the documents both saved, scored against each other (F1 is the same "
+                "whichever comes first). Cohen's kappa compares the two on every word's IOB2 tag, corrected for "
+                "chance agreement."
+            )
+            a, b, c, d = st.columns(4)
+            a.metric("Documents both saved", len(found.documents))
+            b.metric("Strict F1", f"{found.strict_f1:.3f}")
+            c.metric("Lenient F1", f"{found.lenient_f1:.3f}")
+            d.metric("Cohen's kappa (word tags)", f"{found.kappa:.3f}")
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            "label": label,
+                            "strict F1": round(row["strict_f1"], 3),
+                            "lenient F1": round(row["lenient_f1"], 3),
+                            f"spans ({first})": row["first"],
+                            f"spans ({second})": row["second"],
+                        }
+                        for label, row in found.per_label.items()
+                    ]
+                ),
+                hide_index=True,
+            )
+            if found.disagreements:
+                rows = [
+                    {
+                        "document": e.document_id,
+                        "kind": e.kind,
+                        first: f"{e.gold.label} '{e.gold.text}'" if e.gold else "",
+                        second: f"{e.predicted.label} '{e.predicted.text}'" if e.predicted else "",
+                        "at": e.start,
+                    }
+                    for e in found.disagreements
+                ]
+                st.caption(f"{len(rows)} disagreements")
+                st.dataframe(pd.DataFrame(rows), hide_index=True, height=240)
+                index = st.number_input("Show disagreement number (row, from 0)", 0, len(rows) - 1, 0, key="agree-row")
+                chosen = found.disagreements[int(index)]
+                mine = services.store().latest_by_author(corpus, first)[chosen.document_id]
+                theirs = services.store().latest_by_author(corpus, second)[chosen.document_id]
+                window = (chosen.start - 250, chosen.start + 250)
+                left, right = st.columns(2)
+                with left:
+                    st.caption(inert(first))
+                    marks = {chosen.gold: "focus"} if chosen.gold else {}
+                    st.html(highlight_html(mine.text, mine.spans, marks=marks, window=window, height=300))
+                with right:
+                    st.caption(inert(second))
+                    marks = {chosen.predicted: "focus"} if chosen.predicted else {}
+                    st.html(highlight_html(theirs.text, theirs.spans, marks=marks, window=window, height=300))
 
 if st.button(f"Export {inert(corpus)} as BRAT (current gold of every document)"):
     split_of = {d.id: split for split in info.documents for d in services.documents(corpus, split)}
