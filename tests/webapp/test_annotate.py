@@ -205,3 +205,25 @@ def test_each_span_shows_its_probability_and_low_ones_can_be_hidden(app_env):
     kept = _spans(app)
     assert kept and all(value >= cut for _, value in kept) and len(kept) < len(found)
     assert re.search(r"below \d\.\d\d hidden", _captions(app))
+
+
+def test_corrections_made_by_hand_flow_into_the_medication_list(app_env):
+    from db.repository import Store
+
+    app = _annotate(page("annotate").run(), NOTE)
+    app.toggle(key="correct").set_value(True).run()
+    assert not app.exception, app.exception
+    name = app.multiselect[0].value[0].split(" (")[0]
+    store = Store.open(app_env["DATABASE_URL"])
+    try:
+        fingerprint = next(m.fingerprint for m in store.models() if m.name == name)
+    finally:
+        store.close()
+    editor = app.session_state[f"correct:pasted-note:{fingerprint}:{hash(NOTE)}"]
+    for index in reversed(range(len(editor.spans))):
+        editor.remove(index)
+    start = NOTE.index("Lisinopril")
+    editor.add(start, start + 10, "Drug")
+    app.run()
+    table = app.dataframe[0].value
+    assert list(table["drug"]) == ["Lisinopril"], "the medication list reads the corrected spans"

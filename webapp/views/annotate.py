@@ -4,10 +4,12 @@ import pandas as pd
 import streamlit as st
 
 from db.repository import StoreError
+from engine.editing import Draft
 from engine.export import safe_name, to_brat_zip, to_csv, to_json
 from engine.medications import medication_list
 from engine.types import Document
 from webapp import services
+from webapp.components.annotator import annotation_view
 from webapp.components.highlight import difference_marks, highlight_html, legend_html
 from webapp.components.jobs import bootstrap_panel
 from webapp.components.text import inert
@@ -125,9 +127,33 @@ for column, annotation in zip(columns, annotations, strict=True):
         marks = difference_marks(spans, others) if others else None
         st.html(highlight_html(text, spans, marks=marks, unsure_below=unsure_below))
 
+corrected: dict[str, tuple] = {}
+if st.toggle(
+    "Correct the spans by hand (the medication list, downloads and saving then use your corrections)", key="correct"
+):
+    labels = {inert(a.model.name): a for a in annotations}
+    target = (
+        labels[st.selectbox("Model whose spans to correct", list(labels), key="correct-model")]
+        if len(labels) > 1
+        else annotations[0]
+    )
+    editor_key = f"correct:{name}:{target.model.fingerprint}:{hash(text)}"
+    if editor_key not in st.session_state:
+        st.session_state[editor_key] = Draft(text, shown(target.prediction.spans))
+    editor = st.session_state[editor_key]
+    if annotation_view(editor, key=f"annotator-{target.model.fingerprint[:12]}", reference=target.prediction.spans):
+        st.rerun()
+    corrected[target.model.fingerprint] = tuple(editor.spans)
+
+
+def final_spans(annotation) -> tuple:
+    """The spans shown, listed, downloaded and saved: the person's corrections where they made some."""
+    return corrected.get(annotation.model.fingerprint, shown(annotation.prediction.spans))
+
+
 tabs = st.tabs([f"Medications: {inert(a.model.name)}" for a in annotations])
 for tab, annotation in zip(tabs, annotations, strict=True):
-    document = Document(name, text, shown(annotation.prediction.spans))
+    document = Document(name, text, final_spans(annotation))
     medications = medication_list(document)
     with tab:
         st.caption(
@@ -154,7 +180,10 @@ for tab, annotation in zip(tabs, annotations, strict=True):
         )
 
 with st.expander("Save to a corpus (for gold editing and training)"):
-    st.write("Stores the note's text and the first model's entities as gold revision 1 of a new document.")
+    st.write(
+        "Stores the note's text and the first model's entities (with your corrections, if you made some) as gold "
+        "revision 1 of a new document."
+    )
     corpus = st.text_input("Corpus", value="my-notes")
     document_name = st.text_input("Document name", value=safe_name(name))
     author = st.text_input("Your name (kept with the revision)")
@@ -164,7 +193,7 @@ with st.expander("Save to a corpus (for gold editing and training)"):
         else:
             try:
                 saved = services.store().save_document(
-                    corpus.strip(), Document(safe_name(document_name), text, annotations[0].prediction.spans), by=author
+                    corpus.strip(), Document(safe_name(document_name), text, final_spans(annotations[0])), by=author
                 )
             except (ValueError, StoreError) as error:
                 st.error(inert(error))

@@ -7,11 +7,13 @@ import pandas as pd
 import streamlit as st
 
 from db.repository import RevisionConflict
+from engine.editing import Draft
 from engine.export import corpus_zip
 from engine.labels import LABELS
 from engine.types import Span
 from webapp import services
-from webapp.components.highlight import highlight_html, legend_html
+from webapp.components.annotator import annotation_view
+from webapp.components.highlight import highlight_html
 from webapp.components.research import choose_corpus
 from webapp.components.text import inert
 
@@ -83,6 +85,11 @@ if start_right.button("Load", width="stretch") or key not in st.session_state:
         spans = list(annotation.prediction.spans)
     st.session_state[key] = {"based_on": current, "spans": spans, "source": source}
 draft = st.session_state[key]
+editor = draft.get("editor")
+if editor is None:
+    editor = draft["editor"] = Draft(gold.text, draft["spans"])
+else:
+    editor.replace(draft["spans"])  # an edit made in the tabs below
 spans: list[Span] = sorted(draft["spans"])
 
 in_gold, in_draft = set(gold.spans), set(spans)
@@ -92,8 +99,9 @@ st.caption(
     f"Revision {current} by {inert(history[0].author) if history else '-'}; draft from {inert(draft['source'])}: "
     f"{len(spans)} spans, {len(added)} not in the gold (outlined), {len(removed)} gold spans left out."
 )
-st.html(legend_html())
-st.html(highlight_html(gold.text, spans, marks=dict.fromkeys(added, "only here"), height=420))
+if annotation_view(editor, key=f"annotator:{corpus}:{document_id}", reference=gold.spans):
+    draft["spans"] = list(editor.spans)
+    st.rerun()
 
 review, edit, add = st.tabs(["Accept or reject changes", "Relabel or remove", "Add a span"])
 with review:

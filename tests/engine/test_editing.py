@@ -1,0 +1,62 @@
+"""Editing spans by hand: snapping to words, overlaps refused, relabel, remove, undo; pages."""
+
+import itertools
+
+import pytest
+
+from engine.editing import Draft, EditRefused, on_page, pages, snap
+from engine.types import Span
+
+NOTE = "Aspirin 81 mg PO daily for chest pain."
+
+
+def test_a_selection_snaps_to_the_whole_words_it_touches():
+    assert snap(NOTE, 2, 5) == (0, 7)  # "pir" -> "Aspirin"
+    assert snap(NOTE, 9, 12) == (8, 13)  # "1 m" -> "81 mg"
+    assert snap(NOTE, 12, 8) == (8, 13), "a selection made backwards"
+    assert snap(NOTE, 7, 9) == (8, 10), "a space and the start of a word: that word"
+    with pytest.raises(EditRefused, match="holds no word"):
+        snap(NOTE, 7, 8)  # the space alone
+    with pytest.raises(EditRefused, match="holds no word"):
+        snap("a  ,  b", 2, 3)
+
+
+def test_add_relabel_remove_and_undo_each_step():
+    draft = Draft(NOTE, [Span.of(NOTE, 0, 7, "Drug")])
+    added = draft.add(9, 12, "Strength")
+    assert (added.start, added.end, added.text) == (8, 13, "81 mg")
+    with pytest.raises(EditRefused, match="overlaps Drug 'Aspirin'"):
+        draft.add(3, 9, "Drug")
+    with pytest.raises(EditRefused, match="unknown label"):
+        draft.add(17, 22, "Dose")
+    draft.relabel(1, "Dosage")
+    assert [s.label for s in draft.spans] == ["Drug", "Dosage"]
+    draft.remove(0)
+    assert [s.text for s in draft.spans] == ["81 mg"]
+    with pytest.raises(EditRefused, match="no span number 5"):
+        draft.remove(5)
+    assert draft.undo() and [s.text for s in draft.spans] == ["Aspirin", "81 mg"]
+    assert draft.undo() and [s.label for s in draft.spans] == ["Drug", "Strength"]
+    assert draft.undo() and [s.text for s in draft.spans] == ["Aspirin"]
+    assert not draft.undo() and not draft.can_undo
+
+
+def test_a_relabelled_prediction_loses_its_model_probability():
+    draft = Draft(NOTE, [Span.of(NOTE, 0, 7, "Drug", confidence=0.4)])
+    draft.relabel(0, "Reason")
+    assert draft.spans[0].confidence is None
+
+
+def test_pages_cut_long_notes_at_line_ends_and_never_inside_a_word():
+    line = "Metoprolol 25 mg twice daily for hypertension.\n"
+    note = line * 5000  # about 235,000 characters
+    cut = pages(note, 6000)
+    assert cut[0][0] == 0 and cut[-1][1] == len(note)
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(cut)), "pages tile the note"
+    assert all(end - start <= 6000 for start, end in cut)
+    assert all(note[end - 1] == "\n" for _, end in cut[:-1])
+    assert pages("short note") == [(0, 10)]
+    one_line = "word " * 3000
+    assert all(one_line[end - 1] == " " for _, end in pages(one_line, 1000)[:-1])
+    spans = [Span.of(note, 0, 10, "Drug"), Span.of(note, cut[1][0] + 1, cut[1][0] + 3, "Strength")]
+    assert [i for i, _ in on_page(spans, cut[1])] == [1]
