@@ -4,8 +4,8 @@
 
 Both figures come from one run on one machine: the median of repeated model runs
 (``tagger.predict``) and the median of repeated cache look-ups (``Store.cached_prediction``) on
-the same note, plus the full ``Store.annotate`` path on a miss and on a hit. Prints one summary
-line and writes every figure as JSON.
+the same note, plus the full cache-first path (``webapp.application.predictions.annotate``) on a
+miss and on a hit. Prints one summary line and writes every figure as JSON.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from db.repository import Store
 from engine.data.brat import read_text
 from engine.models.tagger import load_tagger
+from webapp.application.predictions import annotate
 
 
 def timed(function, repeats: int) -> list[float]:
@@ -59,10 +60,10 @@ def main() -> int:
         tagger.predict([note])  # warm-up: first-call allocations are not what a user waits for
         model_runs = timed(lambda: tagger.predict([note]), args.model_runs)
         began = time.perf_counter()
-        miss = store.annotate(info, [note], tagger.predict)[0]
+        miss = annotate(store, info, [note], tagger.predict)[0]
         annotate_miss = time.perf_counter() - began
         lookups = timed(lambda: store.cached_prediction(info, note), args.lookups)
-        annotate_hits = timed(lambda: store.annotate(info, [note], tagger.predict), args.lookups)
+        annotate_hits = timed(lambda: annotate(store, info, [note], tagger.predict), args.lookups)
         hit = store.cached_prediction(info, note)
         backend = store.engine.dialect.name
         store.close()

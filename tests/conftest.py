@@ -64,7 +64,7 @@ def app_world(tiny_corpus, tiny_model, tmp_path_factory) -> dict[str, str]:
     from db.repository import Store
     from engine.models.kinds import KINDS
     from engine.training import Recipe, train
-    from webapp.worker import sync
+    from webapp.application.sync import sync
 
     root = tmp_path_factory.mktemp("app")
     models = root / "models"

@@ -22,10 +22,11 @@ from typing import Any
 
 import streamlit as st
 
-from db.repository import Store
+from db.repository import RevisionConflict, Store, StoreError
 from engine.atomic import process_alive
 from engine.types import Document, EvaluationRecord, ModelInfo, Prediction, TrainingJob
-from webapp.worker import DEMO_CORPUS
+from webapp.application.corpora import DEMO_CORPUS
+from webapp.application.predictions import annotate as cache_first
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Notes longer than this are refused by the Annotate page (about 100 pages of text).
@@ -76,7 +77,7 @@ def tagger(model: ModelInfo):
 
 
 def _folder_signature(roots: Sequence[Path]) -> tuple:
-    from webapp.worker import model_folders
+    from webapp.application.models import model_folders
 
     signature = []
     for folder in model_folders(roots):
@@ -90,7 +91,7 @@ def _folder_signature(roots: Sequence[Path]) -> tuple:
 
 @st.cache_data(show_spinner="Looking for models…", max_entries=8)
 def _register(roots: tuple[str, ...], signature: tuple, url: str) -> tuple[list[ModelInfo], list[str]]:
-    from webapp.worker import register_folders
+    from webapp.application.models import register_folders
 
     return register_folders(store(), [Path(r) for r in roots])
 
@@ -114,7 +115,7 @@ def model_label(model: ModelInfo) -> str:
 
 @st.cache_resource(show_spinner="Importing the demo corpus…")
 def _demo_imported(folder: str, url: str) -> int:
-    from webapp.worker import import_folder
+    from webapp.application.corpora import import_folder
 
     if not Path(folder).is_dir() or DEMO_CORPUS in {c.name for c in store().corpora()}:
         return 0
@@ -133,7 +134,7 @@ def real_text_ranking(models: Sequence[ModelInfo]) -> list[dict[str, object]]:
 
 def open_corpus_names() -> list[str]:
     """The open real corpora in the store (imported by ``make demo``'s sync as real-NAME)."""
-    from webapp.worker import OPEN_PREFIX
+    from webapp.application.corpora import OPEN_PREFIX
 
     return [c.name for c in store().corpora() if c.name.startswith(OPEN_PREFIX)]
 
@@ -161,8 +162,8 @@ def annotate(models_chosen: Sequence[ModelInfo], text: str, *, use_cache: bool =
     results = []
     for model in models_chosen:
         began = time.perf_counter()
-        (prediction,) = store().annotate(
-            model, [text], lambda texts, m=model: tagger(m).predict(texts), use_cache=use_cache
+        (prediction,) = cache_first(
+            store(), model, [text], lambda texts, m=model: tagger(m).predict(texts), use_cache=use_cache
         )
         results.append(Annotation(model, prediction, time.perf_counter() - began))
     return results
@@ -170,7 +171,7 @@ def annotate(models_chosen: Sequence[ModelInfo], text: str, *, use_cache: bool =
 
 def predictions(model: ModelInfo, texts: Sequence[str]) -> list[Prediction]:
     """``model``'s spans for many notes at once, from the cache where it has them."""
-    return store().annotate(model, list(texts), lambda batch, m=model: tagger(m).predict(batch))
+    return cache_first(store(), model, list(texts), lambda batch, m=model: tagger(m).predict(batch))
 
 
 def review_queue(corpus: str, split: str, model: ModelInfo, reviewer: str) -> list[tuple[str, float]]:
@@ -277,6 +278,66 @@ def _sambd_counts(corpus: str, version: tuple[int, int], url: str) -> dict[str, 
 def sambd_counts(corpus: str) -> dict[str, Any]:
     """SamBD's before/after counts on the corpus's train split (recomputed when the corpus changes)."""
     return _sambd_counts(corpus, store().corpus_version(corpus), _database_url())
+
+
+class ActionFailed(Exception):
+    """An action a person asked for that could not be done, with what to tell them: the store's
+    and the readers' errors turned into one message (views catch this and nothing else)."""
+
+
+def document(corpus: str, document_id: str) -> Document:
+    """One document with its current gold."""
+    return store().document(corpus, document_id)
+
+
+def gold_log(corpus: str, document_id: str):
+    """A document's revisions, newest first, without their spans."""
+    return store().gold_log(corpus, document_id)
+
+
+def reviewers(corpus: str, split: str | None = None) -> dict[str, set[str]]:
+    """Who saved gold in the corpus (or one split): author -> documents."""
+    return store().reviewers(corpus, split)
+
+
+def latest_by_author(corpus: str, author: str) -> dict[str, Document]:
+    """Each document as ``author`` last saved it."""
+    return store().latest_by_author(corpus, author)
+
+
+def save_gold(corpus: str, document_id: str, spans, relations, *, by: str, note: str, based_on: int):
+    """Save a new gold revision; a conflict with someone else's newer save or gold that does not
+    fit the note is an :class:`ActionFailed` that says what to do."""
+    try:
+        return store().save_gold(corpus, document_id, spans, relations, by=by, note=note, based_on=based_on)
+    except RevisionConflict as error:
+        raise ActionFailed(f"{error}. Your draft is kept; press Load to start again from the newer gold.") from None
+    except (StoreError, ValueError) as error:
+        raise ActionFailed(str(error)) from None
+
+
+def save_note(corpus: str, note: Document, *, by: str):
+    """Keep a pasted note (its text and spans as gold revision 1) in a corpus."""
+    try:
+        return store().save_document(corpus, note, by=by)
+    except (StoreError, ValueError) as error:
+        raise ActionFailed(str(error)) from None
+
+
+def import_folder(name: str, folder: str) -> tuple[int, list[str]]:
+    """Import a BRAT folder into the store as corpus ``name``: documents added and the problems
+    the reader named; a folder it cannot read is an :class:`ActionFailed` and imports nothing."""
+    from webapp.application.corpora import import_folder as import_into
+
+    try:
+        added, problems = import_into(store(), name, folder)
+    except (OSError, ValueError, StoreError) as error:
+        raise ActionFailed(f"Could not import {folder}; nothing was imported. {error}") from None
+    return added, problems
+
+
+def jobs() -> list[TrainingJob]:
+    return store().jobs()
 
 
 def delete_document(corpus: str, document_id: str):

@@ -4,8 +4,7 @@ probability, never the text."""
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -19,7 +18,8 @@ log = logging.getLogger(__name__)
 
 
 class PredictionCache(StoreBase):
-    """Cached model output; a hit never runs the model."""
+    """Cached model output: looked up and saved here; whether to run a model on a miss is the
+    application's to decide (``webapp.application.predictions.annotate``)."""
 
     def cached_predictions(self, model: ModelInfo | str, texts: Sequence[str]) -> list[Prediction | None]:
         """For each note, the cached spans of exactly this model (by fingerprint), or None.
@@ -89,34 +89,6 @@ class PredictionCache(StoreBase):
 
     def save_prediction(self, model: ModelInfo, text: str, spans: Sequence[Span], *, seconds: float) -> None:
         self.save_predictions(model, [(text, spans, seconds)])
-
-    def annotate(
-        self,
-        model: ModelInfo,
-        texts: Sequence[str],
-        predict: Callable[[list[str]], list[list[Span]]],
-        *,
-        use_cache: bool = True,
-    ) -> list[Prediction]:
-        """Spans for each note: from the cache where this model has seen the note, else from
-        ``predict`` (called once, on the distinct misses only), whose results are then cached."""
-        found = self.cached_predictions(model, texts) if use_cache else [None] * len(texts)
-        missing = list(dict.fromkeys(text for text, hit in zip(texts, found, strict=True) if hit is None))
-        if missing:
-            began = time.perf_counter()
-            predicted = predict(missing)
-            seconds = (time.perf_counter() - began) / len(missing)
-            if len(predicted) != len(missing):
-                raise ValueError(f"predict returned {len(predicted)} results for {len(missing)} notes")
-            if use_cache:
-                self.save_predictions(
-                    model, [(text, spans, seconds) for text, spans in zip(missing, predicted, strict=True)]
-                )
-            fresh = {text: tuple(spans) for text, spans in zip(missing, predicted, strict=True)}
-            for i, text in enumerate(texts):
-                if found[i] is None:
-                    found[i] = Prediction(text_sha256(text), fresh[text], model.fingerprint, seconds, False)
-        return found  # type: ignore[return-value]
 
     def clear_predictions(self, model: ModelInfo | None = None) -> int:
         """Forget cached predictions (of one model, or all); returns how many were removed."""

@@ -6,6 +6,7 @@ from sqlalchemy import text
 from db.repository import NotFound, RevisionConflict, Store, StoreError, text_sha256
 from engine.evaluation import evaluate, record_of
 from engine.types import Document, ModelInfo, Relation, Span
+from webapp.application.predictions import annotate
 
 NOTE = "Aspirin 81 mg daily for chest pain. Metoprolol 25 mg BID."
 
@@ -47,8 +48,8 @@ def test_a_cache_hit_returns_the_spans_without_running_the_model(store):
         calls.append(list(texts))
         return [list(GOLD) for _ in texts]
 
-    first = store.annotate(model(), [NOTE], predict)
-    second = store.annotate(model(), [NOTE], predict)
+    first = annotate(store, model(), [NOTE], predict)
+    second = annotate(store, model(), [NOTE], predict)
     assert calls == [[NOTE]]
     assert not first[0].cached and second[0].cached
     assert second[0].spans == first[0].spans == GOLD
@@ -62,8 +63,8 @@ def test_only_the_misses_go_to_the_model(store):
         calls.append(list(texts))
         return [[] for _ in texts]
 
-    store.annotate(model(), ["one", "two"], predict)
-    result = store.annotate(model(), ["two", "three", "one"], predict)
+    annotate(store, model(), ["one", "two"], predict)
+    result = annotate(store, model(), ["two", "three", "one"], predict)
     assert calls == [["one", "two"], ["three"]]
     assert [p.cached for p in result] == [True, False, True]
 
@@ -93,7 +94,7 @@ def test_the_cache_keeps_no_text_of_the_note(store):
 
 
 def test_without_cache_nothing_is_stored(store):
-    store.annotate(model(), [NOTE], lambda texts: [list(GOLD)], use_cache=False)
+    annotate(store, model(), [NOTE], lambda texts: [list(GOLD)], use_cache=False)
     assert store.cached_prediction(model(), NOTE) is None
 
 
@@ -107,7 +108,7 @@ def test_clearing_the_cache_of_one_model(store):
 
 def test_predict_must_answer_every_note(store):
     with pytest.raises(ValueError, match="returned 0 results for 1 notes"):
-        store.annotate(model(), [NOTE], lambda texts: [])
+        annotate(store, model(), [NOTE], lambda texts: [])
 
 
 @pytest.mark.parametrize(
@@ -128,13 +129,13 @@ def test_a_damaged_cache_row_is_detected_and_recomputed(store, damage, caplog):
         calls.append(list(texts))
         return [list(SURE) for _ in texts]
 
-    store.annotate(model(), [NOTE], predict)
+    annotate(store, model(), [NOTE], predict)
     with store.engine.begin() as connection:
         connection.execute(text(damage))
-    (again,) = store.annotate(model(), [NOTE], predict)
+    (again,) = annotate(store, model(), [NOTE], predict)
     assert not again.cached and again.spans == GOLD and len(calls) == 2
     assert "damaged" in caplog.text
-    (third,) = store.annotate(model(), [NOTE], predict)  # the recomputed row replaced the damaged one
+    (third,) = annotate(store, model(), [NOTE], predict)  # the recomputed row replaced the damaged one
     assert third.cached and third.spans == GOLD and len(calls) == 2
 
 
@@ -314,7 +315,7 @@ def test_a_note_given_twice_is_predicted_once(store):
         calls.append(list(texts))
         return [list(GOLD) for _ in texts]
 
-    result = store.annotate(model(), [NOTE, "other", NOTE], predict)
+    result = annotate(store, model(), [NOTE, "other", NOTE], predict)
     assert calls == [[NOTE, "other"]]
     assert result[0].spans == result[2].spans == GOLD and result[1].spans == GOLD
 

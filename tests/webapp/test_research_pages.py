@@ -199,7 +199,7 @@ def test_compare_shows_intervals_error_bars_and_a_against_b(app_env, store):
     expected = compare_tables(
         count_tables(stored[(models["tiny-t"].fingerprint, "test")].metrics), count_tables(record.metrics)
     )["strict"]
-    pair = app.dataframe[-1].value
+    pair = next(d.value for d in app.dataframe if "figure" in d.value.columns)
     assert list(pair["figure"][:2]) == ["micro F1", "macro F1"]
     assert pair.iloc[0]["p-value"] == round(expected["micro_f1"]["p_value"], 4)
     assert pair.iloc[0]["B - A"] == round(expected["micro_f1"]["difference"], 4)

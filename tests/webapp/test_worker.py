@@ -6,7 +6,9 @@ import pytest
 
 from db.repository import Store
 from engine.types import Document, Span
-from webapp.worker import register_folders, run_job, store_corpus
+from webapp.application.corpora import store_corpus
+from webapp.application.jobs import run_job
+from webapp.application.models import register_folders
 
 
 @pytest.fixture
@@ -57,7 +59,7 @@ def test_a_job_that_fails_is_marked_failed_with_its_traceback(store):
 
 def test_progress_of_two_trainings_in_one_job_moves_forward_only(store):
     from engine.training import Progress
-    from webapp.worker import _Reporter
+    from webapp.application.jobs import _Reporter
 
     job = store.create_job("bootstrap", {}, "")
     reporter = _Reporter(store, job.id, share=(0.0, 0.9), trainings=2)
@@ -75,7 +77,8 @@ def test_progress_of_two_trainings_in_one_job_moves_forward_only(store):
 
 def test_an_open_corpus_is_imported_with_its_coverage_and_scored_where_it_annotates(store, tiny_model):
     from engine.data.open import open_corpus
-    from webapp.worker import corpus_coverage, import_open_corpora, sync
+    from webapp.application.corpora import corpus_coverage, import_open_corpora
+    from webapp.application.sync import sync
 
     sync(store, Path("absent"), tiny_model.parent, log=lambda line: None, open_corpora=("neurotrialner",))
     coverage = corpus_coverage(store, "real-neurotrialner")

@@ -3,7 +3,6 @@
 import pandas as pd
 import streamlit as st
 
-from db.repository import StoreError
 from engine.editing import Draft
 from engine.export import safe_name, to_brat_zip, to_csv, to_json
 from engine.medications import medication_list
@@ -192,10 +191,10 @@ with st.expander("Save to a corpus (for gold editing and training)"):
             st.error("Say who is saving (your name).")
         else:
             try:
-                saved = services.store().save_document(
+                saved = services.save_note(
                     corpus.strip(), Document(safe_name(document_name), text, final_spans(annotations[0])), by=author
                 )
-            except (ValueError, StoreError) as error:
+            except services.ActionFailed as error:
                 st.error(inert(error))
             else:
                 st.success(

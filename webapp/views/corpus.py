@@ -20,12 +20,10 @@ with st.expander("Import a BRAT corpus folder (e.g. n2c2-2018 Track 2)"):
     folder = st.text_input("Folder")
     name = st.text_input("Corpus name", value="n2c2")
     if st.button("Import"):
-        from webapp.worker import import_folder
-
         try:
-            added, problems = import_folder(services.store(), name.strip(), folder.strip())
-        except (OSError, ValueError) as error:
-            st.error(f"Could not import {inert(folder)}; nothing was imported. {inert(error)}")
+            added, problems = services.import_folder(name.strip(), folder.strip())
+        except services.ActionFailed as error:
+            st.error(inert(error))
         else:
             st.success(f"Imported {added} new documents into {inert(name)}.")
             if problems:

@@ -105,7 +105,7 @@ st.dataframe(error_table(shown, forgiven), hide_index=True, width="stretch", hei
 if shown:
     index = st.number_input("Show error number (row of the table, from 0)", 0, len(shown) - 1, 0, key="error-index")
     error = shown[int(index)]
-    gold = services.store().document(corpus, error.document_id)
+    gold = services.document(corpus, error.document_id)
     predicted = predicted_spans(gold, errors)  # it keeps the errors of this document
     window = (error.start - CONTEXT_CHARS, error.start + CONTEXT_CHARS)
     focus_gold = {error.gold: "focus"} if error.gold else {}

@@ -6,7 +6,6 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from db.repository import RevisionConflict
 from engine.editing import Draft
 from engine.export import corpus_zip
 from engine.labels import LABELS
@@ -33,7 +32,7 @@ models, _ = services.models()
 names = {services.model_label(m): m for m in models}
 
 reviewer = st.text_input("Your name (kept with each revision you save)", key="gold-author")
-reviewers = services.store().reviewers(corpus, split)
+reviewers = services.reviewers(corpus, split)
 if st.toggle("Review queue: the next document to review", key="gold-queue") and names:
     queue_model = st.selectbox("Uncertainty from", list(names), key="gold-queue-model")
     st.caption(
@@ -70,8 +69,8 @@ if st.toggle("Review queue: the next document to review", key="gold-queue") and 
         )
 
 document_id = st.selectbox("Document", document_ids, key="gold-document")
-gold = services.store().document(corpus, document_id)
-history = services.store().gold_log(corpus, document_id)
+gold = services.document(corpus, document_id)
+history = services.gold_log(corpus, document_id)
 current = history[0].number if history else 0
 
 key = f"draft:{corpus}:{document_id}"
@@ -154,12 +153,10 @@ if st.button("Save gold revision", type="primary"):
     refs = {s.ref for s in spans if s.ref}
     relations = [r for r in gold.relations if r.arg1 in refs and r.arg2 in refs]
     try:
-        saved = services.store().save_gold(
+        saved = services.save_gold(
             corpus, document_id, spans, relations, by=author, note=note, based_on=draft["based_on"]
         )
-    except RevisionConflict as error:
-        st.error(f"{inert(error)}. Your draft is kept; press Load to start again from the newer gold.")
-    except ValueError as error:
+    except services.ActionFailed as error:
         st.error(inert(error))
     else:
         st.session_state[key] = {"based_on": saved.number, "spans": list(saved.spans), "source": "the current gold"}
@@ -180,7 +177,7 @@ with st.expander(f"History ({len(history)} revisions)"):
     )
 
 st.subheader("Agreement between two annotators")
-annotators = sorted(services.store().reviewers(corpus))
+annotators = sorted(services.reviewers(corpus))
 if len(annotators) < 2:
     st.write("Agreement needs two people who each saved gold in this corpus.")
 else:
@@ -238,8 +235,8 @@ else:
                 st.dataframe(pd.DataFrame(rows), hide_index=True, height=240)
                 index = st.number_input("Show disagreement number (row, from 0)", 0, len(rows) - 1, 0, key="agree-row")
                 chosen = found.disagreements[int(index)]
-                mine = services.store().latest_by_author(corpus, first)[chosen.document_id]
-                theirs = services.store().latest_by_author(corpus, second)[chosen.document_id]
+                mine = services.latest_by_author(corpus, first)[chosen.document_id]
+                theirs = services.latest_by_author(corpus, second)[chosen.document_id]
                 window = (chosen.start - 250, chosen.start + 250)
                 left, right = st.columns(2)
                 with left:

@@ -73,7 +73,7 @@ if corpus is not None:
             st.session_state["train-job"] = job.id
             st.success(f"Started job #{job.id}.")
 
-jobs = services.store().jobs()
+jobs = services.jobs()
 if jobs:
     st.subheader("Jobs")
     st.dataframe(

@@ -1,0 +1,148 @@
+"""Jobs, each run in its own process (``python -m webapp.worker job ID``).
+
+A page never trains or evaluates inside a Streamlit rerun. It creates a job in the store and starts
+the worker, which reports progress, log lines and the outcome back to the store, where the page
+reads them on each rerun (so a browser reload loses nothing). Three kinds of job:
+
+- ``train``: train a model on a corpus of the store (its latest gold, so saved corrections count),
+  then register it and record its evaluation on the corpus's dev and test splits;
+- ``evaluate``: score saved models on a corpus of the store and record the evaluations;
+- ``bootstrap``: the first-run demo models (``engine.bootstrap``), then their evaluations.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from db.repository import Store
+from webapp.application.corpora import store_corpus
+from webapp.application.models import evaluate_into_store
+from webapp.application.sync import sync
+
+#: Step reports are stored at most this often (epoch ends always are).
+STEP_REPORT_SECONDS = 1.0
+
+
+class Cancelled(Exception):
+    """Raised in the worker when the page asked the job to stop (SIGTERM)."""
+
+
+def _raise_cancelled(_signum: int, _frame: object) -> None:
+    raise Cancelled()
+
+
+class _Reporter:
+    """The training loop's progress callback, writing to the store (step reports throttled)."""
+
+    def __init__(
+        self, store: Store, job_id: int, *, share: tuple[float, float] = (0.0, 0.9), trainings: int = 1
+    ) -> None:
+        self.store, self.job_id = store, job_id
+        self.low, self.high = share
+        self.last = 0.0
+        # several trainings in one job (bootstrap) share the bar: a report that goes back in
+        # (epoch, step) means the next training has begun
+        self.trainings, self.training, self.position = trainings, 0, (0, 0)
+
+    def __call__(self, progress: Any) -> None:
+        if (progress.epoch, progress.step) < self.position:
+            self.training = min(self.trainings - 1, self.training + 1)
+        self.position = (progress.epoch, progress.step)
+        now = time.monotonic()
+        if progress.event == "step" and now - self.last < STEP_REPORT_SECONDS and progress.step != progress.steps:
+            return
+        self.last = now
+        within = ((progress.epoch - 1) + progress.step / max(1, progress.steps)) / max(1, progress.epochs)
+        done = (self.training + min(1.0, within)) / self.trainings
+        self.store.report_progress(
+            self.job_id,
+            event=progress.event,
+            epoch=progress.epoch,
+            step=progress.step,
+            steps=progress.steps,
+            loss=float(progress.loss),
+            progress=self.low + (self.high - self.low) * min(1.0, done),
+            dev_macro_f1=progress.dev_macro_f1,
+        )
+        if progress.event == "epoch":
+            dev = "-" if progress.dev_macro_f1 is None else f"{progress.dev_macro_f1:.4f}"
+            self.store.append_log(
+                self.job_id, f"epoch {progress.epoch}/{progress.epochs}: loss {progress.loss:.4f}, dev macro F1 {dev}"
+            )
+
+
+def _train_job(store: Store, job_id: int, settings: dict[str, Any], output: str) -> str:
+    from engine.models.base import describe_model
+    from engine.training import recipe, train
+
+    options = dict(settings)
+    corpus_name = options.pop("corpus")
+    plan = recipe(options.pop("model_kind"), options)
+    corpus = store_corpus(store, corpus_name)
+    store.append_log(job_id, f"training {plan.describe()} on {corpus_name} into {output}")
+    result = train(plan, corpus, output, on_progress=_Reporter(store, job_id))
+    store.append_log(job_id, f"trained in {result.seconds:.0f} s ({result.epochs_run} epochs)")
+    model = store.register_model(describe_model(output))
+    evaluate_into_store(store, model, corpus_name, ["dev", "test"], lambda line: store.append_log(job_id, line))
+    return model.fingerprint
+
+
+def _evaluate_job(store: Store, job_id: int, settings: dict[str, Any]) -> str | None:
+    corpus_name = settings["corpus"]
+    splits = settings.get("splits", ["dev", "test"])
+    last = None
+    fingerprints = settings["models"]
+    for i, fingerprint in enumerate(fingerprints):
+        model = store.model(fingerprint)
+        evaluate_into_store(store, model, corpus_name, splits, lambda line: store.append_log(job_id, line))
+        store.report_progress(
+            job_id,
+            event="model",
+            epoch=0,
+            step=i + 1,
+            steps=len(fingerprints),
+            loss=0.0,
+            progress=(i + 1) / len(fingerprints),
+        )
+        last = fingerprint
+    return last
+
+
+def _bootstrap_job(store: Store, job_id: int, settings: dict[str, Any]) -> None:
+    from engine.bootstrap import DEMO_MODELS, bootstrap
+
+    data, models = Path(settings["data"]), Path(settings["models"])
+    reporter = _Reporter(store, job_id, share=(0.0, 0.9), trainings=len(DEMO_MODELS))
+    for line in bootstrap(data, models, on_progress=reporter):
+        store.append_log(job_id, line)
+    sync(store, data, models, lambda line: store.append_log(job_id, line))
+
+
+def run_job(store: Store, job_id: int) -> None:
+    """Run one queued job to its end and record how it ended; never raises for the job's own errors."""
+    job = store.job(job_id)
+    store.start_job(job_id, pid=os.getpid())
+    signal.signal(signal.SIGTERM, _raise_cancelled)
+    try:
+        fingerprint = None
+        if job.kind == "train":
+            fingerprint = _train_job(store, job_id, dict(job.settings), job.output)
+        elif job.kind == "evaluate":
+            fingerprint = _evaluate_job(store, job_id, dict(job.settings))
+        elif job.kind == "bootstrap":
+            _bootstrap_job(store, job_id, dict(job.settings))
+        else:
+            raise ValueError(f"unknown job kind {job.kind!r}")
+    except Cancelled:
+        store.append_log(job_id, "cancelled")
+        store.finish_job(job_id, "cancelled")
+    except Exception as error:  # the job's failure is its result: recorded, shown on the page
+        store.append_log(job_id, traceback.format_exc())
+        store.finish_job(job_id, "failed", error=f"{type(error).__name__}: {error}")
+    else:
+        store.finish_job(job_id, "succeeded", model_fingerprint=fingerprint)

@@ -1,0 +1,77 @@
+"""Model folders registered in the store, and models scored into it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from db.repository import Store
+from engine.types import ModelInfo
+from webapp.application.corpora import corpus_coverage
+
+
+def model_folders(roots: Iterable[Path | str]) -> list[Path]:
+    """Every model folder directly inside ``roots`` (a folder with ``config.json``)."""
+    found: list[Path] = []
+    for root in roots:
+        root = Path(root)
+        if root.is_dir():
+            found.extend(
+                sorted(p for p in root.iterdir() if (p / "config.json").is_file() and not p.name.startswith("."))
+            )
+    return found
+
+
+def register_folders(store: Store, roots: Iterable[Path | str]) -> tuple[list[ModelInfo], list[str]]:
+    """Register the models found under ``roots``; folders that are not models are reported, not fatal."""
+    from engine.models.base import ModelFolderError, describe_model
+
+    models, problems = [], []
+    for folder in model_folders(roots):
+        try:
+            models.append(store.register_model(describe_model(folder)))
+        except ModelFolderError as error:
+            problems.append(str(error))
+    return models, problems
+
+
+def evaluate_into_store(
+    store: Store, model: ModelInfo, corpus_name: str, splits: Sequence[str], log: Callable[[str], None] = print
+) -> None:
+    """Score ``model`` on each split of the store corpus and record the evaluation with its errors."""
+    from engine.evaluation import record_of
+    from engine.experiments import evaluate_model
+    from engine.models.tagger import load_tagger
+
+    tagger = load_tagger(model.folder)
+    coverage = corpus_coverage(store, corpus_name)
+    for split in splits:
+        documents = store.documents(corpus_name, split)
+        if not documents:
+            continue
+        score = evaluate_model(tagger, documents, model=model.name, coverage=coverage)
+        # score.as_dict() is the report's figures plus parameters and seconds per note, computed once
+        record = record_of(
+            score.report, model=model.fingerprint, split=split, corpus=corpus_name, metrics=score.as_dict()
+        )
+        store.record_evaluation(model, record)
+        log(f"{model.name}: {corpus_name}/{split} strict macro F1 {score.report.macro_f1():.4f}")
+
+
+def evaluate_missing(
+    store: Store,
+    models: Iterable[ModelInfo],
+    corpus_name: str,
+    log: Callable[[str], None] = print,
+    *,
+    splits: Sequence[str] = ("dev", "test"),
+) -> int:
+    """Evaluate each model on the corpus's splits (dev and test) where the store has no evaluation yet."""
+    done = {(e.model, e.split) for e in store.evaluations(corpus=corpus_name)}
+    count = 0
+    for model in models:
+        missing = [split for split in splits if (model.fingerprint, split) not in done]
+        if missing:
+            evaluate_into_store(store, model, corpus_name, missing, log)
+            count += 1
+    return count
