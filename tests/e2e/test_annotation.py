@@ -80,6 +80,15 @@ def test_select_a_word_press_a_number_relabel_it_by_click_and_save_that_revision
         page.wait_for_timeout(500)
         page.get_by_role("button", name="Save gold revision").click()
         expect(page.get_by_text("Saved revision")).to_be_visible(timeout=60_000)
+
+        # the review queue and the agreement between the two people who saved this document
+        page.get_by_text("Review queue: the next document to review").click()
+        expect(page.get_by_text("Reviewed by browser-annotator")).to_be_visible(timeout=120_000)
+        page.screenshot(path=str(shots / "review-queue.png"), full_page=True)
+        heading = page.get_by_role("heading", name="Agreement between two annotators")
+        heading.scroll_into_view_if_needed()
+        expect(page.get_by_text("Cohen's kappa (word tags)")).to_be_visible(timeout=60_000)
+        page.screenshot(path=str(shots / "agreement.png"), full_page=True)
         browser.close()
 
     store = Store.open(app_env["DATABASE_URL"])
