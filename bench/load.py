@@ -212,7 +212,7 @@ async def set_up(context, user: User, *, url: str, example: str, read_gold: Call
             await _choose(page, label, option)
         await page.get_by_text(f"Revision 1 by {user.name}").wait_for()
         user.timed("open document", time.perf_counter() - began)
-        await _fill(page, "Your name", user.name)
+        await _fill(page, "Your name (kept with each revision you save)", user.name)
         user.candidates = free_words(*await asyncio.to_thread(read_gold, user))
         return page
     except Exception as error:  # a timeout or a vanished element is this user's failure, recorded
