@@ -183,7 +183,7 @@ def span_brute_force(crf: CRF, emissions: torch.Tensor, first: int, last: int, b
     word of the label, then I- to the last word and no I- after it), by enumerating every path."""
     n = emissions.size(0)
     paths = list(itertools.product(range(crf.num_tags), repeat=n))
-    scores = torch.stack([path_score(crf, emissions, p) for p in paths])
+    scores = torch.stack([path_score(crf, emissions, p) for p in paths]).detach()
     probabilities = (scores - torch.logsumexp(scores, dim=0)).exp()
 
     def is_span(path) -> bool:
