@@ -157,13 +157,19 @@ class Tagged:
 
 
 def tag_and_score(
-    tagger, split: Sequence[Sentence], *, batch_size: int = BATCH_SIZE, precision: str = "auto"
+    tagger,
+    split: Sequence[Sentence],
+    *,
+    batch_size: int = BATCH_SIZE,
+    precision: str = "auto",
+    confidence: bool = True,
 ) -> Tagged:
     """IOB2 tags for every word of every sentence (windows merged by the rule of encoding.py), and
     each entity's probability (:meth:`engine.models.network.WordTagger.span_probabilities`),
     computed in the window that predicts the entity's first word: a CRF's forward-backward
     marginal, or the product of the word probabilities without one. An entity that runs past the
-    end of that window (a sentence longer than a window, rare) is scored on the part inside it."""
+    end of that window (a sentence longer than a window, rare) is scored on the part inside it.
+    With ``confidence=False`` no probability is computed (training's dev scores need none)."""
     config, network = tagger.config, tagger.network
     prepared = plan(tagger, split, batch_size=batch_size)
     predicted: dict[tuple[int, int], list[int]] = {}
@@ -189,7 +195,7 @@ def tag_and_score(
         owner = owner_windows(spans, len(sentence.words))
         merged = [tags[predicted[index, owner[w]][w - spans[owner[w]][0]]] for w in range(len(sentence.words))]
         result.append(merged)
-        for first, last, label in entity_ranges(merged):
+        for first, last, label in entity_ranges(merged) if confidence else ():
             window = owner[first]
             start, end = spans[window]
             local_first, local_last = first - start, min(last, end - 1) - start
@@ -220,7 +226,7 @@ def tag_sentences(
     tagger, split: Sequence[Sentence], *, batch_size: int = BATCH_SIZE, precision: str = "auto"
 ) -> list[list[str]]:
     """IOB2 tags for every word of every sentence (windows merged by the rule of encoding.py)."""
-    return tag_and_score(tagger, split, batch_size=batch_size, precision=precision).tags
+    return tag_and_score(tagger, split, batch_size=batch_size, precision=precision, confidence=False).tags
 
 
 def anchored(per_sentence: Sequence[Sequence[Span]], window: int | None = ANCHOR_SENTENCES) -> list[Span]:
@@ -249,13 +255,19 @@ def annotate(
     batch_size: int = BATCH_SIZE,
     precision: str = "auto",
     anchor: int | None = ANCHOR_SENTENCES,
+    confidence: bool = True,
 ) -> list[list[Span]]:
     """Spans for each note, in character offsets of that note, each with its probability
     (``Span.confidence``, :func:`tag_and_score`). Empty notes give no spans. Attributes far from
-    any medication are dropped (:func:`anchored`; ``anchor=None`` keeps them)."""
+    any medication are dropped (:func:`anchored`; ``anchor=None`` keeps them). ``confidence=False``
+    leaves the probabilities out (None), for callers that only count spans."""
     split_notes = [sentences(text) for text in texts]
     flat = [sentence for note in split_notes for sentence in note]
-    tagged = tag_and_score(tagger, flat, batch_size=batch_size, precision=precision) if flat else Tagged([], [])
+    tagged = (
+        tag_and_score(tagger, flat, batch_size=batch_size, precision=precision, confidence=confidence)
+        if flat
+        else Tagged([], [])
+    )
     result: list[list[Span]] = []
     position = 0
     for text, note in zip(texts, split_notes, strict=True):

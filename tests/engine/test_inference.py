@@ -226,3 +226,10 @@ def test_span_probability_is_the_crf_marginal_of_that_span(tagger):
                 request = [(row, first, last, tags.index(f"B-{label}"), tags.index(f"I-{label}"))]
                 expected = tagger.network.span_probabilities(scores, tensors["word_mask"], request).item()
                 assert tagged.confidence[item.sentence][first, last] == pytest.approx(expected, abs=1e-5)
+
+
+def test_spans_without_probabilities_when_none_are_wanted(tagger, tiny_corpus):
+    notes = [d.text for d in load_corpus(tiny_corpus).documents("test")]
+    plain = annotate(tagger, notes, confidence=False)
+    assert plain == annotate(tagger, notes), "the same spans"
+    assert all(span.confidence is None for spans in plain for span in spans)
