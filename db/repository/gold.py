@@ -103,41 +103,17 @@ class CorpusStore(StoreBase):
     def documents(self, corpus: str, split: str | None = None) -> list[Document]:
         """The corpus's documents (of one split, or all) with their current gold, sorted by name."""
         with self._read() as session:
-            latest = (
-                select(GoldRevisionRow.document_id, func.max(GoldRevisionRow.number).label("number"))
-                .group_by(GoldRevisionRow.document_id)
-                .subquery()
-            )
-            statement = (
-                select(DocumentRow, GoldRevisionRow)
-                .join(CorpusRow, CorpusRow.id == DocumentRow.corpus_id)
-                .outerjoin(latest, latest.c.document_id == DocumentRow.id)
-                .outerjoin(
-                    GoldRevisionRow,
-                    (GoldRevisionRow.document_id == DocumentRow.id) & (GoldRevisionRow.number == latest.c.number),
-                )
-                .where(CorpusRow.name == corpus)
-                .options(selectinload(GoldRevisionRow.spans), selectinload(GoldRevisionRow.relations))
-                .order_by(DocumentRow.name)
-            )
+            statement = _with_latest_revision(corpus).order_by(DocumentRow.name)
             if split is not None:
                 statement = statement.where(DocumentRow.split == split)
-            result = []
-            for document, revision in session.execute(statement):
-                spans = records.gold_spans(revision.spans) if revision else ()
-                relations = records.gold_relations(revision.relations) if revision else ()
-                result.append(Document(document.name, document.text or "", spans, relations))
-            return result
+            return [_document(row, revision) for row, revision in session.execute(statement)]
 
     def document(self, corpus: str, document_id: str) -> Document:
         """One document with its current gold."""
         with self._read() as session:
             row = self._document_row(session, corpus, document_id)
             latest = _revisions(session, row.id, limit=1)
-            if not latest:
-                return Document(row.name, row.text or "")
-            spans, relations = records.gold_spans(latest[0].spans), records.gold_relations(latest[0].relations)
-            return Document(row.name, row.text or "", spans, relations)
+            return _document(row, latest[0] if latest else None)
 
     def _document_row(self, session: Session, corpus: str, document_id: str, *, lock: bool = False) -> DocumentRow:
         statement = (
@@ -258,32 +234,34 @@ class CorpusStore(StoreBase):
         """Each document of the corpus as ``author`` last saved it (their latest revision, not the
         current gold), keyed by document id; documents they never saved are absent."""
         with self._read() as session:
-            latest = (
-                select(GoldRevisionRow.document_id, func.max(GoldRevisionRow.number).label("number"))
-                .where(GoldRevisionRow.author == author)
-                .group_by(GoldRevisionRow.document_id)
-                .subquery()
-            )
-            statement = (
-                select(DocumentRow, GoldRevisionRow)
-                .join(CorpusRow, CorpusRow.id == DocumentRow.corpus_id)
-                .join(latest, latest.c.document_id == DocumentRow.id)
-                .join(
-                    GoldRevisionRow,
-                    (GoldRevisionRow.document_id == DocumentRow.id) & (GoldRevisionRow.number == latest.c.number),
-                )
-                .where(CorpusRow.name == corpus)
-                .options(selectinload(GoldRevisionRow.spans), selectinload(GoldRevisionRow.relations))
-            )
-            return {
-                row.name: Document(
-                    row.name,
-                    row.text or "",
-                    records.gold_spans(revision.spans),
-                    records.gold_relations(revision.relations),
-                )
-                for row, revision in session.execute(statement)
-            }
+            statement = _with_latest_revision(corpus, author=author)
+            return {row.name: _document(row, revision) for row, revision in session.execute(statement)}
+
+
+def _with_latest_revision(corpus: str, *, author: str | None = None):
+    """(document, its latest gold revision) of each document of ``corpus``, spans and relations
+    loaded: the latest of all (a document without any comes with None), or the latest saved by
+    ``author`` (documents they never saved left out)."""
+    latest = select(GoldRevisionRow.document_id, func.max(GoldRevisionRow.number).label("number"))
+    if author is not None:
+        latest = latest.where(GoldRevisionRow.author == author)
+    latest = latest.group_by(GoldRevisionRow.document_id).subquery()
+    same = (GoldRevisionRow.document_id == DocumentRow.id) & (GoldRevisionRow.number == latest.c.number)
+    statement = select(DocumentRow, GoldRevisionRow).join(CorpusRow, CorpusRow.id == DocumentRow.corpus_id)
+    if author is None:
+        statement = statement.outerjoin(latest, latest.c.document_id == DocumentRow.id).outerjoin(GoldRevisionRow, same)
+    else:
+        statement = statement.join(latest, latest.c.document_id == DocumentRow.id).join(GoldRevisionRow, same)
+    return statement.where(CorpusRow.name == corpus).options(
+        selectinload(GoldRevisionRow.spans), selectinload(GoldRevisionRow.relations)
+    )
+
+
+def _document(row: DocumentRow, revision: GoldRevisionRow | None) -> Document:
+    if revision is None:
+        return Document(row.name, row.text or "")
+    spans, relations = records.gold_spans(revision.spans), records.gold_relations(revision.relations)
+    return Document(row.name, row.text or "", spans, relations)
 
 
 def _revisions(session: Session, document_row_id: int, *, limit: int | None) -> list[GoldRevisionRow]:
