@@ -20,19 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.timing import timed
 from db.repository import Store
 from engine.data.brat import read_text
 from engine.models.tagger import load_tagger
 from webapp.application.predictions import annotate
-
-
-def timed(function, repeats: int) -> list[float]:
-    seconds = []
-    for _ in range(repeats):
-        began = time.perf_counter()
-        function()
-        seconds.append(time.perf_counter() - began)
-    return seconds
 
 
 def main() -> int:

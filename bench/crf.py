@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.timing import median_seconds
 from engine.labels import TAGS
 from engine.models.crf import CRF
 
@@ -30,12 +29,7 @@ SHAPES = ((1, 512), (32, 128), (8, 512))
 
 def median_ms(function, repeats: int) -> float:
     function()  # warm-up
-    seconds = []
-    for _ in range(repeats):
-        began = time.perf_counter()
-        function()
-        seconds.append(time.perf_counter() - began)
-    return statistics.median(seconds) * 1000
+    return median_seconds(function, repeats) * 1000
 
 
 def ragged_mask(batch: int, length: int, generator: torch.Generator) -> torch.Tensor:

@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.timing import median_seconds
 from engine.data.brat import read_folder
 from engine.experiments import evaluate_model
 from engine.intervals import SEED, _bounds, draw_weights, figures, intervals, paired_test
@@ -57,12 +56,7 @@ def looped(table: CountTable, weights: np.ndarray, present: np.ndarray) -> dict[
 
 
 def median_ms(function, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        began = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - began)
-    return 1000 * statistics.median(times)
+    return 1000 * median_seconds(function, repeats)
 
 
 def main() -> int:

@@ -16,26 +16,17 @@ import json
 import resource
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.timing import median_seconds
 from engine.data.brat import read_folder
 from engine.data.tokenize import sentences
 from engine.inference import BATCH_SIZE, annotate, plan, resolve_precision
 from engine.models.tagger import load_tagger
-
-
-def median_seconds(function, repeats: int) -> float:
-    seconds = []
-    for _ in range(repeats):
-        began = time.perf_counter()
-        function()
-        seconds.append(time.perf_counter() - began)
-    return statistics.median(seconds)
 
 
 def main() -> int:
