@@ -359,16 +359,21 @@ def _bootstrap(args: argparse.Namespace) -> int:
     return 0
 
 
+def _whole_number(value: str, minimum: int, expected: str) -> int:
+    """``value`` as a whole number of at least ``minimum``; anything else is a usage error."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = minimum - 1
+    if number < minimum:
+        raise argparse.ArgumentTypeError(f"expected {expected}, not {value!r}")
+    return number
+
+
 def _anchor_window(value: str) -> int | None:
     if value.lower() == "none":
         return None
-    try:
-        window = int(value)
-    except ValueError:
-        window = -1
-    if window < 0:
-        raise argparse.ArgumentTypeError(f"expected a number of sentences (0, 1, 2, ...) or 'none', not {value!r}")
-    return window
+    return _whole_number(value, 0, "a number of sentences (0, 1, 2, ...) or 'none'")
 
 
 def _add_anchor_option(parser: argparse.ArgumentParser) -> None:
@@ -382,13 +387,7 @@ def _add_anchor_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _positive(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number above 0, not {value!r}")
-    return number
+    return _whole_number(value, 1, "a whole number above 0")
 
 
 def _add_interval_options(parser: argparse.ArgumentParser) -> None:
