@@ -185,7 +185,8 @@ def tag_and_score(
             for row, item in enumerate(batch):
                 words = len(item.encoded.word_starts)
                 predicted[item.sentence, item.window] = decoded[row, :words].tolist()
-                scores_of[item.sentence, item.window] = scores[row, :words].float()
+                if confidence:
+                    scores_of[item.sentence, item.window] = scores[row, :words].float()
     tags = config.tags
     result: list[list[str]] = []
     # (sentence, (first, last), window, first and last word in the window, B tag id, I tag id)

@@ -22,6 +22,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from engine.evaluation import evaluate
+from engine.n2c2 import n2c2_scores
 from engine.types import Document, Span, SpanError
 
 
@@ -52,6 +53,9 @@ class Agreement:
     kappa: float = 0.0
     #: where they differ, as the evaluation's errors (gold = the first annotator's span)
     disagreements: list[SpanError] = field(default_factory=list)
+    #: each shared document as each of them saved it, by document id (to show a disagreement)
+    first_documents: dict[str, Document] = field(default_factory=dict)
+    second_documents: dict[str, Document] = field(default_factory=dict)
 
 
 def agreement(first: Mapping[str, Document], second: Mapping[str, Document], *, names=("A", "B")) -> Agreement:
@@ -66,8 +70,10 @@ def agreement(first: Mapping[str, Document], second: Mapping[str, Document], *, 
     for document in shared:
         if first[document].text != second[document].text:
             raise ValueError(f"{document}: the two revisions are of different note texts")
-    report = evaluate([first[d] for d in shared], [second[d] for d in shared], resamples=1)
-    lenient = report.n2c2()["lenient"]
+    result.first_documents = {d: first[d] for d in shared}
+    result.second_documents = {d: second[d] for d in shared}
+    report = evaluate(list(result.first_documents.values()), list(result.second_documents.values()))
+    lenient = n2c2_scores({"lenient": report.tables["n2c2_lenient"]})["lenient"]
     strict = report.per_label()
     for label, row in strict.items():
         result.per_label[label] = {

@@ -174,14 +174,13 @@ def predictions(model: ModelInfo, texts: Sequence[str]) -> list[Prediction]:
     return cache_first(store(), model, list(texts), lambda batch, m=model: tagger(m).predict(batch))
 
 
-def review_queue(corpus: str, split: str, model: ModelInfo, reviewer: str) -> list[tuple[str, float]]:
-    """The documents of one split that ``reviewer`` has not saved yet, the one where ``model``
-    expects most wrong spans first (:func:`engine.review.review_queue`)."""
+def review_queue(corpus: str, split: str, model: ModelInfo, reviewed: set[str]) -> list[tuple[str, float]]:
+    """The documents of one split not among ``reviewed``, the one where ``model`` expects most
+    wrong spans first (:func:`engine.review.review_queue`)."""
     from engine.review import review_queue as order
 
     notes = documents(corpus, split)
     found = predictions(model, [d.text for d in notes])
-    reviewed = store().reviewers(corpus, split).get(reviewer, set())
     return order({d.id: p.spans for d, p in zip(notes, found, strict=True)}, reviewed)
 
 
@@ -298,11 +297,6 @@ def gold_log(corpus: str, document_id: str):
 def reviewers(corpus: str, split: str | None = None) -> dict[str, set[str]]:
     """Who saved gold in the corpus (or one split): author -> documents."""
     return store().reviewers(corpus, split)
-
-
-def latest_by_author(corpus: str, author: str) -> dict[str, Document]:
-    """Each document as ``author`` last saved it."""
-    return store().latest_by_author(corpus, author)
 
 
 def save_gold(corpus: str, document_id: str, spans, relations, *, by: str, note: str, based_on: int):

@@ -38,10 +38,12 @@ def error_table(errors, forgiven=None) -> pd.DataFrame:
 def lenient_verdicts(corpus: str, split: str, errors) -> dict:
     """For each error, whether n2c2 lenient matching forgives it (engine.evaluation.forgiven_by_lenient)."""
     gold = {document.id: document for document in services.documents(corpus, split)}
+    by_document: dict[str, list] = {}
+    for error in errors:
+        by_document.setdefault(error.document_id, []).append(error)
     verdicts = {}
-    for document_id in {e.document_id for e in errors}:
+    for document_id, mine in by_document.items():
         document = gold.get(document_id)
-        mine = [e for e in errors if e.document_id == document_id]
         if document is None:  # the document left the corpus after the evaluation: nothing to compare with
             verdicts.update(dict.fromkeys(mine, False))
             continue

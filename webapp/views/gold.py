@@ -32,8 +32,8 @@ models, _ = services.models()
 names = {services.model_label(m): m for m in models}
 
 reviewer = st.text_input("Your name (kept with each revision you save)", key="gold-author")
-reviewers = services.reviewers(corpus, split)
 if st.toggle("Review queue: the next document to review", key="gold-queue") and names:
+    reviewers = services.reviewers(corpus, split)
     queue_model = st.selectbox("Uncertainty from", list(names), key="gold-queue-model")
     st.caption(
         "Documents you have not saved yet, the one where the model expects most of its spans to be wrong first: "
@@ -44,7 +44,7 @@ if st.toggle("Review queue: the next document to review", key="gold-queue") and 
         st.info("Say who you are (your name above) to see what is left for you.")
     else:
         with st.spinner("Reading the split with the model (cached after the first time)…"):
-            queue = services.review_queue(corpus, split, names[queue_model], reviewer.strip())
+            queue = services.review_queue(corpus, split, names[queue_model], reviewers.get(reviewer.strip(), set()))
         done = len(document_ids) - len(queue)
         st.markdown(f"Reviewed by {inert(reviewer.strip())}: **{done} of {len(document_ids)}** documents of this split")
         if queue:
@@ -235,8 +235,8 @@ else:
                 st.dataframe(pd.DataFrame(rows), hide_index=True, height=240)
                 index = st.number_input("Show disagreement number (row, from 0)", 0, len(rows) - 1, 0, key="agree-row")
                 chosen = found.disagreements[int(index)]
-                mine = services.latest_by_author(corpus, first)[chosen.document_id]
-                theirs = services.latest_by_author(corpus, second)[chosen.document_id]
+                mine = found.first_documents[chosen.document_id]
+                theirs = found.second_documents[chosen.document_id]
                 window = (chosen.start - 250, chosen.start + 250)
                 left, right = st.columns(2)
                 with left:
