@@ -9,9 +9,9 @@ label the corpus does not annotate). The loss is ``log Z - log Z_allowed``: ``Z`
 is 0 in float32). With exactly one allowed tag a
 word it is the ordinary negative log-likelihood of that path.
 
-pytorch-crf backtracks one sequence at a time in Python; :meth:`CRF.viterbi` runs the recursion
-over the whole batch with two tensor operations a step, backtracks all rows at once, and returns a
-tensor (``bench/crf.py`` compares the two).
+pytorch-crf backtracks one sequence at a time in Python; :meth:`CRF.viterbi` decodes the whole
+batch with a compiled loop on the CPU or parallel scans on an accelerator
+(:mod:`engine.models.viterbi`) and returns a tensor (``bench/crf.py`` compares them).
 
 Span confidence. The marginal probability that the words ``i..j`` form exactly one entity of
 label ``L`` is the share of the probability mass on the paths that start the entity at word ``i``
@@ -25,9 +25,10 @@ forward-backward marginal of the span, from two constrained forward passes
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 import torchcrf
+
+from engine.models.viterbi import compiled_paths, scan_paths
 
 _IMPOSSIBLE = -1e4
 
@@ -39,11 +40,16 @@ class CRF(torchcrf.CRF):
         super().__init__(num_tags, batch_first=True)
 
     @torch.no_grad()
-    def viterbi(self, emissions: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+    def viterbi(
+        self, emissions: torch.Tensor, mask: torch.Tensor | None = None, *, method: str = "auto"
+    ) -> torch.Tensor:
         """Best tag sequence per row; positions outside ``mask`` are -1.
 
         ``emissions``: (batch, seq, tags); ``mask``: (batch, seq), true for real positions, which
         must form a prefix of each row, and the first position of every row must be real.
+        ``method``: ``"compiled"`` (the recursion compiled for the CPU), ``"scan"`` (parallel
+        scans in tensor operations) or ``"auto"``: compiled for CPU tensors, scan elsewhere
+        (:mod:`engine.models.viterbi`). Both give pytorch-crf's path, ties included.
         """
         if emissions.dim() != 3 or emissions.size(2) != self.num_tags:
             raise ValueError(f"emissions must have shape (batch, seq, {self.num_tags}), got {tuple(emissions.shape)}")
@@ -57,31 +63,15 @@ class CRF(torchcrf.CRF):
             return torch.empty(batch, 0, dtype=torch.long, device=emissions.device)
         if not mask[:, 0].all():
             raise ValueError("the first position of every sequence must be unmasked")
-        emissions = emissions.float()
-        tags = self.num_tags
-        # shape: (seq, batch, previous tag, next tag): transition plus the next word's emission
-        step_scores = self.transitions.float() + emissions.transpose(0, 1).unsqueeze(2)
-        if not mask.all():
-            # past a row's end, every tag's score is carried over unchanged: 0 on the diagonal,
-            # -inf elsewhere, and no emission; so the loop needs no per-step masking
-            carry = torch.full((tags, tags), float("-inf"), device=emissions.device)
-            carry.fill_diagonal_(0.0)
-            step_scores[~mask.t()] = carry
-        score = self.start_transitions.float() + emissions[:, 0]  # shape: (batch, tags)
-        backpointers = []
-        for step_score in step_scores.unbind(0)[1:]:
-            score, index = (score.unsqueeze(2) + step_score).max(dim=1)
-            backpointers.append(index)
-        current = (score + self.end_transitions.float()).argmax(dim=1)  # shape: (batch,)
-        # Backtracking is a gather per step; on numpy each costs about a microsecond, on torch several.
-        pointers = torch.stack(backpointers).cpu().numpy() if backpointers else np.empty((0, batch, tags), np.int64)
-        path = np.empty((batch, length), dtype=np.int64)
-        path[:, length - 1] = last = current.cpu().numpy()
-        rows = np.arange(batch)
-        for step in range(length - 2, -1, -1):
-            last = pointers[step, rows, last]
-            path[:, step] = last
-        return torch.from_numpy(path).to(emissions.device).masked_fill_(~mask, -1)
+        if method == "auto":
+            method = "compiled" if emissions.device.type == "cpu" else "scan"
+        if method == "compiled":
+            return compiled_paths(
+                emissions, mask.sum(dim=1), self.start_transitions, self.transitions, self.end_transitions
+            )
+        if method == "scan":
+            return scan_paths(emissions, mask, self.start_transitions, self.transitions, self.end_transitions)
+        raise ValueError(f"method must be auto, compiled or scan, got {method!r}")
 
     def negative_log_likelihood(self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Mean negative log-likelihood of ``tags`` over the batch (the training loss)."""
