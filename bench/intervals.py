@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.timing import median_seconds
 from engine.data.brat import read_folder
 from engine.experiments import evaluate_model
+from engine.inference import load_pipeline
 from engine.intervals import SEED, _bounds, draw_weights, figures, intervals, paired_test
-from engine.models.tagger import load_tagger
 from engine.n2c2 import CountTable, prf
 
 
@@ -74,7 +74,7 @@ def main() -> int:
             return 2
     documents, _ = read_folder(args.data)
     tables = [
-        evaluate_model(load_tagger(folder), documents, model=str(folder)).report.tables["strict"]
+        evaluate_model(load_pipeline(folder), documents, model=str(folder)).report.tables["strict"]
         for folder in (args.model, args.other)
     ]
     table = tables[0]

@@ -34,7 +34,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine.data.corpus import load_corpus
-from engine.inference import annotate, resolve_precision
+from engine.devices import resolve_precision
+from engine.inference import Pipeline, annotate
 from engine.labels import TAGS
 from engine.models.base import ModelConfig, TrainingSettings
 from engine.models.network import WordTagger
@@ -116,7 +117,7 @@ def encoder_gflop(tagger: NeuralTagger, note: str) -> float:
     from torch import nn
 
     from engine.data.tokenize import sentences
-    from engine.inference import plan
+    from engine.inference import prepare
 
     encoder = tagger.network.encoder
     weights = sum(m.in_features * m.out_features for m in encoder.modules() if isinstance(m, nn.Linear))
@@ -124,8 +125,8 @@ def encoder_gflop(tagger: NeuralTagger, note: str) -> float:
     hidden = getattr(config, "hidden_size", None) or config.dim
     layers = getattr(config, "num_hidden_layers", None) or config.n_layers
     flops = 0
-    for _, tensors in plan(tagger, sentences(note)).batches:
-        batch, length = tensors["input_ids"].shape
+    for prepared in prepare(tagger, sentences(note)).batches:
+        batch, length = prepared.tensors["input_ids"].shape
         flops += 2 * weights * batch * length + 4 * batch * length * length * hidden * layers
     return flops / 1e9
 
@@ -137,11 +138,12 @@ def percentile(values: list[float], share: float) -> float:
 
 def measure(tagger: NeuralTagger, classifier, note: str, repeats: int) -> dict[str, float]:
     ours, theirs = [], []
-    tagger.predict([note])  # warm-up both
+    pipeline = Pipeline(tagger)
+    pipeline.predict([note])  # warm-up both
     classifier(note)
     for _ in range(repeats):
         began = time.perf_counter()
-        tagger.predict([note])
+        pipeline.predict([note])
         ours.append(time.perf_counter() - began)
         began = time.perf_counter()
         with torch.inference_mode():

@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.timing import median_seconds
 from engine.data.brat import read_folder
 from engine.data.tokenize import sentences
-from engine.inference import BATCH_SIZE, annotate, plan, resolve_precision
+from engine.devices import resolve_precision
+from engine.inference import BATCH_SIZE, annotate, prepare
 from engine.models.tagger import load_tagger
 
 
@@ -51,13 +52,14 @@ def main() -> int:
     assert batched == one_by_one, "batching changed the spans of some note"
 
     flat = [sentence for text in texts for sentence in sentences(text)]
-    prepared = plan(tagger, flat, batch_size=args.batch_size)
+    prepared = prepare(tagger, flat, batch_size=args.batch_size)
     encoder = tagger.network.encoder
 
     def bare() -> None:
         with torch.inference_mode():
-            for _, tensors in prepared.batches:
-                encoder(input_ids=tensors["input_ids"], attention_mask=tensors["attention_mask"])
+            for batch in prepared.batches:
+                extra = {"position_ids": batch.tensors["position_ids"]} if batch.packed else {}
+                encoder(input_ids=batch.tensors["input_ids"], attention_mask=batch.tensors["attention_mask"], **extra)
 
     # alternate the two, repeat after repeat, so that both meet the same machine
     full_runs, bare_runs = [], []

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from engine.data.corpus import load_corpus
 from engine.experiments import evaluate_model, write_json_atomically
+from engine.inference import load_pipeline
 from engine.models.base import ModelFolderError
 from engine.models.tagger import load_tagger
 from engine.real_text import RECIPES
@@ -29,6 +30,7 @@ def bootstrap(
     *,
     seed: int = 13,
     on_progress: Callable[[Progress], None] | None = None,
+    device: str | None = None,
 ) -> Iterator[str]:
     """Generate ``data`` if it holds no corpus, train each demo model whose folder is missing or
     unloadable (reporting to ``on_progress``), and say what was done, one line at a time."""
@@ -46,8 +48,10 @@ def bootstrap(
         except (ModelFolderError, OSError):
             pass
         yield f"{folder}: training {kind_name} on {data}"
-        result = train(recipe(kind_name, {**options, "seed": seed}), corpus, folder, on_progress=on_progress)
-        score = evaluate_model(load_tagger(folder), corpus.documents("test"), model=name)
+        result = train(
+            recipe(kind_name, {**options, "seed": seed}), corpus, folder, on_progress=on_progress, device=device
+        )
+        score = evaluate_model(load_pipeline(folder, device=device), corpus.documents("test"), model=name)
         write_json_atomically(folder / "metrics.json", {"split": "test", "data": str(data), **score.as_dict()})
         yield (
             f"{folder}: trained in {result.seconds:.0f} s ({result.epochs_run} epochs), "

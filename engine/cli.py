@@ -80,7 +80,7 @@ def _evaluate_model(args: argparse.Namespace) -> int:
     from engine.data.corpus import coverage_of
     from engine.evaluation import format_report
     from engine.experiments import evaluate_model, write_json_atomically
-    from engine.models.tagger import load_tagger
+    from engine.inference import load_pipeline
 
     if args.data is None:
         raise SystemExit("error: --model needs --data DIR (a BRAT folder, e.g. data/demo/test)")
@@ -92,11 +92,10 @@ def _evaluate_model(args: argparse.Namespace) -> int:
         print(f"warning: {problem}", file=sys.stderr)
     if not documents:
         raise SystemExit(f"error: {args.data} holds no .txt notes")
-    tagger = load_tagger(args.model)
-    tagger.anchor = args.anchor
+    pipeline = load_pipeline(args.model, device=args.device, anchor=args.anchor)
     coverage = coverage_of(args.data)
     score = evaluate_model(
-        tagger, documents, model=str(args.model), coverage=coverage, resamples=args.resamples, seed=args.seed
+        pipeline, documents, model=str(args.model), coverage=coverage, resamples=args.resamples, seed=args.seed
     )
     if args.anchor == ANCHOR_SENTENCES:  # metrics.json holds what the model scores as the app runs it
         write_json_atomically(Path(args.model) / "metrics.json", {"data": str(args.data), **score.as_dict()})
@@ -118,10 +117,9 @@ def _evaluate_model_on_folders(args: argparse.Namespace) -> int:
     or with --json one object keyed by folder, each the single-folder --json object."""
     from engine.data.corpus import coverage_of
     from engine.experiments import evaluate_model
-    from engine.models.tagger import load_tagger
+    from engine.inference import load_pipeline
 
-    tagger = load_tagger(args.model)
-    tagger.anchor = args.anchor
+    pipeline = load_pipeline(args.model, device=args.device, anchor=args.anchor)
     results: dict[str, dict] = {}
     for folder in args.data:
         documents, problems = read_folder(folder)
@@ -130,7 +128,7 @@ def _evaluate_model_on_folders(args: argparse.Namespace) -> int:
         if not documents:
             raise SystemExit(f"error: {folder} holds no .txt notes")
         score = evaluate_model(
-            tagger,
+            pipeline,
             documents,
             model=str(args.model),
             coverage=coverage_of(folder),
@@ -173,8 +171,8 @@ def _compare(args: argparse.Namespace) -> int:
     """Two models on the same notes: is B better than A, beyond chance?"""
     from engine.data.corpus import coverage_of
     from engine.experiments import evaluate_model
+    from engine.inference import load_pipeline
     from engine.intervals import compare_tables, format_comparison
-    from engine.models.tagger import load_tagger
 
     documents, problems = read_folder(args.data)
     for problem in problems:
@@ -184,9 +182,8 @@ def _compare(args: argparse.Namespace) -> int:
     coverage = coverage_of(args.data)
     tables = []
     for folder in (args.a, args.b):
-        tagger = load_tagger(folder)
-        tagger.anchor = args.anchor
-        score = evaluate_model(tagger, documents, model=str(folder), coverage=coverage)
+        pipeline = load_pipeline(folder, device=args.device, anchor=args.anchor)
+        score = evaluate_model(pipeline, documents, model=str(folder), coverage=coverage)
         tables.append(score.report.tables)
     result = compare_tables(*tables, resamples=args.resamples, seed=args.seed)
     if args.json:
@@ -198,13 +195,12 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _predict(args: argparse.Namespace) -> int:
     from engine.data.brat import write_document
-    from engine.models.tagger import load_tagger
+    from engine.inference import load_pipeline
     from engine.types import Document
 
-    tagger = load_tagger(args.model)
-    tagger.anchor = args.anchor
+    pipeline = load_pipeline(args.model, device=args.device, anchor=args.anchor)
     notes = _read_notes(args.files)
-    predicted = tagger.predict([text for _, text in notes])
+    predicted = pipeline.predict([text for _, text in notes])
     documents = [Document(name, text, tuple(spans)) for (name, text), spans in zip(notes, predicted, strict=True)]
     if args.out is not None:
         for document in documents:
@@ -288,7 +284,14 @@ class _ProgressBar:
 def _train(args: argparse.Namespace) -> int:
     from engine.training import recipe, train
 
-    result = train(recipe(args.kind, _training_options(args)), args.data, args.out, on_progress=_ProgressBar())
+    result = train(
+        recipe(args.kind, _training_options(args)),
+        args.data,
+        args.out,
+        on_progress=_ProgressBar(),
+        device=args.device,
+        on_line=lambda line: print(line, file=sys.stderr, flush=True),
+    )
     if int(os.environ.get("RANK", "0")) == 0:
         summary = {
             "model": str(result.folder),
@@ -315,6 +318,7 @@ def _real_text(args: argparse.Namespace) -> int:
         seed=args.seed,
         on_line=lambda line: print(line, file=sys.stderr, flush=True),
         on_progress=lambda p: _log_epoch("", p),
+        device=args.device,
     )
     print((Path(args.out) / "results.md").read_text(encoding="utf-8"))
     return 0
@@ -337,6 +341,7 @@ def _experiment(args: argparse.Namespace) -> int:
         learning_rates=rates,
         on_progress=lambda name, p: _log_epoch(name, p),
         seeds=args.seeds,
+        device=args.device,
     )
     print((Path(args.out) / "results.md").read_text(encoding="utf-8"))
     print(f"{len(rows)} runs; results in {args.out}/results.md and results.json", file=sys.stderr)
@@ -354,7 +359,7 @@ def _log_epoch(name: str, progress) -> None:
 def _bootstrap(args: argparse.Namespace) -> int:
     from engine.bootstrap import bootstrap
 
-    for line in bootstrap(args.data, args.models, seed=args.seed, on_progress=_ProgressBar()):
+    for line in bootstrap(args.data, args.models, seed=args.seed, on_progress=_ProgressBar(), device=args.device):
         print(line, file=sys.stderr)
     return 0
 
@@ -383,6 +388,15 @@ def _add_anchor_option(parser: argparse.ArgumentParser) -> None:
         default=ANCHOR_SENTENCES,
         metavar="N|none",
         help=f"keep attributes only within N sentences of a Drug (default {ANCHOR_SENTENCES}; none keeps all)",
+    )
+
+
+def _add_device_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--device",
+        metavar="auto|cpu|cuda[:N]|mps",
+        help="where the model runs (default: $MEDNER_DEVICE, else auto: a GPU when torch sees one; "
+        "under torchrun each process takes the GPU of its LOCAL_RANK)",
     )
 
 
@@ -456,6 +470,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     _add_anchor_option(evaluate)
     _add_interval_options(evaluate)
+    _add_device_option(evaluate)
     evaluate.set_defaults(run=_evaluate)
 
     from engine.models.kinds import KINDS
@@ -479,6 +494,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--gazetteer", action="store_true", help="feed each word's drug-dictionary match tag to the tagger"
     )
     _add_training_options(training, epochs=None)
+    _add_device_option(training)
     training.set_defaults(run=_train)
 
     compare = commands.add_parser(
@@ -490,6 +506,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--json", action="store_true", help="print one JSON object")
     _add_anchor_option(compare)
     _add_interval_options(compare)
+    _add_device_option(compare)
     compare.set_defaults(run=_compare)
 
     predict = commands.add_parser("predict", help="annotate notes (files, folders, or stdin) with a model")
@@ -498,6 +515,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--json", action="store_true", help="print the spans as JSON")
     predict.add_argument("--out", type=Path, help="write the annotated notes as BRAT into this folder")
     _add_anchor_option(predict)
+    _add_device_option(predict)
     predict.set_defaults(run=_predict)
 
     experiment = commands.add_parser("experiment", help="the study's grid and a learning curve on one corpus")
@@ -516,6 +534,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run each configuration with this many seeds (--seed, --seed + 1, ...)",
     )
     _add_training_options(experiment, epochs=None)
+    _add_device_option(experiment)
     experiment.set_defaults(run=_experiment)
 
     real_text = commands.add_parser(
@@ -528,12 +547,14 @@ def build_parser() -> argparse.ArgumentParser:
     real_text.add_argument("--out", type=Path, default=Path("runs/real-text"))
     real_text.add_argument("--recipes", nargs="+", help="which recipes (default: all; see engine/real_text.py)")
     real_text.add_argument("--seed", type=int, default=13)
+    _add_device_option(real_text)
     real_text.set_defaults(run=_real_text)
 
     boot = commands.add_parser("bootstrap", help="train the default demo models if they are missing")
     boot.add_argument("--data", type=Path, default=Path("data/demo"))
     boot.add_argument("--models", type=Path, default=Path("models"))
     boot.add_argument("--seed", type=int, default=13)
+    _add_device_option(boot)
     boot.set_defaults(run=_bootstrap)
     return parser
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from engine.data.corpus import load_corpus
 from engine.data.partial import Coverage
 from engine.evaluation import Report, drug_subsets, evaluate
+from engine.inference import Pipeline, load_pipeline
 from engine.models.kinds import kind
-from engine.models.tagger import NeuralTagger, load_tagger
 from engine.training import Progress, recipe, train
 from engine.types import Document
 
@@ -48,7 +48,7 @@ class ModelScore:
 
 
 def evaluate_model(
-    tagger: NeuralTagger,
+    pipeline: Pipeline,
     documents: Sequence[Document],
     *,
     model: str = "",
@@ -56,13 +56,14 @@ def evaluate_model(
     resamples: int | None = None,
     seed: int = 13,
 ) -> ModelScore:
-    """Annotate ``documents`` with ``tagger`` and score strictly (paper mode per subword of its tokenizer).
+    """Annotate ``documents`` with ``pipeline`` and score strictly (paper mode per subword of its tokenizer).
 
     With a partial ``coverage`` (an open corpus), only predictions the corpus can judge are scored
     (:func:`engine.data.partial.scoreable`)."""
     began = time.perf_counter()
-    predicted = tagger.predict([d.text for d in documents])
+    predicted = pipeline.predict([d.text for d in documents])
     seconds = time.perf_counter() - began
+    tagger = pipeline.tagger
     guesses = [Document(d.id, d.text, tuple(spans)) for d, spans in zip(documents, predicted, strict=True)]
     tokenizer = tagger.tokenizer
 
@@ -143,6 +144,7 @@ def run_experiments(
     learning_rates: Mapping[str, float] | None = None,
     on_progress: Callable[[str, Progress], None] | None = None,
     seeds: int = 1,
+    device: str | None = None,
 ) -> list[ExperimentRow]:
     """Train and score every run of the grid on ``data``; write ``results.json`` and ``results.md``.
 
@@ -180,8 +182,9 @@ def run_experiments(
             corpus,
             folder,
             on_progress=(lambda p, name=run.name: on_progress(name, p)) if on_progress else None,
+            device=device,
         )
-        score = evaluate_model(load_tagger(folder), test, model=run.name).as_dict()
+        score = evaluate_model(load_pipeline(folder, device=device), test, model=run.name).as_dict()
         write_json_atomically(folder / "metrics.json", {"split": "test", "data": str(data), **score})
         rows.append(ExperimentRow(run, result.seconds, result.epochs_run, score))
         write_results(out, rows)

@@ -1,18 +1,40 @@
-"""Notes -> spans with a trained tagger: sentences, windows for long ones, batches by length,
-``torch.inference_mode``, and bf16 autocast on CPUs with native bf16 (fp32 elsewhere)."""
+"""The one annotation pipeline, which the app, the command line, experiments, training's dev
+scores and the benches all call:
+
+1. **prepare** (:func:`prepare`): notes are split into sentences, each sentence's words into
+   subwords once, a sentence longer than the encoder's window into overlapping windows
+   (:mod:`engine.models.encoding`), and the windows are *packed*: several short ones share one
+   row of subwords, each with its own [CLS] ... [SEP], position ids that restart at 0, and an
+   attention mask that is block-diagonal, so no window sees another and every word gets the
+   label it would get in a row of its own. Rows are then batched by length.
+2. **forward** (:func:`forward`): the encoder over each batch on the model's device, under
+   ``torch.inference_mode`` and the precision's autocast (:mod:`engine.devices`).
+3. **decode** (:func:`tag_and_score`): each window's word scores are cut back out of its row,
+   Viterbi (or argmax) gives the tags, windows are merged by the rule of encoding.py, and each
+   entity gets its probability under the model.
+4. **spans** (:func:`annotate`): tags become character spans of each note, and attributes far
+   from any medication are dropped (:func:`anchored`).
+
+:class:`Pipeline` holds a loaded model with these choices (device, precision, anchor) and is
+what callers keep: ``Pipeline(tagger).predict(texts)``.
+
+Why pack: most pasted notes are short, and a short sentence is a row that costs a pass over
+every weight whatever its length. Packing puts a 100-word note in one row instead of batches of
+a few padded sentences; the price is attention computed (and masked) across the whole row, so
+rows are held to :data:`PACK_SUBWORDS`.
+"""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from contextlib import nullcontext
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 
 from engine.data.bio import entity_ranges, tags_to_spans
 from engine.data.tokenize import Sentence, sentences
+from engine.devices import autocast, resolve_device, resolve_precision
 from engine.models.base import ANCHOR_SENTENCES
 from engine.models.encoding import (
     EncodedInput,
@@ -23,6 +45,7 @@ from engine.models.encoding import (
     windows,
     word_pieces,
 )
+from engine.models.tagger import load_tagger
 from engine.types import Span
 
 #: What one more forward pass costs, in padded subwords. On a CPU a pass over a few sentences is
@@ -30,60 +53,63 @@ from engine.types import Span
 #: scratch Transformer and 18 ms with MiniLM, and each further subword about 1/70 of that
 #: (2 cores, AVX2; bench/README.md). Fewer, fuller batches win until padding outweighs a pass.
 BATCH_COST_SUBWORDS = 64
-#: Upper bounds of one batch: windows, and padded subwords (memory).
+#: Upper bounds of one batch: rows, and padded subwords (memory).
 BATCH_SIZE = 256
 MAX_BATCH_SUBWORDS = 16384
-#: Environment override for the precision: "fp32", "bf16" or "auto" (the default).
-PRECISION_VARIABLE = "MEDNER_PRECISION"
-
-
-@cache
-def cpu_has_native_bf16() -> bool:
-    """True on CPUs with AVX-512 BF16 or AMX, where bf16 matmuls are fast."""
-    try:
-        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
-    except AttributeError:  # an older or newer torch without these probes
-        return False
-
-
-def resolve_precision(precision: str = "auto") -> str:
-    """``"bf16"`` or ``"fp32"`` for a requested ``"auto"``/``"bf16"``/``"fp32"``."""
-    requested = os.environ.get(PRECISION_VARIABLE, "") or precision
-    if requested not in ("auto", "bf16", "fp32"):
-        raise ValueError(f"precision must be auto, bf16 or fp32, got {requested!r}")
-    if requested == "auto":
-        return "bf16" if cpu_has_native_bf16() else "fp32"
-    return requested
+#: Longest packed row, in subwords. Attention over a packed row costs its length squared while
+#: only the blocks on the diagonal are used: at 256 subwords that is under a fifth of MiniLM's
+#: arithmetic per subword, and a 100-word note (about 150 subwords) still fits one row.
+#: A window longer than this keeps a row of its own.
+PACK_SUBWORDS = 256
 
 
 @dataclass(frozen=True)
-class _Item:
+class Segment:
+    """One window of one sentence, placed in a row: the row within its batch, the subword where
+    it begins in the row, and the row's word column where its words begin."""
+
     sentence: int
     window: int
-    start: int
     encoded: EncodedInput
+    row: int = 0
+    offset: int = 0
+    column: int = 0
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Rows of packed windows as tensors: ``input_ids``, ``attention_mask`` (2-D, or 4-D
+    block-diagonal where a row holds several windows), ``position_ids`` where packed,
+    ``word_index`` and ``word_mask`` per row word, ``gazetteer`` for a model that reads it."""
+
+    segments: list[Segment]
+    tensors: dict[str, torch.Tensor]
+
+    @property
+    def packed(self) -> bool:
+        return "position_ids" in self.tensors
 
 
 @dataclass(frozen=True)
 class Plan:
-    """A list of sentences made ready for the network: subword windows sorted by length into
-    batches of padded tensors, and for each sentence the word range of each of its windows."""
+    """A list of sentences made ready for the network: batches of rows, and for each sentence
+    the word range of each of its windows."""
 
-    batches: list[tuple[list[_Item], dict[str, torch.Tensor]]]
+    batches: list[Batch]
     windows_of: list[list[tuple[int, int]]]
 
     @property
     def subwords(self) -> int:
-        return sum(len(item.encoded.input_ids) for items, _ in self.batches for item in items)
+        return sum(len(segment.encoded.input_ids) for batch in self.batches for segment in batch.segments)
 
     @property
     def padded_subwords(self) -> int:
-        return sum(tensors["input_ids"].numel() for _, tensors in self.batches)
+        return sum(batch.tensors["input_ids"].numel() for batch in self.batches)
 
 
-def _length_groups(lengths: list[int], items: list[_Item]) -> list[list[_Item]]:
+def _length_groups(lengths: list[int], items: list) -> list[list]:
     """Cut the length-sorted ``items`` into batches minimising, over all batches,
-    :data:`BATCH_COST_SUBWORDS` + windows x longest window: exact, by dynamic programming over
+    :data:`BATCH_COST_SUBWORDS` + rows x longest row: exact, by dynamic programming over
     the distinct lengths (a few dozen), since a batch of sorted items pads up to its last one."""
     if not items:
         return []
@@ -106,22 +132,100 @@ def _length_groups(lengths: list[int], items: list[_Item]) -> list[list[_Item]]:
     return [items[first:last] for first, last in reversed(bounds)]
 
 
-def _capped(group: list[_Item], batch_size: int) -> list[list[_Item]]:
-    """A batch split where it holds more than ``batch_size`` windows or too many padded subwords."""
-    longest = max(len(item.encoded.input_ids) for item in group)
+def _capped(group: list, batch_size: int, length=lambda item: len(item.encoded.input_ids)) -> list[list]:
+    """A batch split where it holds more than ``batch_size`` rows or too many padded subwords."""
+    longest = max(length(item) for item in group)
     size = max(1, min(batch_size, MAX_BATCH_SUBWORDS // longest))
     return [group[first : first + size] for first in range(0, len(group), size)]
 
 
-def plan(tagger, split: Sequence[Sentence], *, batch_size: int = BATCH_SIZE) -> Plan:
-    """Tokenize each sentence once, cut long ones into windows, and batch the windows by length:
-    sorted, and a new batch begins only where padding the current one further would cost more
-    than one more forward pass (:data:`BATCH_COST_SUBWORDS`)."""
+def pack_rows(lengths: Sequence[int], capacity: int) -> list[list[int]]:
+    """Indices of ``lengths`` grouped into rows of at most ``capacity`` (first fit, longest first;
+    a length over the capacity keeps a row of its own). Each row lists its items in input order."""
+    rows: list[list[int]] = []
+    room: list[int] = []
+    for index in sorted(range(len(lengths)), key=lambda i: (-lengths[i], i)):
+        size = lengths[index]
+        for row, left in enumerate(room):
+            if size <= left:
+                rows[row].append(index)
+                room[row] -= size
+                break
+        else:
+            rows.append([index])
+            room.append(max(0, capacity - size))
+    return [sorted(row) for row in rows]
+
+
+def _block_mask(row_segments: Sequence[Sequence[int]], longest: int, implementation: str) -> torch.Tensor:
+    """The 4-D attention mask (rows, 1, longest, longest) of packed rows: a subword sees the
+    subwords of its own window only; padding sees itself (a row with nothing to attend to would
+    be NaN). Boolean (true: attend) for SDPA and the fused kernels, additive for eager attention."""
+    owner = torch.full((len(row_segments), longest), -1, dtype=torch.long)
+    for row, lengths in enumerate(row_segments):
+        owner[row, : sum(lengths)] = torch.repeat_interleave(torch.arange(len(lengths)), torch.tensor(lengths))
+    same = (owner.unsqueeze(2) == owner.unsqueeze(1)) & (owner.unsqueeze(1) >= 0)
+    same |= torch.eye(longest, dtype=torch.bool)
+    mask = same.unsqueeze(1)
+    if implementation == "eager":
+        return torch.zeros(mask.shape).masked_fill(~mask, torch.finfo(torch.float32).min)
+    return mask
+
+
+def _packed_batch(rows: Sequence[Sequence[Segment]], pad_id: int, implementation: str) -> Batch:
+    """Tensors for rows of several windows each (see :class:`Batch`)."""
+    lengths = [[len(s.encoded.input_ids) for s in row] for row in rows]
+    longest = max(sum(row) for row in lengths)
+    most_words = max(sum(len(s.encoded.word_starts) for s in row) for row in rows)
+    input_ids = torch.full((len(rows), longest), pad_id, dtype=torch.long)
+    positions = torch.zeros((len(rows), longest), dtype=torch.long)
+    word_index = torch.zeros((len(rows), most_words), dtype=torch.long)
+    word_mask = torch.zeros((len(rows), most_words), dtype=torch.bool)
+    reads_gazetteer = rows[0][0].encoded.gazetteer is not None
+    gazetteer = torch.zeros((len(rows), most_words), dtype=torch.long)
+    placed: list[Segment] = []
+    for number, row in enumerate(rows):
+        offset = column = 0
+        for segment in row:
+            ids, starts = segment.encoded.input_ids, segment.encoded.word_starts
+            input_ids[number, offset : offset + len(ids)] = torch.tensor(ids)
+            positions[number, offset : offset + len(ids)] = torch.arange(len(ids))
+            word_index[number, column : column + len(starts)] = torch.tensor(starts) + offset
+            word_mask[number, column : column + len(starts)] = True
+            if reads_gazetteer:
+                if segment.encoded.gazetteer is None:
+                    raise ValueError("a batch mixes inputs with and without gazetteer tags")
+                gazetteer[number, column : column + len(starts)] = torch.tensor(segment.encoded.gazetteer)
+            placed.append(Segment(segment.sentence, segment.window, segment.encoded, number, offset, column))
+            offset += len(ids)
+            column += len(starts)
+    tensors = {
+        "input_ids": input_ids,
+        "attention_mask": _block_mask(lengths, longest, implementation),
+        "position_ids": positions,
+        "word_index": word_index,
+        "word_mask": word_mask,
+    }
+    if reads_gazetteer:
+        tensors["gazetteer"] = gazetteer
+    return Batch(placed, tensors)
+
+
+def _attention_implementation(network) -> str:
+    config = getattr(getattr(network, "encoder", None), "config", None)
+    return getattr(config, "_attn_implementation", None) or "sdpa"
+
+
+def prepare(tagger, split: Sequence[Sentence], *, batch_size: int = BATCH_SIZE, pack: bool = True) -> Plan:
+    """Tokenize each sentence once, cut long ones into windows, pack short windows into shared
+    rows (``pack=False``: one window a row), and batch the rows by length: sorted, and a new batch
+    begins only where padding the current one further would cost more than one more forward pass
+    (:data:`BATCH_COST_SUBWORDS`)."""
     config, tokenizer = tagger.config, tagger.tokenizer
     texts = [[w.text for w in s.words] for s in split]
     pieces = word_pieces(tokenizer, texts)
     matches = gazetteer_inputs(config, texts)
-    items: list[_Item] = []
+    segments: list[Segment] = []
     windows_of: list[list[tuple[int, int]]] = []
     for index, (sentence_pieces, match) in enumerate(zip(pieces, matches, strict=True)):
         spans = windows(sentence_pieces, max_length=config.inference_max_length, stride=config.stride)
@@ -136,15 +240,70 @@ def plan(tagger, split: Sequence[Sentence], *, batch_size: int = BATCH_SIZE) -> 
                 sep_id=tokenizer.sep_token_id,
                 gazetteer=match,
             )
-            items.append(_Item(index, number, start, encoded))
-    items.sort(key=lambda item: len(item.encoded.input_ids))
+            segments.append(Segment(index, number, encoded))
+    sizes = [len(segment.encoded.input_ids) for segment in segments]
+    if pack:
+        rows = [[segments[i] for i in row] for row in pack_rows(sizes, PACK_SUBWORDS)]
+    else:
+        rows = [[segment] for segment in segments]
+    rows.sort(key=lambda row: sum(len(s.encoded.input_ids) for s in row))
+
+    def row_length(row: Sequence[Segment]) -> int:
+        return sum(len(s.encoded.input_ids) for s in row)
+
     groups = [
         chunk
-        for group in _length_groups([len(item.encoded.input_ids) for item in items], items)
-        for chunk in _capped(group, batch_size)
+        for group in _length_groups([row_length(row) for row in rows], rows)
+        for chunk in _capped(group, batch_size, row_length)
     ]
-    batches = [(group, collate([item.encoded for item in group], tokenizer.pad_token_id)) for group in groups]
+    implementation = _attention_implementation(tagger.network)
+    batches = []
+    for group in groups:
+        if all(len(row) == 1 for row in group):
+            tensors = collate([row[0].encoded for row in group], tokenizer.pad_token_id)
+            placed = [
+                Segment(row[0].sentence, row[0].window, row[0].encoded, number) for number, row in enumerate(group)
+            ]
+            batches.append(Batch(placed, tensors))
+        else:
+            batches.append(_packed_batch(group, tokenizer.pad_token_id, implementation))
     return Plan(batches, windows_of)
+
+
+def device_of(network) -> torch.device:
+    """Where the network's weights are (the CPU for a network without any)."""
+    parameters = getattr(network, "parameters", None)
+    first = next(iter(parameters()), None) if parameters is not None else None
+    return first.device if first is not None else torch.device("cpu")
+
+
+def forward(network, batch: Batch, device: torch.device, precision: str) -> torch.Tensor:
+    """Word scores of every window of the batch, (windows, most words, tags) in float32, in the
+    order of ``batch.segments``; rows past a window's words are zero."""
+    tensors = {name: tensor.to(device, non_blocking=True) for name, tensor in batch.tensors.items()}
+    extra = {"position_ids": tensors["position_ids"]} if batch.packed else {}
+    with autocast(device, precision):
+        scores = network.emissions(
+            tensors["input_ids"], tensors["attention_mask"], tensors["word_index"], tensors.get("gazetteer"), **extra
+        )
+    scores = scores.float()
+    if not batch.packed:
+        return scores
+    words = [len(segment.encoded.word_starts) for segment in batch.segments]
+    most = max(words)
+    row_words = scores.size(1)
+    index = torch.zeros(len(words), most, dtype=torch.long)
+    for number, (segment, count) in enumerate(zip(batch.segments, words, strict=True)):
+        start = segment.row * row_words + segment.column
+        index[number, :count] = torch.arange(start, start + count)
+    picked = scores.reshape(-1, scores.size(-1)).index_select(0, index.reshape(-1).to(device))
+    return picked.reshape(len(words), most, -1)
+
+
+def word_mask_of(batch: Batch) -> torch.Tensor:
+    """(windows, most words) true at each window's real words, in the order of ``batch.segments``."""
+    words = torch.tensor([len(segment.encoded.word_starts) for segment in batch.segments])
+    return torch.arange(int(words.max())).unsqueeze(0) < words.unsqueeze(1)
 
 
 @dataclass
@@ -163,30 +322,33 @@ def tag_and_score(
     batch_size: int = BATCH_SIZE,
     precision: str = "auto",
     confidence: bool = True,
+    pack: bool = True,
 ) -> Tagged:
     """IOB2 tags for every word of every sentence (windows merged by the rule of encoding.py), and
     each entity's probability (:meth:`engine.models.network.WordTagger.span_probabilities`),
     computed in the window that predicts the entity's first word: a CRF's forward-backward
     marginal, or the product of the word probabilities without one. An entity that runs past the
     end of that window (a sentence longer than a window, rare) is scored on the part inside it.
-    With ``confidence=False`` no probability is computed (training's dev scores need none)."""
+    With ``confidence=False`` no probability is computed (training's dev scores need none).
+    The network runs where its weights are (:func:`device_of`)."""
     config, network = tagger.config, tagger.network
-    prepared = plan(tagger, split, batch_size=batch_size)
+    prepared = prepare(tagger, split, batch_size=batch_size, pack=pack)
     predicted: dict[tuple[int, int], list[int]] = {}
     scores_of: dict[tuple[int, int], torch.Tensor] = {}
-    use_bf16 = resolve_precision(precision) == "bf16"
-    network.eval()
-    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16) if use_bf16 else nullcontext():
-        for batch, tensors in prepared.batches:
-            scores = network.emissions(
-                tensors["input_ids"], tensors["attention_mask"], tensors["word_index"], tensors.get("gazetteer")
-            )
-            decoded = network.best_tags(scores, tensors["word_mask"])
-            for row, item in enumerate(batch):
-                words = len(item.encoded.word_starts)
-                predicted[item.sentence, item.window] = decoded[row, :words].tolist()
-                if confidence:
-                    scores_of[item.sentence, item.window] = scores[row, :words].float()
+    device = device_of(network)
+    chosen = resolve_precision(precision, device)
+    if getattr(network, "training", False):
+        network.eval()
+    with torch.inference_mode():
+        for batch in prepared.batches:
+            scores = forward(network, batch, device, chosen)
+            decoded = network.best_tags(scores, word_mask_of(batch).to(device)).cpu()
+            kept = scores.cpu() if confidence else None
+            for row, segment in enumerate(batch.segments):
+                words = len(segment.encoded.word_starts)
+                predicted[segment.sentence, segment.window] = decoded[row, :words].tolist()
+                if kept is not None:
+                    scores_of[segment.sentence, segment.window] = kept[row, :words]
     tags = config.tags
     result: list[list[str]] = []
     # (sentence, (first, last), window, first and last word in the window, B tag id, I tag id)
@@ -224,10 +386,10 @@ def tag_and_score(
 
 
 def tag_sentences(
-    tagger, split: Sequence[Sentence], *, batch_size: int = BATCH_SIZE, precision: str = "auto"
+    tagger, split: Sequence[Sentence], *, batch_size: int = BATCH_SIZE, precision: str = "auto", pack: bool = True
 ) -> list[list[str]]:
     """IOB2 tags for every word of every sentence (windows merged by the rule of encoding.py)."""
-    return tag_and_score(tagger, split, batch_size=batch_size, precision=precision, confidence=False).tags
+    return tag_and_score(tagger, split, batch_size=batch_size, precision=precision, confidence=False, pack=pack).tags
 
 
 def anchored(per_sentence: Sequence[Sequence[Span]], window: int | None = ANCHOR_SENTENCES) -> list[Span]:
@@ -257,15 +419,17 @@ def annotate(
     precision: str = "auto",
     anchor: int | None = ANCHOR_SENTENCES,
     confidence: bool = True,
+    pack: bool = True,
 ) -> list[list[Span]]:
     """Spans for each note, in character offsets of that note, each with its probability
     (``Span.confidence``, :func:`tag_and_score`). Empty notes give no spans. Attributes far from
     any medication are dropped (:func:`anchored`; ``anchor=None`` keeps them). ``confidence=False``
-    leaves the probabilities out (None), for callers that only count spans."""
+    leaves the probabilities out (None), for callers that only count spans. ``pack=False`` gives
+    every window a row of its own (the same labels, slower on short notes)."""
     split_notes = [sentences(text) for text in texts]
     flat = [sentence for note in split_notes for sentence in note]
     tagged = (
-        tag_and_score(tagger, flat, batch_size=batch_size, precision=precision, confidence=confidence)
+        tag_and_score(tagger, flat, batch_size=batch_size, precision=precision, confidence=confidence, pack=pack)
         if flat
         else Tagged([], [])
     )
@@ -279,3 +443,51 @@ def annotate(
         position += len(note)
         result.append(anchored(per_sentence, anchor))
     return result
+
+
+@dataclass
+class Pipeline:
+    """A loaded model made ready to annotate: the :class:`engine.models.tagger.NeuralTagger`
+    moved to ``device``, with the precision, the anchoring window and packing to use. It is the
+    :class:`engine.models.base.Tagger` the rest of the product calls (``predict``)."""
+
+    tagger: object
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    precision: str = "auto"
+    anchor: int | None = ANCHOR_SENTENCES
+    pack: bool = True
+    batch_size: int = BATCH_SIZE
+
+    def __post_init__(self) -> None:
+        self.device = torch.device(self.device)
+        self.precision = resolve_precision(self.precision, self.device)
+        self.tagger.network.to(self.device).eval()
+
+    @property
+    def name(self) -> str:
+        return self.tagger.name
+
+    def predict(self, texts: Sequence[str], *, confidence: bool = True) -> list[list[Span]]:
+        """Spans of each note (:func:`annotate`)."""
+        return annotate(
+            self.tagger,
+            texts,
+            batch_size=self.batch_size,
+            precision=self.precision,
+            anchor=self.anchor,
+            confidence=confidence,
+            pack=self.pack,
+        )
+
+
+def load_pipeline(
+    folder: Path | str,
+    *,
+    device: str | torch.device | None = None,
+    precision: str = "auto",
+    anchor: int | None = ANCHOR_SENTENCES,
+) -> Pipeline:
+    """The model folder loaded onto ``device`` (default ``$MEDNER_DEVICE`` or auto:
+    :func:`engine.devices.resolve_device`), ready to ``predict``."""
+    chosen = device if isinstance(device, torch.device) else resolve_device(device)
+    return Pipeline(load_tagger(folder), chosen, precision, anchor)

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from engine.data.corpus import coverage_of, load_corpus
 from engine.experiments import evaluate_model, write_json_atomically
+from engine.inference import load_pipeline
 from engine.models.base import ModelFolderError
-from engine.models.tagger import load_tagger
 from engine.training import Progress, Recipe, recipe, train
 
 #: The open corpora scored (TAC 2017 ADR is left out: its documents are whole drug labels,
@@ -73,6 +73,7 @@ def run_real_text(
     seed: int = 13,
     on_line: Callable[[str], None] = print,
     on_progress: Callable[[Progress], None] | None = None,
+    device: str | None = None,
 ) -> list[RecipeResult]:
     """Train (or reuse, where ``out/models/NAME`` already holds a model) and score each named
     recipe; write ``out/results.json`` and ``out/results.md`` after each one."""
@@ -99,19 +100,19 @@ def run_real_text(
         plan = recipe(kind_name, {**options, "seed": seed})
         folder = out / "models" / name.replace(" ", "_").replace("+", "")
         try:
-            tagger = load_tagger(folder)
+            pipeline = load_pipeline(folder, device=device)
             seconds = _read_seconds(timings_file).get(name, 0.0)
             on_line(f"{name}: reusing {folder}")
         except (ModelFolderError, OSError):
             on_line(f"{name}: training {plan.describe()}")
             began = time.perf_counter()
-            train(plan, corpus, folder, on_progress=on_progress)
+            train(plan, corpus, folder, on_progress=on_progress, device=device)
             seconds = round(time.perf_counter() - began, 1)
             write_json_atomically(timings_file, {**_read_seconds(timings_file), name: seconds})
-            tagger = load_tagger(folder)
+            pipeline = load_pipeline(folder, device=device)
         scores = {}
         for test_name, (documents, coverage) in test_sets.items():
-            scores[test_name] = evaluate_model(tagger, documents, model=name, coverage=coverage).as_dict()
+            scores[test_name] = evaluate_model(pipeline, documents, model=name, coverage=coverage).as_dict()
             on_line(f"  {test_name}: strict micro F1 {scores[test_name]['micro_f1']:.3f}")
         results.append(RecipeResult(name, plan, seconds, scores))
         write_real_text_results(out, results)

@@ -1,5 +1,7 @@
 """The training loop: seeded, early stopping on dev strict macro F1, progress callbacks, atomic
-save, and unchanged under ``torchrun --nproc_per_node N`` (DistributedDataParallel, gloo on CPU)."""
+save, on any device (``device``: :func:`engine.devices.resolve_device`; bf16 or fp16 autocast on
+GPUs), and unchanged under ``torchrun --nproc_per_node N`` (DistributedDataParallel: NCCL
+between GPUs, one GPU per process by ``LOCAL_RANK``; gloo between CPU processes)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from transformers import get_linear_schedule_with_warmup
 
 from engine.data.corpus import Corpus, TaggedSentence, load_corpus
 from engine.data.sambd import sambd
+from engine.devices import autocast, describe, distributed_backend, resolve_device, resolve_precision
 from engine.evaluation import evaluate
 from engine.inference import annotate
 from engine.labels import TAG_TO_ID, TAGS
@@ -234,11 +237,22 @@ def _seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _distributed() -> tuple[int, int]:
+def _distributed(device: torch.device) -> tuple[int, int]:
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world > 1 and not dist.is_initialized():
-        dist.init_process_group("gloo")
+        if device.type == "cuda":
+            torch.cuda.set_device(device)
+        dist.init_process_group(distributed_backend(device))
     return (dist.get_rank(), world) if world > 1 else (0, 1)
+
+
+def training_precision(device: torch.device) -> str:
+    """fp32 on a CPU (autocast there trains slower on CPUs without native bf16, and the
+    tests' figures were set in fp32); the GPU's autocast precision elsewhere
+    (``$MEDNER_PRECISION`` overrides either)."""
+    if device.type == "cpu" and not os.environ.get("MEDNER_PRECISION"):
+        return "fp32"
+    return resolve_precision("auto", device)
 
 
 @dataclass
@@ -306,11 +320,18 @@ def train(
     out: Path | str,
     *,
     on_progress: Callable[[Progress], None] | None = None,
+    device: str | torch.device | None = None,
+    on_line: Callable[[str], None] | None = None,
 ) -> TrainResult:
-    """Train the model ``plan`` describes on ``data/train`` (early stopping on ``data/dev``), save to ``out``."""
+    """Train the model ``plan`` describes on ``data/train`` (early stopping on ``data/dev``), save
+    to ``out``. ``device``: a :func:`engine.devices.resolve_device` name (default: auto)."""
     began = time.perf_counter()
     settings = plan.settings
-    rank, world = _distributed()
+    device = device if isinstance(device, torch.device) else resolve_device(device)
+    rank, world = _distributed(device)
+    precision = training_precision(device)
+    if on_line and rank == 0:
+        on_line(f"training on {describe(device)}, {precision}, {world} process(es)")
     _seed_everything(settings.seed)
     corpus = data if isinstance(data, Corpus) else load_corpus(data)
     prepared = prepare_data(corpus, settings)
@@ -328,8 +349,13 @@ def train(
     items = examples(tagger, prepared.sentences, settings.max_length)
     if not items:
         raise ValueError("no training sentences: the train split is empty")
-    network = tagger.network
-    model = DistributedDataParallel(network) if world > 1 else network
+    network = tagger.network.to(device)
+    if world > 1:
+        model = DistributedDataParallel(network, device_ids=[device.index] if device.type == "cuda" else None)
+    else:
+        model = network
+    # fp16 gradients underflow without loss scaling; bf16 and fp32 need none
+    scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
     steps_per_epoch = math.ceil(len(items) / settings.batch_size) // world
     optimizer, scheduler = make_optimizer(network, settings, steps_per_epoch * settings.epochs)
     history: list[dict] = []
@@ -342,11 +368,18 @@ def train(
         mine = epoch_batches[rank::world][:steps_per_epoch]
         total_loss = 0.0
         for step, batch in enumerate(mine, start=1):
-            loss = model(**to_tensors(batch, tagger.tokenizer.pad_token_id))
+            inputs = {
+                name: tensor.to(device, non_blocking=True)
+                for name, tensor in to_tensors(batch, tagger.tokenizer.pad_token_id).items()
+            }
+            with autocast(device, precision):
+                loss = model(**inputs)
             optimizer.zero_grad()
-            loss.backward()
+            scaler.scale(loss).backward()
+            scaler.unscale_(optimizer)
             torch.nn.utils.clip_grad_norm_(network.parameters(), 1.0)
-            optimizer.step()
+            scaler.step(optimizer)
+            scaler.update()
             scheduler.step()
             total_loss += loss.item()
             if on_progress and rank == 0:

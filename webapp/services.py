@@ -66,9 +66,9 @@ def store() -> Store:
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=6)
 def _tagger(folder: str, fingerprint: str):
-    from engine.models.tagger import load_tagger
+    from engine.inference import load_pipeline
 
-    return load_tagger(folder)
+    return load_pipeline(folder)
 
 
 def tagger(model: ModelInfo):

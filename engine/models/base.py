@@ -43,13 +43,12 @@ class ModelFolderError(ValueError):
 
 
 class Tagger(Protocol):
-    """What the rest of the product needs from a model."""
+    """What the rest of the product needs from a model: spans for notes
+    (:class:`engine.inference.Pipeline` is the one implementation)."""
 
     name: str
 
     def predict(self, texts: Sequence[str]) -> list[list[Span]]: ...
-
-    def save(self, folder: Path | str) -> None: ...
 
 
 @dataclass

@@ -28,6 +28,7 @@ from __future__ import annotations
 import torch
 import torchcrf
 
+from engine.models.marginals import span_probabilities as compiled_span_probabilities
 from engine.models.viterbi import compiled_paths, scan_paths
 
 _IMPOSSIBLE = -1e4
@@ -108,7 +109,12 @@ class CRF(torchcrf.CRF):
 
     @torch.no_grad()
     def span_probabilities(
-        self, emissions: torch.Tensor, mask: torch.Tensor, spans: list[tuple[int, int, int, int, int]]
+        self,
+        emissions: torch.Tensor,
+        mask: torch.Tensor,
+        spans: list[tuple[int, int, int, int, int]],
+        *,
+        method: str = "auto",
     ) -> torch.Tensor:
         """Marginal probability of each span, shape (len(spans),).
 
@@ -116,10 +122,20 @@ class CRF(torchcrf.CRF):
         ``emissions`` (batch, seq, tags) it lies in and its words, inclusive. An entity starts
         with ``B-`` or, as tags are read back (a stray ``I-`` starts an entity), with an ``I-``
         whose word follows none of its label; the two are disjoint, so the probability is the sum
-        of two constrained sums over ``Z``.
+        of two constrained sums over ``Z``. ``method``: ``"tensor"`` (the masked forward
+        algorithm below, any device), ``"compiled"`` (:mod:`engine.models.marginals`, CPU) or
+        ``"auto"``: compiled on the CPU.
         """
         if not spans:
             return torch.empty(0)
+        if method == "auto":
+            method = "compiled" if emissions.device.type == "cpu" else "tensor"
+        if method == "compiled":
+            return compiled_span_probabilities(
+                emissions, mask, self.start_transitions, self.transitions, self.end_transitions, spans
+            )
+        if method != "tensor":
+            raise ValueError(f"method must be auto, compiled or tensor, got {method!r}")
         emissions = emissions.float()
         rows = torch.tensor([span[0] for span in spans], device=emissions.device)
         chosen, chosen_mask = emissions[rows], mask.bool()[rows]

@@ -91,7 +91,11 @@ def encoder_from_config(config: dict) -> nn.Module:
 def as_token_classifier(tagger) -> nn.Module:
     """The tagger's encoder and linear layer as a plain ``AutoModelForTokenClassification`` (no
     CRF), with the same weights and label names: for Hugging Face tools such as ``pipeline``, and
-    as the baseline of ``bench/latency.py``."""
+    as the baseline of ``bench/latency.py``. A plain token classifier cannot read the drug
+    dictionary, so for a model with the gazetteer feature every word is taken as matching nothing
+    (the gazetteer vector of tag O folded into the linear layer's bias): the same arithmetic, and
+    the model's labels wherever the dictionary is silent."""
+    import torch
     from transformers import AutoModelForTokenClassification
 
     encoder = tagger.network.encoder
@@ -103,5 +107,12 @@ def as_token_classifier(tagger) -> nn.Module:
     missing, unexpected = model.base_model.load_state_dict(encoder.state_dict(), strict=False)
     if unexpected or any("pooler" not in name for name in missing):
         raise ValueError(f"the encoder does not fit {type(model).__name__}: missing {missing}, unexpected {unexpected}")
-    model.classifier.load_state_dict(tagger.network.classifier.state_dict())
+    linear = tagger.network.classifier
+    hidden = model.classifier.in_features
+    with torch.no_grad():
+        model.classifier.weight.copy_(linear.weight[:, :hidden])
+        bias = linear.bias.clone()
+        if tagger.network.gazetteer is not None:
+            bias += linear.weight[:, hidden:] @ tagger.network.gazetteer.weight[0]
+        model.classifier.bias.copy_(bias)
     return model.eval()

@@ -54,9 +54,15 @@ class WordTagger(nn.Module):
         attention_mask: torch.Tensor,
         word_index: torch.Tensor,
         gazetteer: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Scores of shape (batch, words, tags), read at each word's first subword."""
-        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        """Scores of shape (batch, words, tags), read at each word's first subword.
+
+        ``attention_mask`` is (batch, subwords), or (batch, 1, subwords, subwords) for rows that
+        pack several windows, with ``position_ids`` restarting at each window
+        (:func:`engine.inference.prepare`)."""
+        extra = {"position_ids": position_ids} if position_ids is not None else {}
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask, **extra).last_hidden_state
         # shape: (batch, words, hidden)
         at_words = self.dropout(hidden.gather(1, word_index.unsqueeze(-1).expand(-1, -1, hidden.size(-1))))
         if self.gazetteer is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 
 from safetensors import SafetensorError
@@ -12,7 +11,6 @@ from transformers import PreTrainedTokenizerBase
 
 from engine.atomic import replace_folder, staging_folder
 from engine.models.base import (
-    ANCHOR_SENTENCES,
     ModelConfig,
     ModelFolderError,
     check_model_folder,
@@ -22,13 +20,15 @@ from engine.models.base import (
 )
 from engine.models.hf import encoder_from_config, load_tokenizer
 from engine.models.network import WordTagger
-from engine.types import ModelInfo, Span
+from engine.types import ModelInfo
 
 TRAINING_DRUGS_FILE = "training_drugs.txt"
 
 
 class NeuralTagger:
-    """A :class:`engine.models.base.Tagger` backed by a :class:`WordTagger` network."""
+    """A trained model's parts: its :class:`WordTagger` network, tokenizer and config, saved and
+    loaded as one folder. It does not annotate notes itself: :class:`engine.inference.Pipeline`
+    does (``load_pipeline(folder).predict(texts)``), so models never depend on inference."""
 
     def __init__(self, config: ModelConfig, network: WordTagger, tokenizer: PreTrainedTokenizerBase) -> None:
         self.config = config
@@ -40,24 +40,16 @@ class NeuralTagger:
         self.folder: Path | None = None
         #: Drug names seen in training (:func:`engine.evaluation.drug_name` form), saved beside the weights.
         self.training_drugs: frozenset[str] = frozenset()
-        #: Attributes are kept within this many sentences of a Drug (None keeps all): see
-        #: :func:`engine.inference.anchored`. Part of the inference, not of the weights.
-        self.anchor: int | None = ANCHOR_SENTENCES
         config.parameters = self.parameter_count()
 
     def parameter_count(self) -> int:
         return sum(p.numel() for p in self.network.parameters() if p.requires_grad)
 
-    def predict(self, texts: Sequence[str]) -> list[list[Span]]:
-        from engine.inference import annotate
-
-        return annotate(self, texts, anchor=self.anchor)
-
     def save(self, folder: Path | str) -> None:
         """Write the model folder atomically: a crash leaves the old folder (or none), never half."""
         folder = Path(folder)
         with staging_folder(folder) as staging:
-            state = {name: tensor.detach().contiguous() for name, tensor in self.network.state_dict().items()}
+            state = {name: tensor.detach().cpu().contiguous() for name, tensor in self.network.state_dict().items()}
             save_file(state, str(staging / "model.safetensors"))
             encoder_config = self.network.encoder.config.to_dict()
             (staging / "encoder.json").write_text(json.dumps(encoder_config, indent=2), encoding="utf-8")

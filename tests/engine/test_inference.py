@@ -5,7 +5,8 @@ import torch
 
 from engine.data.corpus import load_corpus
 from engine.data.tokenize import sentences, words
-from engine.inference import anchored, annotate, cpu_has_native_bf16, resolve_precision, tag_sentences
+from engine.devices import cpu_has_native_bf16, resolve_precision
+from engine.inference import anchored, annotate, tag_sentences
 from engine.models.tagger import load_tagger
 from engine.types import Span
 
@@ -75,7 +76,7 @@ class ContextFreeNetwork:
     def eval(self):
         return self
 
-    def emissions(self, input_ids, attention_mask, word_index, gazetteer=None):
+    def emissions(self, input_ids, attention_mask, word_index, gazetteer=None, position_ids=None):
         first = input_ids.gather(1, word_index)
         return torch.nn.functional.one_hot(first % 19, 19).float()
 
@@ -113,7 +114,7 @@ def test_precision_choice(monkeypatch):
     monkeypatch.setenv("MEDNER_PRECISION", "fp32")
     assert resolve_precision("auto") == "fp32"
     monkeypatch.setenv("MEDNER_PRECISION", "fast")
-    with pytest.raises(ValueError, match="precision must be auto, bf16 or fp32"):
+    with pytest.raises(ValueError, match="precision must be one of auto, fp32, bf16, fp16"):
         resolve_precision()
 
 
@@ -209,19 +210,20 @@ def test_span_probability_is_the_crf_marginal_of_that_span(tagger):
     """Recomputed by hand from the network's emissions: the constrained forward pass over the
     sentence, so a change in how inference picks windows or tag ids cannot go unnoticed."""
     from engine.data.bio import entity_ranges
-    from engine.inference import plan, tag_and_score
+    from engine.inference import prepare, tag_and_score
 
     note = "Aspirin 81 mg PO daily for chest pain. Metoprolol 25 mg twice daily."
     split = sentences(note)
     tagged = tag_and_score(tagger, split)
-    prepared = plan(tagger, split)
+    prepared = prepare(tagger, split, pack=False)
     tags = tagger.config.tags
-    for batch, tensors in prepared.batches:
+    for batch in prepared.batches:
+        tensors = batch.tensors
         with torch.inference_mode():
             scores = tagger.network.emissions(
                 tensors["input_ids"], tensors["attention_mask"], tensors["word_index"], tensors.get("gazetteer")
             )
-        for row, item in enumerate(batch):
+        for row, item in enumerate(batch.segments):
             for first, last, label in entity_ranges(tagged.tags[item.sentence]):
                 request = [(row, first, last, tags.index(f"B-{label}"), tags.index(f"I-{label}"))]
                 expected = tagger.network.span_probabilities(scores, tensors["word_mask"], request).item()

@@ -8,6 +8,7 @@ import torch
 
 from engine.data.corpus import load_corpus
 from engine.experiments import evaluate_model
+from engine.inference import Pipeline
 from engine.models.base import TrainingSettings
 from engine.models.kinds import KINDS
 from engine.models.tagger import load_tagger
@@ -31,7 +32,7 @@ def test_each_kind_learns(kind, settings, size, tiny_corpus, tmp_path):
     assert len(epochs) == result.epochs_run >= 2
     first, last = steps[: len(steps) // 4], steps[-len(steps) // 4 :]
     assert sum(e.loss for e in last) / len(last) < 0.7 * sum(e.loss for e in first) / len(first)
-    score = evaluate_model(load_tagger(tmp_path / kind), load_corpus(tiny_corpus).documents("test"))
+    score = evaluate_model(Pipeline(load_tagger(tmp_path / kind)), load_corpus(tiny_corpus).documents("test"))
     assert score.report.micro()["f1"] > 0.3  # predicting nothing (all O) scores 0
     assert result.sampling["sentences"]["after"] < result.sampling["sentences"]["before"]
 
@@ -146,14 +147,15 @@ def test_a_gazetteer_model_trains_saves_and_loads_with_its_feature(tiny_corpus, 
     assert tagger.training_drugs == training_drugs(corpus.sentences(corpus.documents("train")))
     assert len(tagger.training_drugs) > 10
     notes = [d.text for d in corpus.documents("test")]
-    predicted = tagger.predict(notes)
-    assert load_tagger(result.folder).predict(notes) == predicted
+    predicted = Pipeline(tagger).predict(notes)
+    assert Pipeline(load_tagger(result.folder)).predict(notes) == predicted
     # the feature is read: hiding every dictionary match changes the emission scores
     from engine.data.tokenize import sentences
-    from engine.inference import plan
+    from engine.inference import prepare
 
     split = [s for d in corpus.documents("test") for s in sentences(d.text)]
-    _, tensors = max(plan(tagger, split).batches, key=lambda batch: int(batch[1]["gazetteer"].gt(0).sum()))
+    batches = prepare(tagger, split, pack=False).batches
+    tensors = max(batches, key=lambda batch: int(batch.tensors["gazetteer"].gt(0).sum())).tensors
     inputs = (tensors["input_ids"], tensors["attention_mask"], tensors["word_index"])
     with torch.inference_mode():
         scores = tagger.network.emissions(*inputs, tensors["gazetteer"])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.models.tagger import load_tagger
+from engine.inference import load_pipeline
 from engine.synth.negatives import SHORTHAND
 
 pytestmark = pytest.mark.slow
@@ -35,7 +35,7 @@ def test_demo_models_tag_no_shorthand_as_an_entity(name):
     folder = MODELS / name
     if not (folder / "config.json").exists():
         pytest.skip(f"{folder} is not trained yet: run make demo first")
-    tagger = load_tagger(folder)
+    tagger = load_pipeline(folder)
     tagged = [(span.label, span.text) for spans in tagger.predict(list(SENTENCES)) for span in spans]
     wrong = [(label, text) for label, text in tagged if text.lower().strip(".,;") in NEVER]
     assert not wrong, f"{name} tagged shorthand or non-drugs: {wrong}"
@@ -58,7 +58,7 @@ def test_the_default_model_finds_the_medications_of_gp_lines(name):
     folder = MODELS / name
     if not (folder / "config.json").exists():
         pytest.skip(f"{folder} is not trained yet: run make demo first")
-    tagger = load_tagger(folder)
+    tagger = load_pipeline(folder)
     predicted = tagger.predict([sentence for sentence, _ in FOUND])
     missed = [
         drug

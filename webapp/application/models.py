@@ -41,15 +41,15 @@ def evaluate_into_store(
     """Score ``model`` on each split of the store corpus and record the evaluation with its errors."""
     from engine.evaluation import record_of
     from engine.experiments import evaluate_model
-    from engine.models.tagger import load_tagger
+    from engine.inference import load_pipeline
 
-    tagger = load_tagger(model.folder)
+    pipeline = load_pipeline(model.folder)
     coverage = corpus_coverage(store, corpus_name)
     for split in splits:
         documents = store.documents(corpus_name, split)
         if not documents:
             continue
-        score = evaluate_model(tagger, documents, model=model.name, coverage=coverage)
+        score = evaluate_model(pipeline, documents, model=model.name, coverage=coverage)
         # score.as_dict() is the report's figures plus parameters and seconds per note, computed once
         record = record_of(
             score.report, model=model.fingerprint, split=split, corpus=corpus_name, metrics=score.as_dict()

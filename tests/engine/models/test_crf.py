@@ -248,7 +248,8 @@ def span_brute_force(crf: CRF, emissions: torch.Tensor, first: int, last: int, b
     return float(sum(p for p, path in zip(probabilities, paths, strict=True) if is_span(path)))
 
 
-def test_span_probabilities_equal_brute_force_on_tiny_crfs():
+@pytest.mark.parametrize("method", ["compiled", "tensor"])
+def test_span_probabilities_equal_brute_force_on_tiny_crfs(method):
     torch.manual_seed(11)
     crf = CRF(5)  # O, B-A, I-A, B-B, I-B
     for parameter in crf.parameters():
@@ -257,12 +258,27 @@ def test_span_probabilities_equal_brute_force_on_tiny_crfs():
     emissions = torch.randn(len(lengths), max(lengths), 5)
     mask = torch.tensor([[i < n for i in range(max(lengths))] for n in lengths])
     spans = [(0, 0, 0, 1, 2), (1, 0, 1, 1, 2), (1, 2, 2, 3, 4), (2, 1, 3, 3, 4), (2, 4, 4, 1, 2), (2, 0, 4, 1, 2)]
-    ours = crf.span_probabilities(emissions, mask, spans)
+    ours = crf.span_probabilities(emissions, mask, spans, method=method)
     for value, (row, first, last, begin, inside) in zip(ours.tolist(), spans, strict=True):
         expected = span_brute_force(crf, emissions[row, : lengths[row]], first, last, begin, inside)
         assert value == pytest.approx(expected, abs=1e-5)
     # no spans: nothing to compute
-    assert crf.span_probabilities(emissions, mask, []).numel() == 0
+    assert crf.span_probabilities(emissions, mask, [], method=method).numel() == 0
+
+
+def test_compiled_and_tensor_span_probabilities_agree_on_19_tags():
+    torch.manual_seed(12)
+    crf = CRF(19)
+    for parameter in crf.parameters():
+        torch.nn.init.normal_(parameter, std=2.0)
+    emissions = torch.randn(4, 40, 19) * 4
+    mask = torch.arange(40).unsqueeze(0) < torch.tensor([40, 12, 1, 33]).unsqueeze(1)
+    spans = [(0, 0, 3, 1, 2), (0, 39, 39, 3, 4), (1, 5, 11, 17, 18), (2, 0, 0, 5, 6), (3, 10, 10, 1, 2)]
+    compiled = crf.span_probabilities(emissions, mask, spans, method="compiled")
+    tensor = crf.span_probabilities(emissions, mask, spans, method="tensor")
+    assert torch.allclose(compiled, tensor, atol=1e-5, rtol=1e-4)
+    with pytest.raises(ValueError, match="method must be auto, compiled or tensor"):
+        crf.span_probabilities(emissions, mask, spans, method="loop")
 
 
 def test_softmax_span_probability_is_the_product_of_word_probabilities():

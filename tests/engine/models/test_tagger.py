@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from engine.data.corpus import load_corpus
+from engine.inference import Pipeline
 from engine.models.base import FORMAT_VERSION, ModelFolderError
 from engine.models.tagger import load_tagger
 
@@ -17,9 +18,9 @@ def notes(tiny_corpus):
 
 def test_save_then_load_gives_the_same_predictions(tiny_model, notes, tmp_path):
     tagger = load_tagger(tiny_model)
-    before = tagger.predict(notes)
+    before = Pipeline(tagger).predict(notes)
     tagger.save(tmp_path / "copy")
-    assert load_tagger(tmp_path / "copy").predict(notes) == before
+    assert Pipeline(load_tagger(tmp_path / "copy")).predict(notes) == before
     assert any(before)
 
 

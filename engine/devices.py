@@ -1,0 +1,111 @@
+"""Where a model runs and in what precision: ``--device auto|cpu|cuda[:N]|mps`` and
+``--precision auto|fp32|bf16|fp16``, resolved once here for training, inference and the app.
+
+``auto`` picks a CUDA GPU where torch sees one (under ``torchrun``, the one of this process's
+``LOCAL_RANK``), else Apple's MPS, else the CPU. Nothing here touches CUDA unless torch reports
+it available, so the same code runs on a CPU-only build.
+
+Precision ``auto``: bf16 autocast on GPUs that have bf16 (Ampere and later), fp16 on older
+ones, and on CPUs bf16 only where the CPU multiplies bf16 natively (AVX-512 BF16 or AMX);
+elsewhere fp32, since emulated bf16 is several times slower than fp32 on a CPU.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from contextlib import AbstractContextManager, nullcontext
+from functools import cache
+
+import torch
+
+#: Environment overrides: the app and worker read these (the CLI has --device and --precision).
+DEVICE_VARIABLE = "MEDNER_DEVICE"
+PRECISION_VARIABLE = "MEDNER_PRECISION"
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+class DeviceError(ValueError):
+    """A device that does not exist here, or a spelling that is not a device."""
+
+
+def _mps_available() -> bool:
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend is not None and backend.is_available())
+
+
+def resolve_device(spec: str | None = None) -> torch.device:
+    """The device for ``spec`` (default: ``$MEDNER_DEVICE``, else ``auto``), checked to exist."""
+    spec = (spec or os.environ.get(DEVICE_VARIABLE, "") or "auto").strip().lower()
+    if spec == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")) % torch.cuda.device_count())
+        return torch.device("mps") if _mps_available() else torch.device("cpu")
+    if spec == "cpu":
+        return torch.device("cpu")
+    if spec == "mps":
+        if not _mps_available():
+            raise DeviceError("device mps: this machine or this torch build has no Apple MPS backend")
+        return torch.device("mps")
+    match = re.fullmatch(r"cuda(?::(\d+))?", spec)
+    if match is None:
+        raise DeviceError(f"unknown device {spec!r}: use auto, cpu, cuda, cuda:N or mps")
+    if not torch.cuda.is_available():
+        raise DeviceError(
+            f"device {spec}: torch sees no CUDA GPU here (torch {torch.__version__}, "
+            f"built {'with' if torch.version.cuda else 'without'} CUDA); use --device cpu or auto"
+        )
+    count = torch.cuda.device_count()
+    if match.group(1) is None:
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")) % count)
+    index = int(match.group(1))
+    if index >= count:
+        raise DeviceError(f"device {spec}: this machine has {count} CUDA GPU(s), numbered 0 to {count - 1}")
+    return torch.device("cuda", index)
+
+
+@cache
+def cpu_has_native_bf16() -> bool:
+    """True on CPUs with AVX-512 BF16 or AMX, where bf16 matmuls are fast."""
+    try:
+        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    except AttributeError:  # an older or newer torch without these probes
+        return False
+
+
+def resolve_precision(precision: str = "auto", device: torch.device | str = "cpu") -> str:
+    """``"fp32"``, ``"bf16"`` or ``"fp16"`` for a requested precision on ``device``
+    (``$MEDNER_PRECISION`` overrides the request)."""
+    requested = os.environ.get(PRECISION_VARIABLE, "") or precision
+    if requested not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {requested!r}")
+    device = torch.device(device)
+    if requested != "auto":
+        if requested == "fp16" and device.type == "cpu":
+            raise ValueError("fp16 autocast is for GPUs; on a CPU use bf16 or fp32")
+        return requested
+    if device.type == "cuda":
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    if device.type == "mps":
+        return "fp16"
+    return "bf16" if cpu_has_native_bf16() else "fp32"
+
+
+def autocast(device: torch.device, precision: str) -> AbstractContextManager:
+    """The autocast context for a resolved precision (``fp32``: none)."""
+    if precision == "fp32":
+        return nullcontext()
+    return torch.autocast(device.type, dtype=_DTYPES[precision])
+
+
+def distributed_backend(device: torch.device) -> str:
+    """NCCL between GPUs, gloo between CPU processes."""
+    return "nccl" if device.type == "cuda" else "gloo"
+
+
+def describe(device: torch.device) -> str:
+    """A line for logs and the app: which device, and which GPU where it is one."""
+    if device.type == "cuda":
+        return f"{device} ({torch.cuda.get_device_name(device)})"
+    return str(device)

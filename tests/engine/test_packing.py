@@ -1,0 +1,108 @@
+"""Packed rows (several windows a row, block-diagonal attention, positions restarting per
+window) give exactly the labels of one window a row, for every kind of model."""
+
+import pytest
+import torch
+
+from engine import inference
+from engine.data.corpus import load_corpus
+from engine.data.tokenize import sentences
+from engine.inference import Pipeline, annotate, pack_rows, prepare, tag_and_score
+from engine.models.base import TrainingSettings
+from engine.models.kinds import KINDS
+from engine.models.registry import build_tagger
+
+
+@pytest.fixture(scope="module")
+def notes(tiny_corpus):
+    corpus = load_corpus(tiny_corpus)
+    return [d.text for d in corpus.documents("test")] + [d.text for d in corpus.documents("dev")]
+
+
+def fresh(kind_name, train_texts, *, gazetteer=False):
+    """An untrained model of the kind: random heads (and random scratch encoders) give scores far
+    from any tie on these notes, so a label that moved would be a real difference."""
+    torch.manual_seed(17)
+    tagger = build_tagger(
+        kind_name, settings=TrainingSettings(), size="tiny", train_texts=train_texts, gazetteer=gazetteer
+    )
+    tagger.network.eval()
+    return tagger
+
+
+@pytest.mark.parametrize("kind_name", sorted(KINDS))
+def test_packed_rows_give_the_labels_and_scores_of_one_window_a_row(kind_name, notes):
+    tagger = fresh(kind_name, notes, gazetteer=kind_name == "encoder-crf")
+    split = [sentence for note in notes for sentence in sentences(note)]
+    packed = prepare(tagger, split)
+    assert any(len({s.row for s in b.segments}) < len(b.segments) for b in packed.batches), "some rows hold several"
+    assert len(packed.batches[0].segments) > 1
+    alone = tag_and_score(tagger, split, pack=False)
+    together = tag_and_score(tagger, split)
+    assert together.tags == alone.tags
+    for mine, theirs in zip(together.confidence, alone.confidence, strict=True):
+        assert mine.keys() == theirs.keys()
+        for key, value in mine.items():
+            assert value == pytest.approx(theirs[key], abs=1e-4)
+    assert annotate(tagger, notes) == annotate(tagger, notes, pack=False)
+
+
+def test_word_scores_of_a_packed_window_equal_its_scores_alone(notes):
+    tagger = fresh("encoder", notes)
+    split = sentences(notes[0])[:12]
+    device = torch.device("cpu")
+    with torch.inference_mode():
+        packed = {}
+        for batch in prepare(tagger, split).batches:
+            scores = inference.forward(tagger.network, batch, device, "fp32")
+            for row, segment in enumerate(batch.segments):
+                packed[segment.sentence] = scores[row, : len(segment.encoded.word_starts)]
+        for batch in prepare(tagger, split, pack=False).batches:
+            assert not batch.packed
+            scores = inference.forward(tagger.network, batch, device, "fp32")
+            for row, segment in enumerate(batch.segments):
+                alone = scores[row, : len(segment.encoded.word_starts)]
+                assert torch.allclose(packed[segment.sentence], alone, atol=1e-4)
+
+
+def test_a_short_note_is_one_row():
+    words = "Aspirin 81 mg daily. Metoprolol 25 mg twice daily. Stop ibuprofen."
+    tagger = fresh("transformer-crf", [words] * 20)
+    plan = prepare(tagger, sentences(words))
+    assert len(plan.batches) == 1 and plan.batches[0].tensors["input_ids"].shape[0] == 1
+    batch = plan.batches[0]
+    assert batch.packed and len(batch.segments) == 3
+    # positions restart at every window's [CLS]; the mask keeps each window to itself
+    positions = batch.tensors["position_ids"][0]
+    starts = [segment.offset for segment in batch.segments]
+    assert [int(positions[start]) for start in starts] == [0, 0, 0]
+    mask = batch.tensors["attention_mask"][0, 0]
+    first, second = batch.segments[0], batch.segments[1]
+    assert mask[first.offset, first.offset + 1] and not mask[first.offset, second.offset]
+    assert mask[second.offset + 1, second.offset] and not mask[second.offset, first.offset]
+
+
+def test_rows_are_packed_first_fit_longest_first_and_never_overfull():
+    lengths = [120, 30, 200, 90, 60, 300, 10, 250]
+    rows = pack_rows(lengths, 256)
+    assert sorted(i for row in rows for i in row) == list(range(len(lengths)))
+    for row in rows:
+        assert row == sorted(row)
+        assert sum(lengths[i] for i in row) <= 256 or len(row) == 1  # 300 keeps a row of its own
+    assert len(rows) == 5
+    assert pack_rows([], 256) == []
+
+
+def test_eager_attention_gets_an_additive_mask():
+    mask = inference._block_mask([[2, 1]], 4, "eager")[0, 0]
+    assert mask.dtype == torch.float32
+    assert mask[0, 1] == 0 and mask[0, 2] < -1e30 and mask[3, 3] == 0 and mask[3, 0] < -1e30
+    boolean = inference._block_mask([[2, 1]], 4, "sdpa")[0, 0]
+    assert boolean.dtype == torch.bool and torch.equal(boolean, mask == 0)
+
+
+def test_the_pipeline_predicts_the_same_spans_packed_or_not(tiny_model, notes):
+    from engine.models.tagger import load_tagger
+
+    tagger = load_tagger(tiny_model)
+    assert Pipeline(tagger).predict(notes) == Pipeline(tagger, pack=False).predict(notes)
