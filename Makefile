@@ -29,7 +29,7 @@ demo: corpus
 
 ## The web app on http://127.0.0.1:$(PORT) (this machine only; Ctrl+C stops it).
 app: $(VENV)/installed
-	$(PY) -m streamlit run webapp/app.py --server.address 127.0.0.1 --server.port $(PORT)
+	$(PY) -m webapp.serve --server.address 127.0.0.1 --server.port $(PORT)
 
 lint: $(VENV)/installed
 	$(VENV)/bin/ruff check .

@@ -54,12 +54,13 @@ def free_port() -> int:
 
 @contextmanager
 def running_app(environment: Mapping[str, str] | None = None, *, start_timeout_s: float = 90) -> Iterator[str]:
-    """``streamlit run webapp/app.py`` on a free loopback port with ``environment`` added; yields its
+    """``python -m webapp.serve`` (``streamlit run webapp/app.py``, models loading from the start)
+    on a free loopback port with ``environment`` added; yields its
     URL once it answers, stops it afterwards. Its output goes to a temporary file (a pipe nobody
     reads would fill up and stall the server during a long run) and is shown if it fails to start."""
     port = free_port()
     command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "webapp" / "app.py"),
+        sys.executable, "-m", "webapp.serve",
         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip

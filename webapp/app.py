@@ -1,4 +1,5 @@
-"""MedNER Studio: ``streamlit run webapp/app.py``. Page config, sign-in gate and navigation, nothing else."""
+"""MedNER Studio: ``python -m webapp.serve`` (or ``streamlit run webapp/app.py``, which loads the
+models at the first page instead of at start). Page config, sign-in gate and navigation, nothing else."""
 
 import sys
 from pathlib import Path
@@ -10,9 +11,10 @@ ROOT = str(Path(__file__).resolve().parent.parent)
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from webapp import auth  # noqa: E402  (needs the path above)
+from webapp import auth, services  # noqa: E402  (needs the path above)
 
 st.set_page_config(page_title="MedNER Studio", page_icon=":pill:", layout="wide")
+services.warm_models()
 
 # Not "pages/": Streamlit would treat that folder as old-style pages and run one of them without this
 # script (and its sign-in gate) on the first request a fresh server gets for its address.

@@ -26,22 +26,13 @@ from db.repository import RevisionConflict, Store, StoreError
 from engine.atomic import process_alive
 from engine.types import Document, EvaluationRecord, ModelInfo, Prediction, TrainingJob
 from webapp.application.corpora import DEMO_CORPUS
+from webapp.application.models import model_roots
+from webapp.application.models import under_root as _under_root
 from webapp.application.predictions import annotate as cache_first
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Notes longer than this are refused by the Annotate page (about 100 pages of text).
 MAX_NOTE_CHARS = 1_000_000
-
-
-def _under_root(path: str | Path) -> Path:
-    """A path from a setting: as given when absolute, else relative to the repository root."""
-    path = Path(path)
-    return path if path.is_absolute() else ROOT / path
-
-
-def model_roots() -> list[Path]:
-    value = os.environ.get("MEDNER_MODELS", "models")
-    return [_under_root(part) for part in value.split(os.pathsep) if part]
 
 
 def demo_data() -> Path:
@@ -64,16 +55,25 @@ def store() -> Store:
     return _store(_database_url())
 
 
-@st.cache_resource(show_spinner="Loading the model…", max_entries=6)
-def _tagger(folder: str, fingerprint: str):
-    from engine.inference import load_pipeline
-
-    return load_pipeline(folder)
-
-
 def tagger(model: ModelInfo):
-    """The loaded model, once per process and per fingerprint (a retrained folder loads anew)."""
-    return _tagger(model.folder, model.fingerprint)
+    """The loaded model, once per process and per fingerprint (a retrained folder loads anew),
+    from the pool the server fills in the background as it starts (:mod:`webapp.application.warm`)."""
+    from webapp.application.warm import POOL
+
+    if POOL.ready(model.folder, model.fingerprint):
+        return POOL.get(model.folder, model.fingerprint)
+    with st.spinner("Loading the model…"):
+        return POOL.get(model.folder, model.fingerprint)
+
+
+@st.cache_resource(show_spinner=False)
+def warm_models() -> None:
+    """Start loading the model folders in the background, once per process: at once under
+    ``python -m webapp.serve``, else at the first page a session opens (``streamlit run``)."""
+    from webapp.application.models import model_folders, warm_order
+    from webapp.application.warm import POOL
+
+    POOL.warm(warm_order(model_folders(model_roots())))
 
 
 def _folder_signature(roots: Sequence[Path]) -> tuple:

@@ -136,19 +136,32 @@ def read_config(folder: Path | str) -> ModelConfig:
     return ModelConfig.from_dict(data, source=str(folder / "config.json"))
 
 
+#: Fingerprints already computed in this process, by folder and the (size, mtime) of its files.
+_FINGERPRINTS: dict[tuple, str] = {}
+
+
 def folder_fingerprint(folder: Path | str) -> str:
     """sha256 over what decides a model's output: config, weights, encoder shape, tokenizer files,
-    and :data:`INFERENCE_VERSION`. Retraining (new weights) always gives a new fingerprint."""
+    and :data:`INFERENCE_VERSION`. Retraining (new weights) always gives a new fingerprint.
+
+    Hashing MiniLM's 90 MB of weights takes a few tenths of a second, so a folder whose files
+    have the same sizes and modification times as at the last hash in this process is not hashed
+    again (an atomic save replaces the files, so new weights always come with new times)."""
     folder = check_model_folder(folder)
-    digest = hashlib.sha256(f"inference:{INFERENCE_VERSION}\0".encode())
     files = [folder / "config.json", folder / "model.safetensors", folder / "encoder.json"]
     files += sorted(path for path in (folder / "tokenizer").rglob("*") if path.is_file())
+    stats = tuple((str(path), path.stat().st_size, path.stat().st_mtime_ns) for path in files)
+    key = (str(folder.resolve()), stats)
+    if key in _FINGERPRINTS:
+        return _FINGERPRINTS[key]
+    digest = hashlib.sha256(f"inference:{INFERENCE_VERSION}\0".encode())
     for path in files:
         digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
         with path.open("rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
-    return digest.hexdigest()
+    _FINGERPRINTS[key] = digest.hexdigest()
+    return _FINGERPRINTS[key]
 
 
 def describe_model(folder: Path | str, *, fingerprint: str | None = None) -> ModelInfo:

@@ -2,12 +2,41 @@
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from db.repository import Store
 from engine.types import ModelInfo
 from webapp.application.corpora import corpus_coverage
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def under_root(path: str | Path) -> Path:
+    """A path from a setting: as given when absolute, else relative to the repository root."""
+    path = Path(path)
+    return path if path.is_absolute() else ROOT / path
+
+
+def model_roots() -> list[Path]:
+    """``MEDNER_MODELS``: folders holding model folders, separated by ``os.pathsep`` (default ``models``)."""
+    value = os.environ.get("MEDNER_MODELS", "models")
+    return [under_root(part) for part in value.split(os.pathsep) if part]
+
+
+def warm_order(folders: Iterable[Path]) -> list[Path]:
+    """The order the app loads models in at start: fine-tuned encoders with a CRF first (what
+    Annotate offers first when no real-text scores rank the models), then the rest by name."""
+
+    def kind_of(folder: Path) -> str:
+        try:
+            return str(json.loads((folder / "config.json").read_text(encoding="utf-8")).get("kind", ""))
+        except (OSError, ValueError, AttributeError):
+            return ""
+
+    return sorted(folders, key=lambda folder: (kind_of(folder) != "encoder-crf", folder.name))
 
 
 def model_folders(roots: Iterable[Path | str]) -> list[Path]:
