@@ -116,3 +116,12 @@ def _exchange(first: Path, second: Path) -> bool:
     if code in _CANNOT_EXCHANGE:
         return False
     raise OSError(code, os.strerror(code), str(second))
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write a file whole or not at all: into a temporary file beside it, then renamed over it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as handle:
+        handle.write(text)
+        temporary = handle.name
+    os.replace(temporary, path)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+from engine.atomic import atomic_write_text
 from engine.data.corpus import load_corpus
 from engine.data.partial import Coverage
 from engine.evaluation import Report, drug_subsets, evaluate
@@ -79,11 +78,7 @@ def evaluate_model(
 
 
 def write_json_atomically(path: Path, data: object) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as handle:
-        json.dump(data, handle, indent=2)
-        temporary = handle.name
-    os.replace(temporary, path)
+    atomic_write_text(path, json.dumps(data, indent=2))
 
 
 @dataclass(frozen=True)
