@@ -81,8 +81,9 @@ def demo_tagger(folder: Path, kind: str, corpus) -> tuple[NeuralTagger, str]:
     return tagger, f"untrained {kind} (no {folder})"
 
 
-def baseline_pipeline(tagger: NeuralTagger):
-    """The tagger's encoder and linear layer as a plain Hugging Face token classifier, fp32."""
+def baseline_pipeline(tagger: NeuralTagger, device: torch.device | int = -1):
+    """The tagger's encoder and linear layer as a plain Hugging Face token classifier, fp32, on
+    ``device`` (-1: the CPU)."""
     from transformers import pipeline
 
     from engine.models.hf import as_token_classifier
@@ -95,7 +96,7 @@ def baseline_pipeline(tagger: NeuralTagger):
         tokenizer=tokenizer,
         aggregation_strategy="first",
         stride=128,
-        device=-1,
+        device=device,
     )
 
 
