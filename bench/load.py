@@ -20,7 +20,7 @@ page may have shown an exception, an error message or a script error. Prints p50
 the browser took from the machine, writes JSON (``bench/results/load.json``) and exits 1 if
 anything failed.
 
-``--start`` runs ``streamlit run webapp/app.py`` on a free loopback port with this environment and a
+``--start`` runs ``python -m webapp.serve`` on a free loopback port with this environment and a
 fresh temporary store (the demo corpus is imported into it on first use), so the run leaves nothing
 in your store. With ``--url``, the documents of the run are deleted from the app's store afterwards
 unless ``--keep``. ``tests/e2e/test_load.py`` runs a short version in the test suite.

@@ -184,13 +184,25 @@ def review_queue(corpus: str, split: str, model: ModelInfo, reviewed: set[str]) 
     return order({d.id: p.spans for d, p in zip(notes, found, strict=True)}, reviewed)
 
 
-def agreement(corpus: str, first: str, second: str):
-    """Agreement of two annotators' latest revisions on the documents both saved."""
+def author_versions(corpus: str) -> dict[str, int]:
+    """Who saved gold in the corpus, each with their newest revision's id."""
+    return store().author_versions(corpus)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _agreement(corpus: str, first: str, second: str, versions: tuple[int | None, int | None], url: str):
     from engine.review import agreement as between
 
     return between(
         store().latest_by_author(corpus, first), store().latest_by_author(corpus, second), names=(first, second)
     )
+
+
+def agreement(corpus: str, first: str, second: str, versions: dict[str, int] | None = None):
+    """Agreement of two annotators' latest revisions on the documents both saved; recomputed only
+    when one of the two saves again (``versions``: :func:`author_versions`, read now if not given)."""
+    versions = author_versions(corpus) if versions is None else versions
+    return _agreement(corpus, first, second, (versions.get(first), versions.get(second)), _database_url())
 
 
 def decode_upload(data: bytes, name: str) -> tuple[str, str | None]:
@@ -284,9 +296,25 @@ class ActionFailed(Exception):
     and the readers' errors turned into one message (views catch this and nothing else)."""
 
 
-def document(corpus: str, document_id: str) -> Document:
-    """One document with its current gold."""
+def document_ids(corpus: str, split: str | None = None) -> list[str]:
+    """The names of a corpus's documents (of one split), sorted; nothing else read."""
+    return store().document_ids(corpus, split)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _document(corpus: str, document_id: str, revision: tuple[int, str], url: str) -> Document:
     return store().document(corpus, document_id)
+
+
+def document(corpus: str, document_id: str, revision=None) -> Document:
+    """One document with its current gold. Given ``revision`` (the newest line of
+    :func:`gold_log`), the document is read once per revision (its number and time) instead of on
+    every rerun; should someone save in between, the document read is newer than ``revision``,
+    and a save based on ``revision`` is then refused as a conflict, never lost."""
+    if revision is None:
+        return store().document(corpus, document_id)
+    key = (revision.number, revision.created_at.isoformat())
+    return _document(corpus, document_id, key, _database_url())
 
 
 def gold_log(corpus: str, document_id: str):

@@ -108,6 +108,20 @@ class CorpusStore(StoreBase):
                 statement = statement.where(DocumentRow.split == split)
             return [_document(row, revision) for row, revision in session.execute(statement)]
 
+    def document_ids(self, corpus: str, split: str | None = None) -> list[str]:
+        """The names of the corpus's documents (of one split, or all), sorted: no text and no gold
+        read, so listing a split costs the same however often its gold changes."""
+        with self._read() as session:
+            statement = (
+                select(DocumentRow.name)
+                .join(CorpusRow, CorpusRow.id == DocumentRow.corpus_id)
+                .where(CorpusRow.name == corpus)
+                .order_by(DocumentRow.name)
+            )
+            if split is not None:
+                statement = statement.where(DocumentRow.split == split)
+            return list(session.scalars(statement))
+
     def document(self, corpus: str, document_id: str) -> Document:
         """One document with its current gold."""
         with self._read() as session:
@@ -211,6 +225,20 @@ class CorpusStore(StoreBase):
                 GoldRevisionSummary(number, author, records.aware(created), note, count)
                 for number, author, created, note, count in session.execute(statement)
             ]
+
+    def author_versions(self, corpus: str) -> dict[str, int]:
+        """Who has saved gold in a corpus, each with the id of their newest revision there: it
+        changes exactly when that person saves again, so what is derived from one person's
+        revisions can be cached on it."""
+        with self._read() as session:
+            statement = (
+                select(GoldRevisionRow.author, func.max(GoldRevisionRow.id))
+                .join(DocumentRow, DocumentRow.id == GoldRevisionRow.document_id)
+                .join(CorpusRow, CorpusRow.id == DocumentRow.corpus_id)
+                .where(CorpusRow.name == corpus)
+                .group_by(GoldRevisionRow.author)
+            )
+            return {author: newest for author, newest in session.execute(statement)}
 
     def reviewers(self, corpus: str, split: str | None = None) -> dict[str, set[str]]:
         """Who has saved gold in a corpus (or one split of it): author -> the documents they saved

@@ -347,3 +347,23 @@ def test_who_reviewed_what_and_each_annotators_latest_revision(store):
     bob = store.latest_by_author("demo", "bob")
     assert bob["a"].spans == GOLD[:1] and [s.text for s in bob["b"].spans] == ["Lisinopril"]
     assert store.latest_by_author("demo", "nobody") == {}
+
+
+def test_document_names_and_each_authors_newest_revision_without_reading_the_gold(store):
+    other = "Lisinopril 10 mg daily."
+    store.import_corpus(
+        "demo", {"test": [Document("b", other), Document("a", NOTE, GOLD)], "dev": [Document("c", NOTE)]}
+    )
+    assert store.document_ids("demo") == ["a", "b", "c"]
+    assert store.document_ids("demo", "test") == ["a", "b"] and store.document_ids("demo", "train") == []
+    assert store.document_ids("nowhere") == []
+    before = store.author_versions("demo")
+    store.save_gold("demo", "a", GOLD[:2], by="ann")
+    after = store.author_versions("demo")
+    assert set(after) == {*before, "ann"}
+    store.save_gold("demo", "a", GOLD[:1], by="bob")
+    latest = store.author_versions("demo")
+    assert latest["ann"] == after["ann"], "bob's save leaves ann's version alone"
+    assert latest["bob"] > latest["ann"]
+    store.save_gold("demo", "b", spans_of(other, (0, 10, "Drug")), by="ann")
+    assert store.author_versions("demo")["ann"] > latest["bob"]

@@ -1,4 +1,4 @@
-"""The app in a real browser: start `streamlit run`, paste a note, see highlighted entities.
+"""The app in a real browser: start `python -m webapp.serve`, paste a note, see highlighted entities.
 
 Uses Debian's chromium through Playwright. Screenshots of every page go to ``MEDNER_SCREENSHOTS``
 (default ``runs/screenshots``), with ``timings.json``: the time from pressing Annotate to

@@ -22,12 +22,13 @@ def describe(span: Span) -> str:
 
 
 st.title("Gold editing")
-corpus = choose_corpus(key="gold-corpus")
+listed = services.corpora()
+corpus = choose_corpus(key="gold-corpus", listed=listed)
 if corpus is None:
     st.stop()
-info = {c.name: c for c in services.corpora()}[corpus]
+info = {c.name: c for c in listed}[corpus]
 split = st.selectbox("Split", sorted(info.documents), key="gold-split")
-document_ids = [d.id for d in services.documents(corpus, split)]
+document_ids = services.document_ids(corpus, split)
 models, _ = services.models()
 names = {services.model_label(m): m for m in models}
 
@@ -69,8 +70,8 @@ if st.toggle("Review queue: the next document to review", key="gold-queue") and 
         )
 
 document_id = st.selectbox("Document", document_ids, key="gold-document")
-gold = services.document(corpus, document_id)
 history = services.gold_log(corpus, document_id)
+gold = services.document(corpus, document_id, history[0] if history else None)
 current = history[0].number if history else 0
 
 key = f"draft:{corpus}:{document_id}"
@@ -177,7 +178,8 @@ with st.expander(f"History ({len(history)} revisions)"):
     )
 
 st.subheader("Agreement between two annotators")
-annotators = sorted(services.reviewers(corpus))
+versions = services.author_versions(corpus)
+annotators = sorted(versions)
 if len(annotators) < 2:
     st.write("Agreement needs two people who each saved gold in this corpus.")
 else:
@@ -188,7 +190,7 @@ else:
         st.write("Choose two different annotators.")
     else:
         try:
-            found = services.agreement(corpus, first, second)
+            found = services.agreement(corpus, first, second, versions)
         except ValueError as error:
             st.error(inert(error))
             found = None
@@ -249,7 +251,7 @@ else:
                     st.html(highlight_html(theirs.text, theirs.spans, marks=marks, window=window, height=300))
 
 if st.button(f"Export {inert(corpus)} as BRAT (current gold of every document)"):
-    split_of = {d.id: split for split in info.documents for d in services.documents(corpus, split)}
+    split_of = {name: split for split in info.documents for name in services.document_ids(corpus, split)}
     st.session_state["gold-export"] = (corpus, corpus_zip(services.documents(corpus), split_of=split_of))
 export = st.session_state.get("gold-export")
 if export is not None and export[0] == corpus:
