@@ -127,6 +127,10 @@ def encoder_gflop(tagger: NeuralTagger, note: str) -> float:
     layers = getattr(config, "num_hidden_layers", None) or config.n_layers
     flops = 0
     for prepared in prepare(tagger, sentences(note)).batches:
+        if prepared.flat:  # windows end to end: linear layers on the subwords, attention per window
+            lengths = [len(segment.encoded.input_ids) for segment in prepared.segments]
+            flops += 2 * weights * sum(lengths) + 4 * sum(n * n for n in lengths) * hidden * layers
+            continue
         batch, length = prepared.tensors["input_ids"].shape
         flops += 2 * weights * batch * length + 4 * batch * length * length * hidden * layers
     return flops / 1e9

@@ -27,6 +27,7 @@ from engine.data.brat import read_folder
 from engine.data.tokenize import sentences
 from engine.devices import resolve_precision
 from engine.inference import BATCH_SIZE, annotate, prepare
+from engine.models import unpadded
 from engine.models.tagger import load_tagger
 
 
@@ -58,6 +59,12 @@ def main() -> int:
     def bare() -> None:
         with torch.inference_mode():
             for batch in prepared.batches:
+                if batch.flat:
+                    lengths = [len(segment.encoded.input_ids) for segment in batch.segments]
+                    words = [segment.encoded.word_starts for segment in batch.segments]
+                    tensors = batch.tensors
+                    unpadded.word_states(encoder, tensors["input_ids"], tensors["position_ids"], lengths, words)
+                    continue
                 extra = {"position_ids": batch.tensors["position_ids"]} if batch.packed else {}
                 encoder(input_ids=batch.tensors["input_ids"], attention_mask=batch.tensors["attention_mask"], **extra)
 

@@ -35,6 +35,7 @@ import torch
 from engine.data.bio import entity_ranges, tags_to_spans
 from engine.data.tokenize import Sentence, sentences
 from engine.devices import autocast, resolve_device, resolve_precision
+from engine.models import unpadded
 from engine.models.base import ANCHOR_SENTENCES
 from engine.models.encoding import (
     EncodedInput,
@@ -84,10 +85,13 @@ class Batch:
 
     segments: list[Segment]
     tensors: dict[str, torch.Tensor]
+    #: windows laid end to end for :mod:`engine.models.unpadded`: ``input_ids`` and
+    #: ``position_ids`` are flat (subwords,), ``word_mask`` and ``gazetteer`` (windows, words)
+    flat: bool = False
 
     @property
     def packed(self) -> bool:
-        return "position_ids" in self.tensors
+        return "position_ids" in self.tensors and not self.flat
 
 
 @dataclass(frozen=True)
@@ -211,6 +215,43 @@ def _packed_batch(rows: Sequence[Sequence[Segment]], pad_id: int, implementation
     return Batch(placed, tensors)
 
 
+def _flat_batch(segments: Sequence[Segment]) -> Batch:
+    """Tensors for windows laid end to end (see :class:`Batch`)."""
+    ids = [i for segment in segments for i in segment.encoded.input_ids]
+    positions = [p for segment in segments for p in range(len(segment.encoded.input_ids))]
+    words = [len(segment.encoded.word_starts) for segment in segments]
+    most = max(words)
+    tensors = {
+        "input_ids": torch.tensor(ids, dtype=torch.long),
+        "position_ids": torch.tensor(positions, dtype=torch.long),
+        "word_mask": torch.arange(most).unsqueeze(0) < torch.tensor(words).unsqueeze(1),
+    }
+    if segments[0].encoded.gazetteer is not None:
+        gazetteer = torch.zeros(len(segments), most, dtype=torch.long)
+        for row, segment in enumerate(segments):
+            gazetteer[row, : words[row]] = torch.tensor(segment.encoded.gazetteer, dtype=torch.long)
+        tensors["gazetteer"] = gazetteer
+    placed = [Segment(s.sentence, s.window, s.encoded, row) for row, s in enumerate(segments)]
+    return Batch(placed, tensors, flat=True)
+
+
+def _flat_batches(segments: list[Segment], batch_size: int) -> list[Batch]:
+    """Windows, shortest first, cut into batches of at most ``batch_size`` windows and
+    :data:`MAX_BATCH_SUBWORDS` subwords: no padding to weigh, so as few passes as that allows."""
+    ordered = sorted(segments, key=lambda s: len(s.encoded.input_ids))
+    batches, current, used = [], [], 0
+    for segment in ordered:
+        size = len(segment.encoded.input_ids)
+        if current and (used + size > MAX_BATCH_SUBWORDS or len(current) >= batch_size):
+            batches.append(_flat_batch(current))
+            current, used = [], 0
+        current.append(segment)
+        used += size
+    if current:
+        batches.append(_flat_batch(current))
+    return batches
+
+
 def _attention_implementation(network) -> str:
     config = getattr(getattr(network, "encoder", None), "config", None)
     return getattr(config, "_attn_implementation", None) or "sdpa"
@@ -241,6 +282,8 @@ def prepare(tagger, split: Sequence[Sentence], *, batch_size: int = BATCH_SIZE, 
                 gazetteer=match,
             )
             segments.append(Segment(index, number, encoded))
+    if pack and unpadded.supports(getattr(tagger.network, "encoder", None)):
+        return Plan(_flat_batches(segments, batch_size), windows_of)
     sizes = [len(segment.encoded.input_ids) for segment in segments]
     if pack:
         rows = [[segments[i] for i in row] for row in pack_rows(sizes, PACK_SUBWORDS)]
@@ -281,6 +324,19 @@ def forward(network, batch: Batch, device: torch.device, precision: str) -> torc
     """Word scores of every window of the batch, (windows, most words, tags) in float32, in the
     order of ``batch.segments``; rows past a window's words are zero."""
     tensors = {name: tensor.to(device, non_blocking=True) for name, tensor in batch.tensors.items()}
+    if batch.flat:
+        words = [segment.encoded.word_starts for segment in batch.segments]
+        lengths = [len(segment.encoded.input_ids) for segment in batch.segments]
+        with autocast(device, precision):
+            states = unpadded.word_states(
+                network.encoder, tensors["input_ids"], tensors["position_ids"], lengths, words
+            )
+            # each window's words as a row, padded with the batch's first word (masked out afterwards)
+            counts = torch.tensor([len(w) for w in words])
+            first = torch.cumsum(counts, 0) - counts
+            rows = first.unsqueeze(1) + torch.arange(int(counts.max())).unsqueeze(0)
+            rows = torch.where(tensors["word_mask"].cpu(), rows, 0).to(device)
+            return network.head(states[rows], tensors.get("gazetteer")).float()
     extra = {"position_ids": tensors["position_ids"]} if batch.packed else {}
     with autocast(device, precision):
         scores = network.emissions(

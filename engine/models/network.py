@@ -64,7 +64,11 @@ class WordTagger(nn.Module):
         extra = {"position_ids": position_ids} if position_ids is not None else {}
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask, **extra).last_hidden_state
         # shape: (batch, words, hidden)
-        at_words = self.dropout(hidden.gather(1, word_index.unsqueeze(-1).expand(-1, -1, hidden.size(-1))))
+        return self.head(hidden.gather(1, word_index.unsqueeze(-1).expand(-1, -1, hidden.size(-1))), gazetteer)
+
+    def head(self, at_words: torch.Tensor, gazetteer: torch.Tensor | None = None) -> torch.Tensor:
+        """Scores (batch, words, tags) from the encoder's output at each word (batch, words, hidden)."""
+        at_words = self.dropout(at_words)
         if self.gazetteer is not None:
             if gazetteer is None:
                 raise ValueError("this network reads gazetteer tags: pass gazetteer (batch, words)")

@@ -1,5 +1,6 @@
-"""Packed rows (several windows a row, block-diagonal attention, positions restarting per
-window) give exactly the labels of one window a row, for every kind of model."""
+"""Windows laid end to end (engine/models/unpadded.py, for BERT and DistilBERT encoders) and
+packed rows (several windows a row, block-diagonal attention, positions restarting per window,
+for any other encoder) give exactly the labels of one window a row, for every kind of model."""
 
 import pytest
 import torch
@@ -30,12 +31,24 @@ def fresh(kind_name, train_texts, *, gazetteer=False):
     return tagger
 
 
+@pytest.fixture(params=["end to end", "packed rows"])
+def layout(request, monkeypatch):
+    """Each test runs on both layouts: packed rows are what an encoder the end-to-end pass does
+    not cover gets, so they are tested by switching that pass off."""
+    if request.param == "packed rows":
+        monkeypatch.setattr(inference.unpadded, "supports", lambda encoder: False)
+    return request.param
+
+
 @pytest.mark.parametrize("kind_name", sorted(KINDS))
-def test_packed_rows_give_the_labels_and_scores_of_one_window_a_row(kind_name, notes):
+def test_packed_windows_give_the_labels_and_scores_of_one_window_a_row(kind_name, notes, layout):
     tagger = fresh(kind_name, notes, gazetteer=kind_name == "encoder-crf")
     split = [sentence for note in notes for sentence in sentences(note)]
     packed = prepare(tagger, split)
-    assert any(len({s.row for s in b.segments}) < len(b.segments) for b in packed.batches), "some rows hold several"
+    if layout == "packed rows":
+        assert any(len({s.row for s in b.segments}) < len(b.segments) for b in packed.batches), "rows hold several"
+    else:
+        assert all(batch.flat for batch in packed.batches)
     assert len(packed.batches[0].segments) > 1
     alone = tag_and_score(tagger, split, pack=False)
     together = tag_and_score(tagger, split)
@@ -47,8 +60,9 @@ def test_packed_rows_give_the_labels_and_scores_of_one_window_a_row(kind_name, n
     assert annotate(tagger, notes) == annotate(tagger, notes, pack=False)
 
 
-def test_word_scores_of_a_packed_window_equal_its_scores_alone(notes):
-    tagger = fresh("encoder", notes)
+@pytest.mark.parametrize("kind_name", ["encoder", "transformer"])
+def test_word_scores_of_a_packed_window_equal_its_scores_alone(notes, layout, kind_name):
+    tagger = fresh(kind_name, notes)
     split = sentences(notes[0])[:12]
     device = torch.device("cpu")
     with torch.inference_mode():
@@ -65,7 +79,8 @@ def test_word_scores_of_a_packed_window_equal_its_scores_alone(notes):
                 assert torch.allclose(packed[segment.sentence], alone, atol=1e-4)
 
 
-def test_a_short_note_is_one_row():
+def test_a_short_note_is_one_row(monkeypatch):
+    monkeypatch.setattr(inference.unpadded, "supports", lambda encoder: False)
     words = "Aspirin 81 mg daily. Metoprolol 25 mg twice daily. Stop ibuprofen."
     tagger = fresh("transformer-crf", [words] * 20)
     plan = prepare(tagger, sentences(words))
@@ -106,3 +121,37 @@ def test_the_pipeline_predicts_the_same_spans_packed_or_not(tiny_model, notes):
 
     tagger = load_tagger(tiny_model)
     assert Pipeline(tagger).predict(notes) == Pipeline(tagger, pack=False).predict(notes)
+
+
+def test_windows_end_to_end_attend_within_their_own_window_and_read_only_word_starts(notes):
+    from engine.models import unpadded
+
+    tagger = fresh("encoder", notes)
+    encoder = tagger.network.encoder
+    split = sentences(notes[0])[:6]
+    plan = prepare(tagger, split)
+    (batch,) = plan.batches
+    lengths = [len(segment.encoded.input_ids) for segment in batch.segments]
+    words = [segment.encoded.word_starts for segment in batch.segments]
+    assert batch.tensors["input_ids"].shape == (sum(lengths),), "no padding at all"
+    with torch.inference_mode():
+        states = unpadded.word_states(
+            encoder, batch.tensors["input_ids"], batch.tensors["position_ids"], lengths, words
+        )
+        assert states.shape == (sum(len(w) for w in words), encoder.config.hidden_size)
+        row = 0
+        for segment in batch.segments:
+            alone = encoder(input_ids=torch.tensor([segment.encoded.input_ids])).last_hidden_state[0]
+            expected = alone[segment.encoded.word_starts]
+            assert torch.allclose(states[row : row + len(expected)], expected, atol=1e-4)
+            row += len(expected)
+
+
+def test_the_end_to_end_pass_covers_only_what_it_can_compute_exactly(notes):
+    from engine.models import unpadded
+
+    tagger = fresh("encoder-crf", notes)
+    assert unpadded.supports(tagger.network.encoder)
+    tagger.network.train()
+    assert not unpadded.supports(tagger.network.encoder), "dropout in training: not this pass"
+    assert not unpadded.supports(None) and not unpadded.supports(torch.nn.Linear(2, 2))
