@@ -145,15 +145,15 @@ def test_labels_match_a_plain_hugging_face_token_classifier_with_the_same_weight
 def test_batches_cut_sorted_windows_at_the_cheapest_places():
     import itertools
 
-    from engine import inference
+    from engine import batches
 
     lengths = [4, 5, 5, 5, 9, 17, 21, 21, 28, 32, 90]
     items = [SimpleNamespace(size=n) for n in lengths]
-    groups = inference._length_groups(lengths, items)
+    groups = batches.length_groups(lengths, items)
     assert [item for group in groups for item in group] == items
 
     def cost(parts):
-        return sum(inference.BATCH_COST_SUBWORDS + len(part) * max(i.size for i in part) for part in parts)
+        return sum(batches.BATCH_COST_SUBWORDS + len(part) * max(i.size for i in part) for part in parts)
 
     best = min(
         cost([items[a:b] for a, b in itertools.pairwise((0, *cuts, len(items)))])
@@ -162,9 +162,9 @@ def test_batches_cut_sorted_windows_at_the_cheapest_places():
     )
     assert cost(groups) == best
     windows = [SimpleNamespace(encoded=SimpleNamespace(input_ids=[0] * 8)) for _ in range(10)]
-    assert [len(chunk) for chunk in inference._capped(windows, 4)] == [4, 4, 2]
+    assert [len(chunk) for chunk in batches.capped(windows, 4)] == [4, 4, 2]
     long_windows = [SimpleNamespace(encoded=SimpleNamespace(input_ids=[0] * 512)) for _ in range(40)]
-    assert max(len(c) for c in inference._capped(long_windows, 256)) == inference.MAX_BATCH_SUBWORDS // 512
+    assert max(len(c) for c in batches.capped(long_windows, 256)) == batches.MAX_BATCH_SUBWORDS // 512
 
 
 def span(label, start=0):

@@ -5,10 +5,11 @@ for any other encoder) give exactly the labels of one window a row, for every ki
 import pytest
 import torch
 
-from engine import inference
+from engine import batches, inference
+from engine.batches import pack_rows
 from engine.data.corpus import load_corpus
 from engine.data.tokenize import sentences
-from engine.inference import Pipeline, annotate, pack_rows, prepare, tag_and_score
+from engine.inference import Pipeline, annotate, prepare, tag_and_score
 from engine.models.base import TrainingSettings
 from engine.models.kinds import KINDS
 from engine.models.registry import build_tagger
@@ -109,10 +110,10 @@ def test_rows_are_packed_first_fit_longest_first_and_never_overfull():
 
 
 def test_eager_attention_gets_an_additive_mask():
-    mask = inference._block_mask([[2, 1]], 4, "eager")[0, 0]
+    mask = batches.block_mask([[2, 1]], 4, "eager")[0, 0]
     assert mask.dtype == torch.float32
     assert mask[0, 1] == 0 and mask[0, 2] < -1e30 and mask[3, 3] == 0 and mask[3, 0] < -1e30
-    boolean = inference._block_mask([[2, 1]], 4, "sdpa")[0, 0]
+    boolean = batches.block_mask([[2, 1]], 4, "sdpa")[0, 0]
     assert boolean.dtype == torch.bool and torch.equal(boolean, mask == 0)
 
 
