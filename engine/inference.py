@@ -3,13 +3,15 @@ scores and the benches all call:
 
 1. **prepare** (:func:`prepare`): notes are split into sentences, each sentence's words into
    subwords once, a sentence longer than the encoder's window into overlapping windows
-   (:mod:`engine.models.encoding`), and the windows are *packed*: several short ones share one
-   row of subwords, each with its own [CLS] ... [SEP], position ids that restart at 0, and an
-   attention mask that is block-diagonal, so no window sees another and every word gets the
-   label it would get in a row of its own. Rows are then batched by length.
+   (:mod:`engine.models.encoding`), and the windows laid out without padding
+   (:mod:`engine.batches`): for BERT and DistilBERT encoders end to end, attention within each
+   window only (:mod:`engine.models.unpadded`); for any other encoder *packed*, several short
+   windows to a row, each with its own [CLS] ... [SEP], position ids that restart at 0 and a
+   block-diagonal attention mask. Either way no window sees another and every word gets the
+   label it would get in a row of its own.
 2. **forward** (:func:`forward`): the encoder over each batch on the model's device, under
    ``torch.inference_mode`` and the precision's autocast (:mod:`engine.devices`).
-3. **decode** (:func:`tag_and_score`): each window's word scores are cut back out of its row,
+3. **decode** (:func:`tag_and_score`): each window's word scores are cut back out of the batch,
    Viterbi (or argmax) gives the tags, windows are merged by the rule of encoding.py, and each
    entity gets its probability under the model.
 4. **spans** (:func:`annotate`): tags become character spans of each note, and attributes far
@@ -17,14 +19,12 @@ scores and the benches all call:
 
 :class:`Pipeline` holds a loaded model with these choices (device, precision, anchor) and is
 what callers keep: ``Pipeline(tagger).predict(texts)``.
-
-The layouts (packed rows, windows end to end) and how batches are cut: :mod:`engine.batches`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 
 import torch
@@ -327,6 +327,7 @@ class Pipeline:
 
     tagger: object
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    _: KW_ONLY
     precision: str = "auto"
     anchor: int | None = ANCHOR_SENTENCES
     pack: bool = True
@@ -364,4 +365,4 @@ def load_pipeline(
     """The model folder loaded onto ``device`` (default ``$MEDNER_DEVICE`` or auto:
     :func:`engine.devices.resolve_device`), ready to ``predict``."""
     chosen = device if isinstance(device, torch.device) else resolve_device(device)
-    return Pipeline(load_tagger(folder), chosen, precision, anchor)
+    return Pipeline(load_tagger(folder), chosen, precision=precision, anchor=anchor)
