@@ -154,7 +154,8 @@ def forward(network, batch: Batch, device: torch.device, precision: str) -> torc
             first = torch.cumsum(counts, 0) - counts
             rows = first.unsqueeze(1) + torch.arange(int(counts.max())).unsqueeze(0)
             rows = torch.where(tensors["word_mask"].cpu(), rows, 0).to(device)
-            return network.head(states[rows], tensors.get("gazetteer")).float()
+            at_words = states.index_select(0, rows.reshape(-1)).view(*rows.shape, states.size(-1))
+            return network.head(at_words, tensors.get("gazetteer")).float()
     extra = {"position_ids": tensors["position_ids"]} if batch.packed else {}
     with autocast(device, precision):
         scores = network.emissions(

@@ -112,6 +112,12 @@ def _heads(states: torch.Tensor, heads: int) -> torch.Tensor:
     return states.view(windows, length, heads, hidden // heads).transpose(1, 2)
 
 
+def _rows(states: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """``states[index]`` for an index of any shape, by ``index_select`` (on a CPU about 4x faster
+    than advanced indexing for these sizes: 44 vs 191 us for 240 rows of 768)."""
+    return states.index_select(0, index.reshape(-1)).view(*index.shape, states.size(-1))
+
+
 def _attend(query, key, value, groups: list[_Group], heads: int, asked: list[tuple] | None = None):
     """Attention of each window over its own subwords. ``key``/``value``: (tokens, hidden).
     Without ``asked``, ``query`` is (tokens, hidden) and every subword asks; with it (per group:
@@ -119,17 +125,17 @@ def _attend(query, key, value, groups: list[_Group], heads: int, asked: list[tup
     ``query`` holds only the asking rows. Returns one row per row of ``query``."""
     out = torch.empty_like(query)
     for number, group in enumerate(groups):
-        keys = _heads(key[group.tokens], heads)
-        values = _heads(value[group.tokens], heads)
+        keys = _heads(_rows(key, group.tokens), heads)
+        values = _heads(_rows(value, group.tokens), heads)
         rows = group.tokens if asked is None else asked[number][0]
         context = functional.scaled_dot_product_attention(
-            _heads(query[rows], heads), keys, values, attn_mask=group.keys
+            _heads(_rows(query, rows), heads), keys, values, attn_mask=group.keys
         )
         context = context.transpose(1, 2).reshape(rows.numel(), -1)
         if asked is None:
-            out[group.flat] = context[group.at]
+            out.index_copy_(0, group.flat, context.index_select(0, group.at))
         else:
-            out[asked[number][2]] = context[asked[number][1]]
+            out.index_copy_(0, asked[number][2], context.index_select(0, asked[number][1]))
     return out
 
 
@@ -193,18 +199,17 @@ def _offsets(lengths: Sequence[int]) -> list[int]:
 
 def _layer(layer, hidden, groups, heads, asked, word_tokens):
     """One encoder layer; with ``asked``, its output only at ``word_tokens``."""
+    residual = hidden if asked is None else hidden.index_select(0, word_tokens)
     if hasattr(layer, "sa_layer_norm"):  # DistilBERT's TransformerBlock
         attention = layer.attention
-        query = attention.q_lin(hidden if asked is None else hidden[word_tokens])
+        query = attention.q_lin(residual)
         context = _attend(query, attention.k_lin(hidden), attention.v_lin(hidden), groups, heads, asked)
-        residual = hidden if asked is None else hidden[word_tokens]
         attended = layer.sa_layer_norm(attention.out_lin(context) + residual)
         feed = layer.ffn.lin2(layer.ffn.activation(layer.ffn.lin1(attended)))
         return layer.output_layer_norm(feed + attended)
     own = layer.attention.self
-    query = own.query(hidden if asked is None else hidden[word_tokens])
+    query = own.query(residual)
     context = _attend(query, own.key(hidden), own.value(hidden), groups, heads, asked)
-    residual = hidden if asked is None else hidden[word_tokens]
     output = layer.attention.output
     attended = output.LayerNorm(output.dense(context) + residual)
     feed = layer.output.dense(layer.intermediate.intermediate_act_fn(layer.intermediate.dense(attended)))
