@@ -26,7 +26,7 @@ import torch
 from torch.nn import functional
 
 #: Where a group of windows ends: a new attention call costs about this many padded subwords of
-#: attention (the grouping is the exact cut of :func:`engine.inference._length_groups`'s kind).
+#: attention (the grouping is an exact cut of the kind :func:`engine.batches.length_groups` makes).
 GROUP_COST_SUBWORDS = 32
 
 
@@ -64,9 +64,7 @@ class _Group:
 
 def _groups(lengths: Sequence[int], device: torch.device) -> list[_Group]:
     order = sorted(range(len(lengths)), key=lambda i: lengths[i])
-    starts = [0]
-    for length in lengths:
-        starts.append(starts[-1] + length)
+    starts = _offsets(lengths)
     # cut the sorted windows where another attention call is cheaper than padding further
     best, cut = [0.0], [0]
     for end in range(1, len(order) + 1):
