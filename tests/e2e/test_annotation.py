@@ -5,7 +5,7 @@ revision. Screenshots go to ``MEDNER_SCREENSHOTS`` (default ``runs/screenshots``
 import os
 from pathlib import Path
 
-from bench.browser import OFFLINE_BROWSER_ARGS, running_app
+from bench.browser import OFFLINE_BROWSER_ARGS
 from db.repository import Store
 from engine.labels import LABELS
 
@@ -38,7 +38,7 @@ FIND_WORD = """
 """
 
 
-def test_select_a_word_press_a_number_relabel_it_by_click_and_save_that_revision(app_env, browser_path):
+def test_select_a_word_press_a_number_relabel_it_by_click_and_save_that_revision(app_env, server, browser_path):
     from playwright.sync_api import expect, sync_playwright
 
     store = Store.open(app_env["DATABASE_URL"])
@@ -50,8 +50,8 @@ def test_select_a_word_press_a_number_relabel_it_by_click_and_save_that_revision
         store.close()
     shots = Path(os.environ.get("MEDNER_SCREENSHOTS", ROOT / "runs" / "screenshots"))
     shots.mkdir(parents=True, exist_ok=True)
-    environment = {k: v for k, v in app_env.items() if k != "root"}
-    with running_app(environment) as url, sync_playwright() as playwright:
+    url = server
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=browser_path, args=list(OFFLINE_BROWSER_ARGS))
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(f"{url}/gold")
@@ -85,8 +85,8 @@ def test_select_a_word_press_a_number_relabel_it_by_click_and_save_that_revision
         page.get_by_text("Review queue: the next document to review").click()
         expect(page.get_by_text("Reviewed by browser-annotator")).to_be_visible(timeout=120_000)
         page.screenshot(path=str(shots / "review-queue.png"), full_page=True)
-        heading = page.get_by_role("heading", name="Agreement between two annotators")
-        heading.scroll_into_view_if_needed()
+        # no scrolling: a rerun may replace the heading under a one-shot element action; expect() retries
+        expect(page.get_by_role("heading", name="Agreement between two annotators")).to_be_visible(timeout=60_000)
         expect(page.get_by_text("Cohen's kappa (word tags)")).to_be_visible(timeout=60_000)
         page.screenshot(path=str(shots / "agreement.png"), full_page=True)
         browser.close()
