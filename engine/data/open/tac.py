@@ -62,23 +62,30 @@ def parse(xml: bytes, *, where: str, problems: list[BratProblem], ignored: Count
     ]
 
 
+def xml_members(archive_path: Path) -> dict[str, bytes]:
+    """The ``.xml`` files of a tar archive by name, read in one pass in archive order (an xz stream
+    cannot seek back: reading members out of order decompresses it again from the start each time)."""
+    members: dict[str, bytes] = {}
+    with tarfile.open(archive_path, mode="r|*") as archive:
+        for member in archive:
+            if member.isfile() and member.name.endswith(".xml"):
+                members[member.name] = archive.extractfile(member).read()  # type: ignore[union-attr]
+    return members
+
+
 def read(root: Path) -> Corpus:
     reading = Reading(root)
     by_archive: dict[str, list[tuple[str, Document, tuple]]] = {}
     for split, archive_name in ARCHIVES.items():
         found = []
-        with tarfile.open(root / archive_name) as archive:
-            for member in sorted(archive.getmembers(), key=lambda m: m.name):
-                if not member.isfile() or not member.name.endswith(".xml"):
-                    continue
-                where = f"{archive_name}:{member.name}"
-                try:
-                    xml = archive.extractfile(member).read()  # type: ignore[union-attr]
-                    parsed = parse(xml, where=where, problems=reading.problems, ignored=reading.ignored)
-                except ElementTree.ParseError as error:
-                    reading.problems.append(BratProblem(where, 0, f"not XML ({error}); left out"))
-                    continue
-                found.extend((Path(member.name).stem, document, regions) for document, regions in parsed)
+        for name, xml in sorted(xml_members(root / archive_name).items()):
+            where = f"{archive_name}:{name}"
+            try:
+                parsed = parse(xml, where=where, problems=reading.problems, ignored=reading.ignored)
+            except ElementTree.ParseError as error:
+                reading.problems.append(BratProblem(where, 0, f"not XML ({error}); left out"))
+                continue
+            found.extend((Path(name).stem, document, regions) for document, regions in parsed)
         by_archive[split] = found
     assignment = split_ids((label for label, _, _ in by_archive["train"]), seed="tac2017-adr", dev=0.1, test=0.0)
     for split, found in by_archive.items():
