@@ -5,6 +5,7 @@ between GPUs, one GPU per process by ``LOCAL_RANK``; gloo between CPU processes)
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import os
@@ -202,15 +203,23 @@ def to_tensors(batch: Sequence[Example], pad_id: int) -> dict[str, torch.Tensor]
     return tensors
 
 
+@functools.cache
+def open_train_sentences(name: str) -> tuple[TaggedSentence, ...]:
+    """The tagged sentences of an open corpus's train split, read once per process: the vendored
+    archives do not change, and reading and tagging TAC 2017 takes seconds that every run with
+    open corpora (each recipe of an experiment) would otherwise pay again."""
+    from engine.data.open import open_corpus
+
+    corpus = open_corpus(name).load()
+    return tuple(corpus.sentences(corpus.documents("train")))
+
+
 def open_training_sentences(names: Sequence[str], limit: int, seed: int) -> list[TaggedSentence]:
     """A seeded sample of at most ``limit`` training sentences of each open corpus, each carrying
     its corpus's coverage (partial labels)."""
-    from engine.data.open import open_corpus
-
     chosen: list[TaggedSentence] = []
     for name in names:
-        corpus = open_corpus(name).load()
-        candidates = corpus.sentences(corpus.documents("train"))
+        candidates = open_train_sentences(name)
         rng = random.Random(f"open:{name}:{seed}")
         chosen.extend(rng.sample(candidates, min(limit, len(candidates))))
     return chosen
