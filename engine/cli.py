@@ -190,7 +190,6 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _predict(args: argparse.Namespace) -> int:
     from engine.data.brat import write_document
-    from engine.inference import load_pipeline
     from engine.sharding import Distributed
     from engine.types import Document
 
@@ -199,6 +198,8 @@ def _predict(args: argparse.Namespace) -> int:
         raise SystemExit("error: under torchrun, give --output FILE.jsonl (the processes write shards and merge them)")
     if args.output is not None and not args.files:
         raise SystemExit("error: --output needs notes: .txt files, folders or a .jsonl file")
+    from engine.inference import load_pipeline  # torch: seconds to import, so after the checks that need none
+
     pipeline = load_pipeline(args.model, device=args.device, anchor=args.anchor)
     notes = _read_notes(args.files)
     if args.output is not None:
