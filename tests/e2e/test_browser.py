@@ -19,12 +19,6 @@ NOTE = (ROOT / "examples" / "note.txt").read_text(encoding="utf-8")
 PAGES = ["compare", "confusion", "errors", "corpus", "train", "gold"]
 
 
-@pytest.fixture
-def server(app_env):
-    with running_app({k: v for k, v in app_env.items() if k != "root"}) as url:
-        yield url
-
-
 def test_paste_a_note_and_see_highlighted_entities(server, browser_path):
     from playwright.sync_api import sync_playwright
 

@@ -2,7 +2,7 @@
 annotating notes, saving them, then all editing gold at the same time (``bench/load.py``). No page
 may show an error, and the store must hold exactly the edits each person saw saved.
 
-``make test`` runs six people for 10 s of editing (concurrency bugs show with a few sessions);
+``make test`` runs four people for 8 s of editing (concurrency bugs show with a few sessions);
 ``make slow`` runs the twenty (``MEDNER_LOAD_USERS``, default 20) for ``MEDNER_LOAD_SECONDS``
 (default 30 s; over three minutes in all on 2 cores); ``python bench/load.py --start --seconds 180``
 is the long one.
@@ -24,7 +24,7 @@ SECONDS = float(os.environ.get("MEDNER_LOAD_SECONDS", "30"))
 
 @pytest.mark.parametrize(
     ("users", "seconds"),
-    [pytest.param(6, 10.0, id="six"), pytest.param(USERS, SECONDS, id="twenty", marks=pytest.mark.slow)],
+    [pytest.param(4, 8.0, id="four"), pytest.param(USERS, SECONDS, id="twenty", marks=pytest.mark.slow)],
 )
 def test_sessions_annotate_and_edit_gold_at_once_without_errors_or_lost_edits(
     app_env, browser_path, tmp_path, users, seconds
