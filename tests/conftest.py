@@ -60,6 +60,24 @@ def tiny_model(tiny_corpus, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def shallow_encoder(tmp_path_factory) -> str:
+    """The default MiniLM cut to its first two of six layers, saved as a checkpoint folder: the same
+    pretrained embeddings, tokenizer and BERT code path as the encoder kinds' default at a third of
+    the work, for tests of that path that need no more depth (the demo models use all six)."""
+    from transformers import AutoModel, AutoTokenizer
+
+    from engine.models.hf import default_encoder
+
+    folder = tmp_path_factory.mktemp("minilm-two-layers")
+    encoder = AutoModel.from_pretrained(default_encoder(), local_files_only=True)
+    encoder.encoder.layer = encoder.encoder.layer[:2]
+    encoder.config.num_hidden_layers = 2
+    encoder.save_pretrained(folder)
+    AutoTokenizer.from_pretrained(default_encoder(), local_files_only=True).save_pretrained(folder)
+    return str(folder)
+
+
+@pytest.fixture(scope="session")
 def app_world(tiny_corpus, tiny_model, tmp_path_factory) -> dict[str, str]:
     from db.repository import Store
     from engine.models.kinds import KINDS

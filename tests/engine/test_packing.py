@@ -21,15 +21,25 @@ def notes(tiny_corpus):
     return [d.text for d in corpus.documents("test")] + [d.text for d in corpus.documents("dev")]
 
 
-def fresh(kind_name, train_texts, *, gazetteer=False):
-    """An untrained model of the kind: random heads (and random scratch encoders) give scores far
-    from any tie on these notes, so a label that moved would be a real difference."""
-    torch.manual_seed(17)
-    tagger = build_tagger(
-        kind_name, settings=TrainingSettings(), size="tiny", train_texts=train_texts, gazetteer=gazetteer
-    )
-    tagger.network.eval()
-    return tagger
+@pytest.fixture
+def fresh(shallow_encoder):
+    def build(kind_name, train_texts, *, gazetteer=False):
+        """An untrained model of the kind (encoder kinds: the two-layer MiniLM): random heads (and
+        random scratch encoders) give scores far from any tie on these notes, so a label that moved
+        would be a real difference."""
+        torch.manual_seed(17)
+        tagger = build_tagger(
+            kind_name,
+            settings=TrainingSettings(),
+            size="tiny",
+            encoder=shallow_encoder,
+            train_texts=train_texts,
+            gazetteer=gazetteer,
+        )
+        tagger.network.eval()
+        return tagger
+
+    return build
 
 
 @pytest.fixture(params=["end to end", "packed rows"])
@@ -42,7 +52,7 @@ def layout(request, monkeypatch):
 
 
 @pytest.mark.parametrize("kind_name", sorted(KINDS))
-def test_packed_windows_give_the_labels_and_scores_of_one_window_a_row(kind_name, notes, layout):
+def test_packed_windows_give_the_labels_and_scores_of_one_window_a_row(kind_name, notes, layout, fresh):
     tagger = fresh(kind_name, notes, gazetteer=kind_name == "encoder-crf")
     split = [sentence for note in notes for sentence in sentences(note)]
     packed = prepare(tagger, split)
@@ -62,7 +72,7 @@ def test_packed_windows_give_the_labels_and_scores_of_one_window_a_row(kind_name
 
 
 @pytest.mark.parametrize("kind_name", ["encoder", "transformer"])
-def test_word_scores_of_a_packed_window_equal_its_scores_alone(notes, layout, kind_name):
+def test_word_scores_of_a_packed_window_equal_its_scores_alone(notes, layout, kind_name, fresh):
     tagger = fresh(kind_name, notes)
     split = sentences(notes[0])[:12]
     device = torch.device("cpu")
@@ -80,7 +90,7 @@ def test_word_scores_of_a_packed_window_equal_its_scores_alone(notes, layout, ki
                 assert torch.allclose(packed[segment.sentence], alone, atol=1e-4)
 
 
-def test_a_short_note_is_one_row(monkeypatch):
+def test_a_short_note_is_one_row(monkeypatch, fresh):
     monkeypatch.setattr(inference.unpadded, "supports", lambda encoder: False)
     words = "Aspirin 81 mg daily. Metoprolol 25 mg twice daily. Stop ibuprofen."
     tagger = fresh("transformer-crf", [words] * 20)
@@ -124,7 +134,7 @@ def test_the_pipeline_predicts_the_same_spans_packed_or_not(tiny_model, notes):
     assert Pipeline(tagger).predict(notes) == Pipeline(tagger, pack=False).predict(notes)
 
 
-def test_windows_end_to_end_attend_within_their_own_window_and_read_only_word_starts(notes):
+def test_windows_end_to_end_attend_within_their_own_window_and_read_only_word_starts(notes, fresh):
     from engine.models import unpadded
 
     tagger = fresh("encoder", notes)
@@ -148,7 +158,7 @@ def test_windows_end_to_end_attend_within_their_own_window_and_read_only_word_st
             row += len(expected)
 
 
-def test_the_end_to_end_pass_covers_only_what_it_can_compute_exactly(notes):
+def test_the_end_to_end_pass_covers_only_what_it_can_compute_exactly(notes, fresh):
     from engine.models import unpadded
 
     tagger = fresh("encoder-crf", notes)

@@ -24,9 +24,11 @@ from engine.training import Progress, Recipe, fingerprint, select_documents, tra
         ("encoder", TrainingSettings(epochs=2, learning_rate=2e-4, batch_size=8, sambd=True), "small"),
     ],
 )
-def test_each_kind_learns(kind, settings, size, tiny_corpus, tmp_path):
+def test_each_kind_learns(kind, settings, size, tiny_corpus, shallow_encoder, tmp_path):
     events: list[Progress] = []
-    result = train(Recipe(KINDS[kind], settings, size=size), tiny_corpus, tmp_path / kind, on_progress=events.append)
+    encoder = None if KINDS[kind].scratch else shallow_encoder  # pretrained, two layers deep
+    recipe = Recipe(KINDS[kind], settings, encoder=encoder, size=size)
+    result = train(recipe, tiny_corpus, tmp_path / kind, on_progress=events.append)
     steps = [e for e in events if e.event == "step"]
     epochs = [e for e in events if e.event == "epoch"]
     assert len(epochs) == result.epochs_run >= 2
