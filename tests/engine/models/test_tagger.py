@@ -9,6 +9,7 @@ from engine.data.corpus import load_corpus
 from engine.inference import Pipeline
 from engine.models.base import FORMAT_VERSION, ModelFolderError
 from engine.models.tagger import load_tagger
+from tests.forking import Forker
 
 
 @pytest.fixture(scope="module")
@@ -83,18 +84,16 @@ def test_a_crash_during_save_leaves_the_old_model(tiny_model, tmp_path, monkeypa
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".target")]
 
 
-# One process imports torch once, then forks a child per point (each import would cost seconds).
-# Each child loads the tiny model, moves its weights and saves it over that point's target, killing
-# itself with SIGKILL (no cleanup, no exception handlers) at the point; the parent prints how each
-# child ended. The parent loads the model once first (the imports that loading brings cost seconds
-# too), on one thread, so it has started no thread pool that a fork would copy half-made.
-KILLED_SAVES = """
-import json, os, signal, sys
+# Each child loads the tiny model, moves its weights and saves it over the target, killing itself
+# with SIGKILL (no cleanup, no exception handlers) at the point named; the argument is "POINT\tTARGET".
+# The forking process loads the model once first (on one thread), so the children's loads are quick.
+KILLED_SAVE = """
+import os, signal, sys
 import torch
 from engine import atomic
 from engine.models import tagger as tagger_module
 
-source, targets = sys.argv[1], json.loads(sys.argv[2])
+source = sys.argv[1]
 torch.set_num_threads(1)
 tagger_module.load_tagger(source)
 
@@ -109,7 +108,8 @@ def then_die(function, when=lambda *args: True):
         return result
     return wrapped
 
-def save_and_die(point, target):
+def run(argument):
+    point, target = argument.split("\t")
     tagger = tagger_module.load_tagger(source)
     with torch.no_grad():
         tagger.network.classifier.bias.add_(1.0)
@@ -125,56 +125,29 @@ def save_and_die(point, target):
     elif point == "after the swap":
         atomic.shutil.rmtree = lambda *args, **kwargs: die()
     tagger.save(target)
-
-ended = {}
-for point, target in targets.items():
-    child = os.fork()
-    if child == 0:
-        try:
-            save_and_die(point, target)
-        finally:
-            os._exit(0)  # the save ran to its end without being killed
-    _, status = os.waitpid(child, 0)
-    ended[point] = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
-print(json.dumps(ended))
 """
-
-POINTS = {
-    "weights written": "old",
-    "tokenizer written": "old",
-    "before the swap": "old",
-    "between two renames": "old",
-    "after the swap": "new",
-}
 
 
 @pytest.fixture(scope="module")
-def killed_saves(tiny_model, tmp_path_factory) -> dict[str, tuple[int, str]]:
-    """For each point: how the save killed there ended, and the model folder it was saving over."""
-    import subprocess
-    import sys
-
-    root = tmp_path_factory.mktemp("killed-saves")
-    targets = {
-        point: str(shutil.copytree(tiny_model, root / point.replace(" ", "-") / "models" / "model")) for point in POINTS
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", KILLED_SAVES, str(tiny_model), json.dumps(targets)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    ended = json.loads(done.stdout.strip().splitlines()[-1])
-    return {point: (ended[point], targets[point]) for point in POINTS}
+def killed_saver(tiny_model):
+    with Forker(KILLED_SAVE, str(tiny_model)) as forker:
+        yield forker
 
 
-@pytest.mark.parametrize(("point", "expected"), list(POINTS.items()))
+@pytest.mark.parametrize(
+    ("point", "expected"),
+    [
+        ("weights written", "old"),
+        ("tokenizer written", "old"),
+        ("before the swap", "old"),
+        ("between two renames", "old"),
+        ("after the swap", "new"),
+    ],
+)
 def test_a_save_killed_at_any_point_leaves_a_loadable_model_and_the_next_save_works(
-    tiny_model, tmp_path, killed_saves, point, expected
+    tiny_model, tmp_path, killed_saver, point, expected
 ):
     import signal
-    from pathlib import Path
 
     old = load_tagger(tiny_model)
     new = load_tagger(tiny_model)
@@ -182,11 +155,11 @@ def test_a_save_killed_at_any_point_leaves_a_loadable_model_and_the_next_save_wo
         new.network.classifier.bias.add_(1.0)
     new.save(tmp_path / "expected" / "model")
     fingerprints = {"old": old.fingerprint, "new": new.fingerprint}
-    status, folder = killed_saves[point]
-    target = Path(folder)
-    models = target.parent
+    models = tmp_path / "models"
+    target = shutil.copytree(tiny_model, models / "model")
 
-    assert status == -signal.SIGKILL, f"the save was not killed at {point!r}"
+    ended = killed_saver.run(f"{point}\t{target}")
+    assert ended == -signal.SIGKILL, f"the save was not killed at {point!r}: {killed_saver.errors()}"
     assert load_tagger(target).fingerprint == fingerprints[expected]
     new.save(target)
     assert load_tagger(target).fingerprint == fingerprints["new"]
