@@ -2,50 +2,50 @@
 never part of one, and the next save works."""
 
 import signal
-import subprocess
-import sys
-from pathlib import Path
 
 from sqlalchemy import event, func, select, text
 
 from db.repository import Store
 from db.schema import GoldSpanRow
 from engine.types import Document, Span
+from tests.forking import Forker
 
-ROOT = Path(__file__).resolve().parents[2]
 NOTE = "aspirin 81 mg daily; " * 5
 OLD = (Span.of(NOTE, 0, 7, "Drug"),)
 NEW = (*(Span.of(NOTE, 21 * i, 21 * i + 7, "Drug") for i in range(5)), Span.of(NOTE, 8, 13, "Strength"))
 
 # Saves NEW over the document, killing itself before its KILL_AT-th SQL statement, just before the
-# commit ("commit"), or just after it ("committed").
+# commit ("commit"), or just after it ("committed"). One process imports once and forks a child a
+# point (tests/forking.py); each child opens the store afresh.
 KILLED_SAVE = """
 import os, signal, sys
 from sqlalchemy import event
 from db.repository import Store
 from engine.types import Span
 
-url, kill_at, note = sys.argv[1], sys.argv[2], sys.argv[3]
-store = Store.open(url)
-executed = 0
+url, note = sys.argv[1], sys.argv[2]
 
-def before_statement(*args):
-    global executed
-    executed += 1
-    if kill_at == str(executed):
-        os.kill(os.getpid(), signal.SIGKILL)
+def run(kill_at):
+    store = Store.open(url)
+    executed = 0
 
-def kill_if(point):
-    def listener(*args):
-        if kill_at == point:
+    def before_statement(*args):
+        nonlocal executed
+        executed += 1
+        if kill_at == str(executed):
             os.kill(os.getpid(), signal.SIGKILL)
-    return listener
 
-event.listen(store.engine, "before_cursor_execute", before_statement)
-event.listen(store.engine, "commit", kill_if("commit"))
-spans = [Span.of(note, 21 * i, 21 * i + 7, "Drug") for i in range(5)] + [Span.of(note, 8, 13, "Strength")]
-store.save_gold("c", "d", spans, by="killed", note="new")
-kill_if("committed")()
+    def kill_if(point):
+        def listener(*args):
+            if kill_at == point:
+                os.kill(os.getpid(), signal.SIGKILL)
+        return listener
+
+    event.listen(store.engine, "before_cursor_execute", before_statement)
+    event.listen(store.engine, "commit", kill_if("commit"))
+    spans = [Span.of(note, 21 * i, 21 * i + 7, "Drug") for i in range(5)] + [Span.of(note, 8, 13, "Strength")]
+    store.save_gold("c", "d", spans, by="killed", note="new")
+    kill_if("committed")()
 """
 
 
@@ -69,21 +69,21 @@ def test_a_gold_save_killed_at_any_statement_leaves_old_or_new_never_half(databa
     assert statements >= 4  # lock the document, current revision, the revision, its spans
     store.import_corpus("c", {"train": [Document("d", NOTE, OLD)]})
     points = [*map(str, range(1, statements + 1)), "commit", "committed"]
-    for point in points:
-        killed = subprocess.run(
-            [sys.executable, "-c", KILLED_SAVE, database_url, point, NOTE], cwd=ROOT, capture_output=True, check=False
-        )
-        assert killed.returncode == -signal.SIGKILL, f"not killed at {point}: {killed.stderr.decode()[-2000:]}"
-        history = store.gold_history("c", "d")
-        if point == "committed":
-            assert [r.number for r in history] == [2, 1] and history[0].spans == NEW
-        else:
-            assert [r.number for r in history] == [1] and history[0].spans == OLD, f"killed at {point}"
-        with store.engine.connect() as connection:
-            rows = connection.scalar(select(func.count()).select_from(GoldSpanRow))
-            if store.engine.dialect.name == "sqlite":
-                assert connection.execute(text("PRAGMA integrity_check")).scalar() == "ok"
-        assert rows == sum(len(r.spans) for r in history) + len(OLD) + len(NEW), "no spans of a revision that failed"
+    with Forker(KILLED_SAVE, database_url, NOTE) as forker:
+        for point in points:
+            ended = forker.run(point)
+            assert ended == -signal.SIGKILL, f"not killed at {point}: {forker.errors()}"
+            history = store.gold_history("c", "d")
+            if point == "committed":
+                assert [r.number for r in history] == [2, 1] and history[0].spans == NEW
+            else:
+                assert [r.number for r in history] == [1] and history[0].spans == OLD, f"killed at {point}"
+            with store.engine.connect() as connection:
+                rows = connection.scalar(select(func.count()).select_from(GoldSpanRow))
+                if store.engine.dialect.name == "sqlite":
+                    assert connection.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+            spans = sum(len(r.spans) for r in history) + len(OLD) + len(NEW)
+            assert rows == spans, "no spans of a revision that failed"
     saved = store.save_gold("c", "d", OLD, by="after the crashes", based_on=2)
     assert saved.number == 3
     store.close()
