@@ -154,7 +154,7 @@ def forward(network, batch: Batch, device: torch.device, precision: str) -> torc
             first = torch.cumsum(counts, 0) - counts
             rows = first.unsqueeze(1) + torch.arange(int(counts.max())).unsqueeze(0)
             rows = torch.where(tensors["word_mask"].cpu(), rows, 0).to(device)
-            at_words = states.index_select(0, rows.reshape(-1)).view(*rows.shape, states.size(-1))
+            at_words = unpadded.gather_rows(states, rows)
             return network.head(at_words, tensors.get("gazetteer")).float()
     extra = {"position_ids": tensors["position_ids"]} if batch.packed else {}
     with autocast(device, precision):

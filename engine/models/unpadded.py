@@ -110,7 +110,7 @@ def _heads(states: torch.Tensor, heads: int) -> torch.Tensor:
     return states.view(windows, length, heads, hidden // heads).transpose(1, 2)
 
 
-def _rows(states: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+def gather_rows(states: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     """``states[index]`` for an index of any shape, by ``index_select`` (on a CPU about 4x faster
     than advanced indexing for these sizes: 44 vs 191 us for 240 rows of 768)."""
     return states.index_select(0, index.reshape(-1)).view(*index.shape, states.size(-1))
@@ -123,11 +123,11 @@ def _attend(query, key, value, groups: list[_Group], heads: int, asked: list[tup
     ``query`` holds only the asking rows. Returns one row per row of ``query``."""
     out = torch.empty_like(query)
     for number, group in enumerate(groups):
-        keys = _heads(_rows(key, group.tokens), heads)
-        values = _heads(_rows(value, group.tokens), heads)
+        keys = _heads(gather_rows(key, group.tokens), heads)
+        values = _heads(gather_rows(value, group.tokens), heads)
         rows = group.tokens if asked is None else asked[number][0]
         context = functional.scaled_dot_product_attention(
-            _heads(_rows(query, rows), heads), keys, values, attn_mask=group.keys
+            _heads(gather_rows(query, rows), heads), keys, values, attn_mask=group.keys
         )
         context = context.transpose(1, 2).reshape(rows.numel(), -1)
         if asked is None:
@@ -141,9 +141,7 @@ def _word_queries(groups: list[_Group], words: Sequence[Sequence[int]], device) 
     """For the last layer, per group: the rows (in the flat list of all windows' words, window
     after window) of its windows' words, padded (windows, most words); where each real one sits
     in that layout; and which row it is."""
-    place = [0]
-    for window_words in words:
-        place.append(place[-1] + len(window_words))
+    place = _offsets([len(window_words) for window_words in words])
     result = []
     for group in groups:
         most = max(1, max(len(words[w]) for w in group.windows))
