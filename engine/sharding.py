@@ -152,7 +152,7 @@ def predict_sharded(
     total = (len(notes) + shard_size - 1) // shard_size
     written = skipped = annotated = 0
     for shard in range(place.rank, total, place.world):
-        path = folder / f"shard-{shard:05d}.jsonl"
+        path = _shard_path(folder, shard)
         if path.is_file():
             skipped += 1
         else:
@@ -192,10 +192,15 @@ def _check_or_write_manifest(path: Path, manifest: dict, *, write: bool = True) 
         raise ShardError(f"{path}: missing (rank 0 writes it first)")
 
 
+def _shard_path(folder: Path, shard: int) -> Path:
+    return folder / f"shard-{shard:05d}.jsonl"
+
+
 def _merge(folder: Path, total: int, output: Path) -> Path:
-    missing = [shard for shard in range(total) if not (folder / f"shard-{shard:05d}.jsonl").is_file()]
+    paths = [_shard_path(folder, shard) for shard in range(total)]
+    missing = [shard for shard, path in enumerate(paths) if not path.is_file()]
     if missing:
         raise ShardError(f"{folder}: shards {missing[:5]} are missing; rerun to fill them in")
-    parts = [(folder / f"shard-{shard:05d}.jsonl").read_text(encoding="utf-8") for shard in range(total)]
+    parts = [path.read_text(encoding="utf-8") for path in paths]
     atomic_write_text(output, "".join(parts))
     return output
