@@ -29,6 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch
 
+from bench.timing import median_seconds
+
 
 def synchronized(function, device):
     def run():
@@ -40,13 +42,9 @@ def synchronized(function, device):
 
 
 def median_ms(function, repeats: int) -> float:
+    """Median milliseconds of ``repeats`` calls after one warm-up call."""
     function()
-    samples = []
-    for _ in range(repeats):
-        began = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - began)
-    return statistics.median(samples) * 1000
+    return median_seconds(function, repeats) * 1000
 
 
 def training_step_ms(device, precision: str, data: Path, steps: int) -> dict[str, float]:
