@@ -39,6 +39,7 @@ FIND_WORD = """
 
 
 def test_select_a_word_press_a_number_relabel_it_by_click_and_save_that_revision(app_env, server, browser_path):
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import expect, sync_playwright
 
     store = Store.open(app_env["DATABASE_URL"])
@@ -85,9 +86,19 @@ def test_select_a_word_press_a_number_relabel_it_by_click_and_save_that_revision
         page.get_by_text("Review queue: the next document to review").click()
         expect(page.get_by_text("Reviewed by browser-annotator")).to_be_visible(timeout=120_000)
         page.screenshot(path=str(shots / "review-queue.png"), full_page=True)
-        # no scrolling: a rerun may replace the heading under a one-shot element action; expect() retries
         expect(page.get_by_role("heading", name="Agreement between two annotators")).to_be_visible(timeout=60_000)
-        expect(page.get_by_text("Cohen's kappa (word tags)")).to_be_visible(timeout=60_000)
+        kappa = page.get_by_text("Cohen's kappa (word tags)")
+        expect(kappa).to_be_visible(timeout=60_000)
+        # Streamlit scrolls inside its own container, so a full-page shot stops at the window: scroll the
+        # agreement into view first. A rerun may still replace the element under this one-shot action
+        # ("not attached to the DOM"): look it up again and retry, as expect() does.
+        for attempt in range(5):
+            try:
+                kappa.scroll_into_view_if_needed(timeout=10_000)
+                break
+            except PlaywrightError:
+                if attempt == 4:
+                    raise
         page.screenshot(path=str(shots / "agreement.png"), full_page=True)
         browser.close()
 
