@@ -5,17 +5,22 @@
 ``LOCAL_RANK``), else Apple's MPS, else the CPU. Nothing here touches CUDA unless torch reports
 it available, so the same code runs on a CPU-only build.
 
-Precision ``auto``: bf16 autocast on GPUs that have bf16 (Ampere and later), fp16 on older
-ones, and on CPUs bf16 only where the CPU multiplies bf16 natively (AVX-512 BF16 or AMX);
-elsewhere fp32, since emulated bf16 is several times slower than fp32 on a CPU.
+Precision: an explicit choice (``--precision``, a ``precision=`` argument) wins, then
+``$MEDNER_PRECISION``, then ``auto``. ``auto`` is fp32 on every CPU, with or without native bf16,
+so the same note gets the same spans on any CPU (bf16 rounding moves spans on some notes:
+bench/README.md, "Precision"); on GPUs it is bf16 autocast where the GPU has bf16 (Ampere and
+later), fp16 on older ones and on Apple's MPS. bf16 on a CPU is there to choose: on CPUs with
+AVX-512 BF16 or AMX it is about twice as fast on long notes; elsewhere torch emulates it, slowly.
 """
 
 from __future__ import annotations
 
 import os
+import platform
 import re
 from contextlib import AbstractContextManager, nullcontext
 from functools import cache
+from pathlib import Path
 
 import torch
 
@@ -24,6 +29,8 @@ DEVICE_VARIABLE = "MEDNER_DEVICE"
 PRECISION_VARIABLE = "MEDNER_PRECISION"
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 _DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+#: The CPU flags that decide which kernels run (and so which rounding): printed by ``cpu_report``.
+CPU_FLAGS = ("avx2", "avx512f", "avx512_bf16", "avx512_vnni", "amx_bf16", "amx_tile")
 
 
 class DeviceError(ValueError):
@@ -74,10 +81,15 @@ def cpu_has_native_bf16() -> bool:
         return False
 
 
-def resolve_precision(precision: str = "auto", device: torch.device | str = "cpu") -> str:
+def requested_precision(precision: str | None = None) -> str:
+    """What was asked for: ``precision`` when given, else ``$MEDNER_PRECISION``, else ``auto``."""
+    return (precision or os.environ.get(PRECISION_VARIABLE, "") or "auto").strip().lower()
+
+
+def resolve_precision(precision: str | None = None, device: torch.device | str = "cpu") -> str:
     """``"fp32"``, ``"bf16"`` or ``"fp16"`` for a requested precision on ``device``
-    (``$MEDNER_PRECISION`` overrides the request)."""
-    requested = os.environ.get(PRECISION_VARIABLE, "") or precision
+    (:func:`requested_precision`: an explicit request, else ``$MEDNER_PRECISION``, else auto)."""
+    requested = requested_precision(precision)
     if requested not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {requested!r}")
     device = torch.device(device)
@@ -89,7 +101,7 @@ def resolve_precision(precision: str = "auto", device: torch.device | str = "cpu
         return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
     if device.type == "mps":
         return "fp16"
-    return "bf16" if cpu_has_native_bf16() else "fp32"
+    return "fp32"  # every CPU: the same spans everywhere (the module's docstring)
 
 
 def autocast(device: torch.device, precision: str) -> AbstractContextManager:
@@ -104,8 +116,42 @@ def distributed_backend(device: torch.device) -> str:
     return "nccl" if device.type == "cuda" else "gloo"
 
 
+def cpu_report() -> dict[str, object]:
+    """The CPU this process runs on and what decides precision on it: its model name, the
+    instruction sets that matter (from ``/proc/cpuinfo`` where there is one) and what ``auto``
+    and the environment resolve to here. CI prints it, so a failure can be placed."""
+    fields: dict[str, str] = {}
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text(encoding="utf-8", errors="replace").splitlines():
+            if not line.strip():
+                break  # the first processor is enough: all of a machine's cores are alike here
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
+    flags = set(fields.get("flags", "").split())
+    model = fields.get("model name") or platform.processor() or platform.machine()
+    if "cpu family" in fields:
+        model += f" (family {fields['cpu family']}, model {fields.get('model', '?')})"
+    return {
+        "cpu": model,
+        "flags": {flag: flag in flags for flag in CPU_FLAGS},
+        "native_bf16": cpu_has_native_bf16(),
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "precision_requested": requested_precision(),
+        "precision_resolved": resolve_precision(None, resolve_device(None)),
+    }
+
+
 def describe(device: torch.device) -> str:
     """A line for logs and the app: which device, and which GPU where it is one."""
     if device.type == "cuda":
         return f"{device} ({torch.cuda.get_device_name(device)})"
     return str(device)
+
+
+if __name__ == "__main__":  # python -m engine.devices: one line a fact, for CI logs and bug reports
+    for name, value in cpu_report().items():
+        if isinstance(value, dict):
+            value = " ".join(f"{flag}={'yes' if present else 'no'}" for flag, present in value.items())
+        print(f"{name}: {value}")

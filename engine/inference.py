@@ -195,7 +195,7 @@ def tag_and_score(
     split: Sequence[Sentence],
     *,
     batch_size: int = BATCH_SIZE,
-    precision: str = "auto",
+    precision: str | None = None,
     confidence: bool = True,
     pack: bool = True,
 ) -> Tagged:
@@ -261,7 +261,7 @@ def tag_and_score(
 
 
 def tag_sentences(
-    tagger, split: Sequence[Sentence], *, batch_size: int = BATCH_SIZE, precision: str = "auto", pack: bool = True
+    tagger, split: Sequence[Sentence], *, batch_size: int = BATCH_SIZE, precision: str | None = None, pack: bool = True
 ) -> list[list[str]]:
     """IOB2 tags for every word of every sentence (windows merged by the rule of encoding.py)."""
     return tag_and_score(tagger, split, batch_size=batch_size, precision=precision, confidence=False, pack=pack).tags
@@ -291,7 +291,7 @@ def annotate(
     texts: Sequence[str],
     *,
     batch_size: int = BATCH_SIZE,
-    precision: str = "auto",
+    precision: str | None = None,
     anchor: int | None = ANCHOR_SENTENCES,
     confidence: bool = True,
     pack: bool = True,
@@ -329,7 +329,7 @@ class Pipeline:
     tagger: object
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
     _: KW_ONLY
-    precision: str = "auto"
+    precision: str | None = None
     anchor: int | None = ANCHOR_SENTENCES
     pack: bool = True
     batch_size: int = BATCH_SIZE
@@ -360,7 +360,7 @@ def load_pipeline(
     folder: Path | str,
     *,
     device: str | torch.device | None = None,
-    precision: str = "auto",
+    precision: str | None = None,
     anchor: int | None = ANCHOR_SENTENCES,
 ) -> Pipeline:
     """The model folder loaded onto ``device`` (default ``$MEDNER_DEVICE`` or auto:

@@ -255,13 +255,10 @@ def _distributed(device: torch.device) -> tuple[int, int]:
     return (dist.get_rank(), world) if world > 1 else (0, 1)
 
 
-def training_precision(device: torch.device) -> str:
-    """fp32 on a CPU (autocast there trains slower on CPUs without native bf16, and the
-    tests' figures were set in fp32); the GPU's autocast precision elsewhere
-    (``$MEDNER_PRECISION`` overrides either)."""
-    if device.type == "cpu" and not os.environ.get("MEDNER_PRECISION"):
-        return "fp32"
-    return resolve_precision("auto", device)
+def training_precision(device: torch.device, precision: str | None = None) -> str:
+    """The precision a run trains at (:func:`engine.devices.resolve_precision`): the one asked
+    for, else ``$MEDNER_PRECISION``, else fp32 on a CPU and the GPU's autocast precision on a GPU."""
+    return resolve_precision(precision, device)
 
 
 @dataclass
@@ -330,15 +327,17 @@ def train(
     *,
     on_progress: Callable[[Progress], None] | None = None,
     device: str | torch.device | None = None,
+    precision: str | None = None,
     on_line: Callable[[str], None] | None = None,
 ) -> TrainResult:
     """Train the model ``plan`` describes on ``data/train`` (early stopping on ``data/dev``), save
-    to ``out``. ``device``: a :func:`engine.devices.resolve_device` name (default: auto)."""
+    to ``out``. ``device``: a :func:`engine.devices.resolve_device` name (default: auto);
+    ``precision``: :func:`training_precision`."""
     began = time.perf_counter()
     settings = plan.settings
     device = device if isinstance(device, torch.device) else resolve_device(device)
     rank, world = _distributed(device)
-    precision = training_precision(device)
+    precision = training_precision(device, precision)
     if on_line and rank == 0:
         on_line(f"training on {describe(device)}, {precision}, {world} process(es)")
     _seed_everything(settings.seed)

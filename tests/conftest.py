@@ -21,6 +21,10 @@ NETGUARD_LOG = Path(tempfile.mkdtemp(prefix="medner-netguard-")) / "attempts.log
 NETGUARD_LOG.touch()
 os.environ["MEDNER_NETGUARD_LOG"] = str(NETGUARD_LOG)
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(NETGUARD), os.environ.get("PYTHONPATH", "")]))
+# The suite runs at the precision `auto` resolves to (fp32 on every CPU), whatever the shell that
+# started it asks for: tests that compare two runs must compare them at one precision, and the
+# tests of bf16 ask for it by name. The processes the tests start inherit this.
+os.environ.pop("MEDNER_PRECISION", None)
 _spec = importlib.util.spec_from_file_location("medner_netguard", NETGUARD / "sitecustomize.py")
 netguard = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(netguard)

@@ -82,7 +82,10 @@ def test_precision_follows_the_device(monkeypatch):
     assert resolve_precision("auto", torch.device("cuda", 0)) == "fp16"  # a pre-Ampere GPU
     assert resolve_precision("auto", "mps") == "fp16"
     assert resolve_precision("fp32", "cuda") == "fp32"
-    assert resolve_precision("auto", "cpu") == ("bf16" if devices.cpu_has_native_bf16() else "fp32")
+    assert resolve_precision("auto", "cpu") == "fp32"  # every CPU, native bf16 or not
+    monkeypatch.setattr(devices, "cpu_has_native_bf16", lambda: True)
+    assert resolve_precision("auto", "cpu") == "fp32"
+    assert resolve_precision("bf16", "cpu") == "bf16", "asked for by name, on any CPU"
     with pytest.raises(ValueError, match="fp16 autocast is for GPUs"):
         resolve_precision("fp16", "cpu")
     assert devices.distributed_backend(torch.device("cuda", 0)) == "nccl"
@@ -113,3 +116,22 @@ def test_the_command_line_refuses_a_missing_gpu_with_a_clear_message(no_gpu, tin
 
     assert main(["predict", "--model", str(tiny_model), "--device", "cuda:0"]) == 2
     assert "torch sees no CUDA GPU here" in capsys.readouterr().err
+
+
+def test_the_cpu_report_names_the_cpu_its_flags_and_what_auto_resolves_to(no_gpu, monkeypatch):
+    report = devices.cpu_report()
+    assert report["cpu"] and set(report["flags"]) == set(devices.CPU_FLAGS)
+    assert report["precision_requested"] == "auto" and report["precision_resolved"] == "fp32"
+    monkeypatch.setenv("MEDNER_PRECISION", "bf16")
+    assert devices.cpu_report()["precision_resolved"] == "bf16"
+
+
+def test_python_m_engine_devices_prints_one_fact_a_line():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "engine.devices"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    keys = [line.split(":", 1)[0] for line in done.stdout.splitlines()]
+    assert keys[:3] == ["cpu", "flags", "native_bf16"] and "precision_resolved" in keys
+    assert "avx512_bf16=" in done.stdout

@@ -3,9 +3,10 @@ from types import SimpleNamespace
 import pytest
 import torch
 
+from engine import devices
 from engine.data.corpus import load_corpus
 from engine.data.tokenize import sentences, words
-from engine.devices import cpu_has_native_bf16, resolve_precision
+from engine.devices import resolve_precision
 from engine.inference import anchored, annotate, tag_sentences
 from engine.models.tagger import load_tagger
 from engine.types import Span
@@ -109,9 +110,15 @@ def test_bf16_and_fp32_agree_on_the_test_split(tagger, tiny_corpus):
 
 
 def test_precision_choice(monkeypatch):
+    """auto is fp32 on every CPU, with or without bf16 instructions; the environment chooses
+    when nothing is asked; an explicit request wins over the environment."""
     assert resolve_precision("fp32") == "fp32"
-    assert resolve_precision("auto") == ("bf16" if cpu_has_native_bf16() else "fp32")
-    monkeypatch.setenv("MEDNER_PRECISION", "fp32")
+    assert resolve_precision("auto") == "fp32"
+    monkeypatch.setattr(devices, "cpu_has_native_bf16", lambda: True)
+    assert resolve_precision("auto") == resolve_precision() == "fp32", "native bf16 does not change auto"
+    monkeypatch.setenv("MEDNER_PRECISION", "bf16")
+    assert resolve_precision() == "bf16"
+    assert resolve_precision("fp32") == "fp32", "an explicit request wins"
     assert resolve_precision("auto") == "fp32"
     monkeypatch.setenv("MEDNER_PRECISION", "fast")
     with pytest.raises(ValueError, match="precision must be one of auto, fp32, bf16, fp16"):
@@ -206,23 +213,31 @@ def test_every_predicted_span_carries_its_probability(tagger, tiny_corpus):
     assert all(span.confidence is not None and 0.0 < span.confidence <= 1.0 for span in found)
 
 
-def test_span_probability_is_the_crf_marginal_of_that_span(tagger):
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_span_probability_is_the_crf_marginal_of_that_span(tagger, precision):
     """Recomputed by hand from the network's emissions: the constrained forward pass over the
-    sentence, so a change in how inference picks windows or tag ids cannot go unnoticed."""
+    sentence, so a change in how inference picks windows or tag ids cannot go unnoticed.
+
+    fp32: the pipeline packs its batches as it always does. bf16 (autocast asked for by name,
+    on any CPU): one window a row on both sides, since under bf16 another layout rounds
+    differently (tests/engine/test_packing.py bounds that); the same operations in the same order
+    round the same way, so the tolerance stays fp32's."""
     from engine.data.bio import entity_ranges
+    from engine.devices import autocast
     from engine.inference import prepare, tag_and_score
 
     note = "Aspirin 81 mg PO daily for chest pain. Metoprolol 25 mg twice daily."
     split = sentences(note)
-    tagged = tag_and_score(tagger, split)
+    tagged = tag_and_score(tagger, split, precision=precision, pack=precision == "fp32")
     prepared = prepare(tagger, split, pack=False)
     tags = tagger.config.tags
     for batch in prepared.batches:
         tensors = batch.tensors
-        with torch.inference_mode():
+        with torch.inference_mode(), autocast(torch.device("cpu"), precision):
             scores = tagger.network.emissions(
                 tensors["input_ids"], tensors["attention_mask"], tensors["word_index"], tensors.get("gazetteer")
             )
+        scores = scores.float()
         for row, item in enumerate(batch.segments):
             for first, last, label in entity_ranges(tagged.tags[item.sentence]):
                 request = [(row, first, last, tags.index(f"B-{label}"), tags.index(f"I-{label}"))]
