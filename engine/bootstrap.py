@@ -31,6 +31,7 @@ def bootstrap(
     seed: int = 13,
     on_progress: Callable[[Progress], None] | None = None,
     device: str | None = None,
+    precision: str | None = None,
 ) -> Iterator[str]:
     """Generate ``data`` if it holds no corpus, train each demo model whose folder is missing or
     unloadable (reporting to ``on_progress``), and say what was done, one line at a time."""
@@ -49,9 +50,15 @@ def bootstrap(
             pass
         yield f"{folder}: training {kind_name} on {data}"
         result = train(
-            recipe(kind_name, {**options, "seed": seed}), corpus, folder, on_progress=on_progress, device=device
+            recipe(kind_name, {**options, "seed": seed}),
+            corpus,
+            folder,
+            on_progress=on_progress,
+            device=device,
+            precision=precision,
         )
-        score = evaluate_model(load_pipeline(folder, device=device), corpus.documents("test"), model=name)
+        pipeline = load_pipeline(folder, device=device, precision=precision)
+        score = evaluate_model(pipeline, corpus.documents("test"), model=name)
         write_json_atomically(folder / "metrics.json", {"split": "test", "data": str(data), **score.as_dict()})
         yield (
             f"{folder}: trained in {result.seconds:.0f} s ({result.epochs_run} epochs), "

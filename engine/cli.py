@@ -13,6 +13,9 @@ from pathlib import Path
 from engine.data.brat import BratFormatError, NoteEncodingError, read_folder
 from engine.models.base import ANCHOR_SENTENCES
 
+#: ``engine.devices.PRECISIONS``, spelled out: that module imports torch, which the parser must not wait for.
+PRECISION_CHOICES = ("auto", "fp32", "bf16", "fp16")
+
 
 def _corpus_generate(args: argparse.Namespace) -> int:
     from engine.synth.generate import generate_corpus
@@ -93,7 +96,7 @@ def _evaluate_model(args: argparse.Namespace) -> int:
         print(f"warning: {problem}", file=sys.stderr)
     if not documents:
         raise SystemExit(f"error: {args.data} holds no .txt notes")
-    pipeline = load_pipeline(args.model, device=args.device, anchor=args.anchor)
+    pipeline = load_pipeline(args.model, device=args.device, precision=args.precision, anchor=args.anchor)
     coverage = coverage_of(args.data)
     score = evaluate_model(
         pipeline, documents, model=str(args.model), coverage=coverage, resamples=args.resamples, seed=args.seed
@@ -120,7 +123,7 @@ def _evaluate_model_on_folders(args: argparse.Namespace) -> int:
     from engine.experiments import evaluate_model
     from engine.inference import load_pipeline
 
-    pipeline = load_pipeline(args.model, device=args.device, anchor=args.anchor)
+    pipeline = load_pipeline(args.model, device=args.device, precision=args.precision, anchor=args.anchor)
     results: dict[str, dict] = {}
     for folder in args.data:
         documents, problems = read_folder(folder)
@@ -177,7 +180,7 @@ def _compare(args: argparse.Namespace) -> int:
     coverage = coverage_of(args.data)
     tables = []
     for folder in (args.a, args.b):
-        pipeline = load_pipeline(folder, device=args.device, anchor=args.anchor)
+        pipeline = load_pipeline(folder, device=args.device, precision=args.precision, anchor=args.anchor)
         score = evaluate_model(pipeline, documents, model=str(folder), coverage=coverage)
         tables.append(score.report.tables)
     result = compare_tables(*tables, resamples=args.resamples, seed=args.seed)
@@ -200,7 +203,7 @@ def _predict(args: argparse.Namespace) -> int:
         raise SystemExit("error: --output needs notes: .txt files, folders or a .jsonl file")
     from engine.inference import load_pipeline  # torch: seconds to import, so after the checks that need none
 
-    pipeline = load_pipeline(args.model, device=args.device, anchor=args.anchor)
+    pipeline = load_pipeline(args.model, device=args.device, precision=args.precision, anchor=args.anchor)
     notes = _read_notes(args.files)
     if args.output is not None:
         return _predict_sharded(args, pipeline, notes, place)
@@ -249,6 +252,7 @@ def _predict_sharded(args: argparse.Namespace, pipeline, notes: list[tuple[str, 
         notes,
         args.output,
         model_fingerprint=pipeline.tagger.fingerprint,
+        precision=pipeline.precision,
         anchor=args.anchor,
         shard_size=args.shard_size,
         place=place,
@@ -331,6 +335,7 @@ def _train(args: argparse.Namespace) -> int:
         args.out,
         on_progress=_ProgressBar(),
         device=args.device,
+        precision=args.precision,
         on_line=lambda line: print(line, file=sys.stderr, flush=True),
     )
     if int(os.environ.get("RANK", "0")) == 0:
@@ -360,6 +365,7 @@ def _real_text(args: argparse.Namespace) -> int:
         on_line=lambda line: print(line, file=sys.stderr, flush=True),
         on_progress=lambda p: _log_epoch("", p),
         device=args.device,
+        precision=args.precision,
     )
     print((Path(args.out) / "results.md").read_text(encoding="utf-8"))
     return 0
@@ -383,6 +389,7 @@ def _experiment(args: argparse.Namespace) -> int:
         on_progress=lambda name, p: _log_epoch(name, p),
         seeds=args.seeds,
         device=args.device,
+        precision=args.precision,
     )
     print((Path(args.out) / "results.md").read_text(encoding="utf-8"))
     print(f"{len(rows)} runs; results in {args.out}/results.md and results.json", file=sys.stderr)
@@ -400,7 +407,10 @@ def _log_epoch(name: str, progress) -> None:
 def _bootstrap(args: argparse.Namespace) -> int:
     from engine.bootstrap import bootstrap
 
-    for line in bootstrap(args.data, args.models, seed=args.seed, on_progress=_ProgressBar(), device=args.device):
+    lines = bootstrap(
+        args.data, args.models, seed=args.seed, on_progress=_ProgressBar(), device=args.device, precision=args.precision
+    )
+    for line in lines:
         print(line, file=sys.stderr)
     return 0
 
@@ -438,6 +448,12 @@ def _add_device_option(parser: argparse.ArgumentParser) -> None:
         metavar="auto|cpu|cuda[:N]|mps",
         help="where the model runs (default: $MEDNER_DEVICE, else auto: a GPU when torch sees one; "
         "under torchrun each process takes the GPU of its LOCAL_RANK)",
+    )
+    parser.add_argument(
+        "--precision",
+        choices=PRECISION_CHOICES,
+        help="arithmetic the model runs in (default: $MEDNER_PRECISION, else auto: fp32 on a CPU, "
+        "bf16 autocast on a GPU that has it, fp16 on older GPUs); see the README's 'Precision'",
     )
 
 

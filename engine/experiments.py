@@ -32,6 +32,8 @@ class ModelScore:
     seconds_per_note: float
     #: strict Drug scores on names the model cannot have memorised (engine.evaluation.drug_subsets)
     drug_subsets: dict = field(default_factory=dict)
+    #: the precision the model ran at (engine.devices): scores are of that precision's spans
+    precision: str = "fp32"
 
     def as_dict(self) -> dict:
         data = self.report.as_dict()
@@ -41,6 +43,7 @@ class ModelScore:
                 "params": self.parameters,
                 "seconds_per_note": self.seconds_per_note,
                 "drug_subsets": self.drug_subsets,
+                "precision": self.precision,
             }
         )
         return data
@@ -73,7 +76,12 @@ def evaluate_model(
     report = evaluate(documents, guesses, pieces_per_word=pieces, coverage=coverage, resamples=resamples, seed=seed)
     subsets = drug_subsets(documents, guesses, seen=tagger.training_drugs or None, coverage=coverage)
     return ModelScore(
-        report, model or tagger.config.kind, tagger.parameter_count(), seconds / max(1, len(documents)), subsets
+        report,
+        model or tagger.config.kind,
+        tagger.parameter_count(),
+        seconds / max(1, len(documents)),
+        subsets,
+        precision=pipeline.precision,
     )
 
 
@@ -140,6 +148,7 @@ def run_experiments(
     on_progress: Callable[[str, Progress], None] | None = None,
     seeds: int = 1,
     device: str | None = None,
+    precision: str | None = None,
 ) -> list[ExperimentRow]:
     """Train and score every run of the grid on ``data``; write ``results.json`` and ``results.md``.
 
@@ -178,8 +187,10 @@ def run_experiments(
             folder,
             on_progress=(lambda p, name=run.name: on_progress(name, p)) if on_progress else None,
             device=device,
+            precision=precision,
         )
-        score = evaluate_model(load_pipeline(folder, device=device), test, model=run.name).as_dict()
+        pipeline = load_pipeline(folder, device=device, precision=precision)
+        score = evaluate_model(pipeline, test, model=run.name).as_dict()
         write_json_atomically(folder / "metrics.json", {"split": "test", "data": str(data), **score})
         rows.append(ExperimentRow(run, result.seconds, result.epochs_run, score))
         write_results(out, rows)

@@ -74,6 +74,7 @@ def run_real_text(
     on_line: Callable[[str], None] = print,
     on_progress: Callable[[Progress], None] | None = None,
     device: str | None = None,
+    precision: str | None = None,
 ) -> list[RecipeResult]:
     """Train (or reuse, where ``out/models/NAME`` already holds a model) and score each named
     recipe; write ``out/results.json`` and ``out/results.md`` after each one."""
@@ -100,16 +101,16 @@ def run_real_text(
         plan = recipe(kind_name, {**options, "seed": seed})
         folder = out / "models" / name.replace(" ", "_").replace("+", "")
         try:
-            pipeline = load_pipeline(folder, device=device)
+            pipeline = load_pipeline(folder, device=device, precision=precision)
             seconds = _read_seconds(timings_file).get(name, 0.0)
             on_line(f"{name}: reusing {folder}")
         except (ModelFolderError, OSError):
             on_line(f"{name}: training {plan.describe()}")
             began = time.perf_counter()
-            train(plan, corpus, folder, on_progress=on_progress, device=device)
+            train(plan, corpus, folder, on_progress=on_progress, device=device, precision=precision)
             seconds = round(time.perf_counter() - began, 1)
             write_json_atomically(timings_file, {**_read_seconds(timings_file), name: seconds})
-            pipeline = load_pipeline(folder, device=device)
+            pipeline = load_pipeline(folder, device=device, precision=precision)
         scores = {}
         for test_name, (documents, coverage) in test_sets.items():
             scores[test_name] = evaluate_model(pipeline, documents, model=name, coverage=coverage).as_dict()

@@ -10,8 +10,9 @@ process is done, rank 0 merges the shards in order into ``FILE.jsonl``: one line
 ``{"id", "spans": [{"start", "end", "label", "text", "confidence"}]}``, in input order.
 
 ``manifest.json`` in the shard folder records what the shards were made from (the notes' and
-the model's fingerprints, the shard size and the anchoring window); a rerun over other notes, or
-with another model, refuses to mix its shards with those. Processes meet at two barriers (gloo,
+the model's fingerprints, the precision the model ran at, the shard size and the anchoring
+window); a rerun over other notes, with another model or at another precision, refuses to mix its
+shards with those. Processes meet at two barriers (gloo,
 which needs no GPU): after rank 0 has written the manifest, and before it merges. On several
 machines the output must be on a file system all of them see.
 """
@@ -124,6 +125,7 @@ def predict_sharded(
     output: Path,
     *,
     model_fingerprint: str,
+    precision: str,
     anchor: int | None,
     shard_size: int = SHARD_SIZE,
     place: Distributed | None = None,
@@ -140,6 +142,7 @@ def predict_sharded(
         "notes": len(notes),
         "notes_fingerprint": notes_fingerprint(notes),
         "model_fingerprint": model_fingerprint,
+        "precision": precision,
         "anchor": anchor,
         "shard_size": shard_size,
     }

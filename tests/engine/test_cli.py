@@ -169,6 +169,29 @@ def test_evaluate_a_model_on_the_demo_split_beside_a_partial_real_one(capsys, ti
     assert str(real / "test") in table and "Drug P/R/F1" in table
 
 
+def test_the_precision_is_chosen_on_the_command_line_and_reported(capsys, tiny_model, tiny_corpus, monkeypatch):
+    data = str(tiny_corpus / "test")
+    monkeypatch.setenv("MEDNER_PRECISION", "bf16")
+    asked = run_json(capsys, "evaluate", "--model", str(tiny_model), "--data", data, "--json", "--precision", "fp32")
+    assert asked["precision"] == "fp32", "the option wins over the environment"
+    monkeypatch.delenv("MEDNER_PRECISION")
+    assert run_json(capsys, "evaluate", "--model", str(tiny_model), "--data", data, "--json")["precision"] == "fp32"
+    assert (
+        main(["predict", "--model", str(tiny_model), "--precision", "fp16", *map(str, tiny_corpus.glob("*/*.txt"))])
+        == 2
+    )
+    assert "fp16 autocast is for GPUs; on a CPU use bf16 or fp32" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["predict", "--model", str(tiny_model), "--precision", "half"])
+    assert "invalid choice: 'half'" in capsys.readouterr().err
+
+
+def test_the_parser_offers_every_precision_the_engine_knows():
+    from engine import cli, devices
+
+    assert cli.PRECISION_CHOICES == devices.PRECISIONS
+
+
 def test_predict_keeps_far_attributes_only_when_asked(capsys, tiny_model, tiny_corpus):
     notes = [str(path) for path in sorted((tiny_corpus / "test").glob("*.txt"))]
 
