@@ -54,11 +54,13 @@ def main() -> int:
         pipeline.predict([note])  # warm-up: first-call allocations are not what a user waits for
         model_runs = timed(lambda: pipeline.predict([note]), args.model_runs)
         began = time.perf_counter()
-        miss = annotate(store, info, [note], pipeline.predict)[0]
+        miss = annotate(store, info, [note], pipeline.predict, precision=pipeline.precision)[0]
         annotate_miss = time.perf_counter() - began
-        lookups = timed(lambda: store.cached_prediction(info, note), args.lookups)
-        annotate_hits = timed(lambda: annotate(store, info, [note], pipeline.predict), args.lookups)
-        hit = store.cached_prediction(info, note)
+        lookups = timed(lambda: store.cached_prediction(info, note, precision=pipeline.precision), args.lookups)
+        annotate_hits = timed(
+            lambda: annotate(store, info, [note], pipeline.predict, precision=pipeline.precision), args.lookups
+        )
+        hit = store.cached_prediction(info, note, precision=pipeline.precision)
         backend = store.engine.dialect.name
         store.close()
     assert not miss.cached and hit is not None and hit.cached and hit.spans == miss.spans

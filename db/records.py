@@ -87,10 +87,12 @@ def prediction_checksum(
     text_digest: str,
     stored: Sequence[Sequence[Any]],
     confidences: Sequence[float | None] | None = None,
+    *,
+    precision: str,
 ) -> str:
-    """What a cached prediction row must hash to: its model, its note, its spans and (when it has
-    them) their probabilities together. A row without probabilities hashes as rows did before."""
-    parts: list[Any] = [fingerprint, text_digest, stored]
+    """What a cached prediction row must hash to: its model and the precision it ran at, its note,
+    its spans and (when it has them) their probabilities together."""
+    parts: list[Any] = [fingerprint, precision, text_digest, stored]
     if confidences is not None:
         parts.append(list(confidences))
     payload = json.dumps(parts, separators=(",", ":"), sort_keys=True)

@@ -129,10 +129,13 @@ class ModelRow(Base):
 
 class PredictionRow(Base):
     __tablename__ = "predictions"
-    __table_args__ = (UniqueConstraint("model_id", "text_sha256"),)
+    __table_args__ = (UniqueConstraint("model_id", "precision", "text_sha256"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"))
+    #: the arithmetic the model ran in (``fp32``, ``bf16``, ``fp16``: engine.devices): a bf16 answer
+    #: is never served for an fp32 request, nor the other way round
+    precision: Mapped[str] = mapped_column(String(8))
     text_sha256: Mapped[str] = mapped_column(String(64))
     #: ``[[start, end, label, fragments], ...]``: offsets and labels only, never the note's text.
     spans: Mapped[list[Any]]
@@ -140,7 +143,8 @@ class PredictionRow(Base):
     #: confidences were kept, or a model that gives none)
     confidences: Mapped[list[Any] | None]
     seconds: Mapped[float]
-    #: sha256 over (model fingerprint, note hash, spans, confidences): a row altered on disk is detected on read.
+    #: sha256 over (model fingerprint, precision, note hash, spans, confidences): a row altered on
+    #: disk is detected on read.
     checksum: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -86,13 +86,15 @@ class Document:
 
 @dataclass(frozen=True)
 class Prediction:
-    """A model's spans for one note; ``cached`` when they came from the store, not the model."""
+    """A model's spans for one note; ``cached`` when they came from the store, not the model;
+    ``precision``: the arithmetic the model ran in (``fp32``, ``bf16``, ``fp16``)."""
 
     document_id: str
     spans: tuple[Span, ...]
     model: str = ""
     seconds: float = 0.0
     cached: bool = False
+    precision: str = ""
 
 
 ErrorKind = Literal["missed", "spurious", "boundary", "type", "boundary+type"]

@@ -29,6 +29,7 @@ from webapp.application.corpora import DEMO_CORPUS
 from webapp.application.models import model_roots
 from webapp.application.models import under_root as _under_root
 from webapp.application.predictions import annotate as cache_first
+from webapp.application.warm import serving_precision
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Notes longer than this are refused by the Annotate page (about 100 pages of text).
@@ -60,10 +61,11 @@ def tagger(model: ModelInfo):
     from the pool the server fills in the background as it starts (:mod:`webapp.application.warm`)."""
     from webapp.application.warm import POOL
 
-    if POOL.ready(model.folder, model.fingerprint):
-        return POOL.get(model.folder, model.fingerprint)
+    precision = serving_precision()
+    if POOL.ready(model.folder, model.fingerprint, precision):
+        return POOL.get(model.folder, model.fingerprint, precision)
     with st.spinner("Loading the model…"):
-        return POOL.get(model.folder, model.fingerprint)
+        return POOL.get(model.folder, model.fingerprint, precision)
 
 
 @st.cache_resource(show_spinner=False)
@@ -163,7 +165,12 @@ def annotate(models_chosen: Sequence[ModelInfo], text: str, *, use_cache: bool =
     for model in models_chosen:
         began = time.perf_counter()
         (prediction,) = cache_first(
-            store(), model, [text], lambda texts, m=model: tagger(m).predict(texts), use_cache=use_cache
+            store(),
+            model,
+            [text],
+            lambda texts, m=model: tagger(m).predict(texts),
+            precision=serving_precision(),
+            use_cache=use_cache,
         )
         results.append(Annotation(model, prediction, time.perf_counter() - began))
     return results
@@ -171,7 +178,9 @@ def annotate(models_chosen: Sequence[ModelInfo], text: str, *, use_cache: bool =
 
 def predictions(model: ModelInfo, texts: Sequence[str]) -> list[Prediction]:
     """``model``'s spans for many notes at once, from the cache where it has them."""
-    return cache_first(store(), model, list(texts), lambda batch, m=model: tagger(m).predict(batch))
+    return cache_first(
+        store(), model, list(texts), lambda batch, m=model: tagger(m).predict(batch), precision=serving_precision()
+    )
 
 
 def review_queue(corpus: str, split: str, model: ModelInfo, reviewed: set[str]) -> list[tuple[str, float]]:

@@ -1,5 +1,5 @@
-"""Cached predictions: (model fingerprint, sha256 of the note) -> offsets, labels and each span's
-probability, never the text."""
+"""Cached predictions: (model fingerprint, precision, sha256 of the note) -> offsets, labels and
+each span's probability, never the text."""
 
 from __future__ import annotations
 
@@ -16,13 +16,19 @@ from engine.types import ModelInfo, Prediction, Span
 
 log = logging.getLogger(__name__)
 
+#: What a cached prediction may have run at (resolved precisions: ``engine.devices``, never "auto").
+PRECISIONS = ("fp32", "bf16", "fp16")
+
 
 class PredictionCache(StoreBase):
     """Cached model output: looked up and saved here; whether to run a model on a miss is the
     application's to decide (``webapp.application.predictions.annotate``)."""
 
-    def cached_predictions(self, model: ModelInfo | str, texts: Sequence[str]) -> list[Prediction | None]:
-        """For each note, the cached spans of exactly this model (by fingerprint), or None.
+    def cached_predictions(
+        self, model: ModelInfo | str, texts: Sequence[str], *, precision: str
+    ) -> list[Prediction | None]:
+        """For each note, the cached spans of exactly this model (by fingerprint) run at exactly
+        this precision (``fp32``, ``bf16``, ``fp16``: :func:`engine.devices.resolve_precision`), or None.
 
         A row whose checksum does not match what it holds (altered on disk, half-written by a
         broken tool, or cached before checksums existed) is never trusted: it is deleted, logged,
@@ -40,17 +46,23 @@ class PredictionCache(StoreBase):
                     PredictionRow.checksum,
                 )
                 .join(ModelRow, ModelRow.id == PredictionRow.model_id)
-                .where(ModelRow.fingerprint == fingerprint, PredictionRow.text_sha256.in_(set(digests)))
+                .where(
+                    ModelRow.fingerprint == fingerprint,
+                    PredictionRow.precision == precision,
+                    PredictionRow.text_sha256.in_(set(digests)),
+                )
             ).all()
         found: dict[str, Prediction] = {}
         damaged: list[int] = []
         text_of = dict(zip(digests, texts, strict=True))
         for row_id, digest, spans, confidences, seconds, checksum in rows:
             try:
-                if checksum != records.prediction_checksum(fingerprint, digest, spans, confidences):
+                if checksum != records.prediction_checksum(
+                    fingerprint, digest, spans, confidences, precision=precision
+                ):
                     raise ValueError("checksum does not match")
                 rebuilt = records.spans_from_offsets(text_of[digest], spans, confidences)
-                found[digest] = Prediction(digest, rebuilt, fingerprint, seconds, True)
+                found[digest] = Prediction(digest, rebuilt, fingerprint, seconds, True, precision)
             except (TypeError, ValueError) as error:
                 log.warning("cached prediction %s of model %s is damaged (%s); recomputing", row_id, fingerprint, error)
                 damaged.append(row_id)
@@ -58,11 +70,16 @@ class PredictionCache(StoreBase):
             self._write(lambda session: session.execute(delete(PredictionRow).where(PredictionRow.id.in_(damaged))))
         return [found.get(digest) for digest in digests]
 
-    def cached_prediction(self, model: ModelInfo | str, text: str) -> Prediction | None:
-        return self.cached_predictions(model, [text])[0]
+    def cached_prediction(self, model: ModelInfo | str, text: str, *, precision: str) -> Prediction | None:
+        return self.cached_predictions(model, [text], precision=precision)[0]
 
-    def save_predictions(self, model: ModelInfo, items: Sequence[tuple[str, Sequence[Span], float]]) -> None:
-        """Cache (note, spans, seconds) for ``model``; the note itself is not stored, only its hash."""
+    def save_predictions(
+        self, model: ModelInfo, items: Sequence[tuple[str, Sequence[Span], float]], *, precision: str
+    ) -> None:
+        """Cache (note, spans, seconds) for ``model`` run at ``precision``; the note itself is not
+        stored, only its hash."""
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
         if not items:
             return
 
@@ -71,11 +88,14 @@ class PredictionCache(StoreBase):
             values = [
                 {
                     "model_id": model_id,
+                    "precision": precision,
                     "text_sha256": digest,
                     "spans": offsets,
                     "confidences": confidences,
                     "seconds": seconds,
-                    "checksum": records.prediction_checksum(model.fingerprint, digest, offsets, confidences),
+                    "checksum": records.prediction_checksum(
+                        model.fingerprint, digest, offsets, confidences, precision=precision
+                    ),
                     "created_at": utc_now(),
                 }
                 for digest, offsets, confidences, seconds in (
@@ -87,8 +107,10 @@ class PredictionCache(StoreBase):
 
         self._write(work, races=True)
 
-    def save_prediction(self, model: ModelInfo, text: str, spans: Sequence[Span], *, seconds: float) -> None:
-        self.save_predictions(model, [(text, spans, seconds)])
+    def save_prediction(
+        self, model: ModelInfo, text: str, spans: Sequence[Span], *, seconds: float, precision: str
+    ) -> None:
+        self.save_predictions(model, [(text, spans, seconds)], precision=precision)
 
     def clear_predictions(self, model: ModelInfo | None = None) -> int:
         """Forget cached predictions (of one model, or all); returns how many were removed."""

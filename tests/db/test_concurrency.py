@@ -25,8 +25,8 @@ def write_everything(url: str, worker: int) -> int:
     shared = [f"shared note {i}" for i in range(NOTES)]
     own = [f"note {i} of worker {worker}" for i in range(NOTES)]
     for mine, theirs in zip(own, shared, strict=True):
-        store.save_prediction(MODEL, theirs, spans_for(theirs), seconds=0.01)
-        store.save_prediction(MODEL, mine, spans_for(mine), seconds=0.01)
+        store.save_prediction(MODEL, theirs, spans_for(theirs), seconds=0.01, precision="fp32")
+        store.save_prediction(MODEL, mine, spans_for(mine), seconds=0.01, precision="fp32")
     gold = [Span.of(NOTE, 0, 7, "Drug"), Span.of(NOTE, 8, 13, "Strength")]
     for edit in range(EDITS):
         store.save_gold("demo", "a", gold[: 1 + edit % 2], by=f"worker {worker}", note=f"edit {edit}")
@@ -63,7 +63,7 @@ def test_concurrent_predictions_and_gold_edits_all_land_once(database_url):
         distinct = connection.scalar(select(func.count(func.distinct(PredictionRow.text_sha256))))
     assert predictions == distinct == NOTES + WORKERS * NOTES
     for worker in range(WORKERS):
-        assert store.cached_prediction(MODEL, f"note {NOTES - 1} of worker {worker}") is not None
+        assert store.cached_prediction(MODEL, f"note {NOTES - 1} of worker {worker}", precision="fp32") is not None
     history = store.gold_history("demo", "a")
     assert sorted(r.number for r in history) == list(range(1, 2 + WORKERS * EDITS))
     for worker in range(WORKERS):

@@ -28,8 +28,8 @@ def world(store):
         },
     )
     store.save_gold("clinic", "secret", spans(SECRET)[:1], by="dr who", based_on=1)
-    store.save_prediction(model(), SECRET, spans(SECRET), seconds=0.1)
-    store.save_prediction(model(), other, (), seconds=0.1)
+    store.save_prediction(model(), SECRET, spans(SECRET), seconds=0.1, precision="fp32")
+    store.save_prediction(model(), other, (), seconds=0.1, precision="fp32")
     predicted = [Document("secret", SECRET, (Span.of(SECRET, 0, 16, "Drug"),)), Document("other", other, ())]
     gold = [Document("secret", SECRET, spans(SECRET)), Document("other", other, ())]
     dev = [Document("dev-1", other + " Again.", ())]
@@ -53,8 +53,10 @@ def test_deleting_a_document_removes_it_and_everything_derived(world):
     assert (deletion.revisions, deletion.predictions, deletion.evaluations) == (2, 1, 1)
     assert "Abernathy" not in every_stored_value(world) and "Zyrtexolam" not in every_stored_value(world)
     assert [d.id for d in world.documents("clinic")] == ["dev-1", "other"]
-    assert world.cached_prediction(model(), SECRET) is None
-    assert world.cached_prediction(model(), "Lasix 40 mg IV daily.") is not None  # other notes keep theirs
+    assert world.cached_prediction(model(), SECRET, precision="fp32") is None
+    assert (
+        world.cached_prediction(model(), "Lasix 40 mg IV daily.", precision="fp32") is not None
+    )  # other notes keep theirs
     assert {e.split for e in world.evaluations(corpus="clinic")} == {"dev"}  # the test runs counted it
     assert "Deleted clinic/secret" in deletion.summary()
 
@@ -71,9 +73,9 @@ def test_a_deleted_note_is_not_left_in_the_sqlite_files(world):
 
 def test_the_cache_of_a_text_another_document_still_holds_is_kept(store):
     store.import_corpus("c", {"saved": [Document("a", SECRET, ()), Document("b", SECRET, ())]})
-    store.save_prediction(model(), SECRET, spans(SECRET), seconds=0.1)
+    store.save_prediction(model(), SECRET, spans(SECRET), seconds=0.1, precision="fp32")
     assert store.delete_document("c", "a").predictions == 0
-    assert store.cached_prediction(model(), SECRET) is not None
+    assert store.cached_prediction(model(), SECRET, precision="fp32") is not None
 
 
 def test_deleting_an_unknown_document_says_so(store):

@@ -48,8 +48,8 @@ def test_a_cache_hit_returns_the_spans_without_running_the_model(store):
         calls.append(list(texts))
         return [list(GOLD) for _ in texts]
 
-    first = annotate(store, model(), [NOTE], predict)
-    second = annotate(store, model(), [NOTE], predict)
+    first = annotate(store, model(), [NOTE], predict, precision="fp32")
+    second = annotate(store, model(), [NOTE], predict, precision="fp32")
     assert calls == [[NOTE]]
     assert not first[0].cached and second[0].cached
     assert second[0].spans == first[0].spans == GOLD
@@ -63,22 +63,63 @@ def test_only_the_misses_go_to_the_model(store):
         calls.append(list(texts))
         return [[] for _ in texts]
 
-    annotate(store, model(), ["one", "two"], predict)
-    result = annotate(store, model(), ["two", "three", "one"], predict)
+    annotate(store, model(), ["one", "two"], predict, precision="fp32")
+    result = annotate(store, model(), ["two", "three", "one"], predict, precision="fp32")
     assert calls == [["one", "two"], ["three"]]
     assert [p.cached for p in result] == [True, False, True]
 
 
 def test_a_retrained_model_never_gets_the_old_models_spans(store):
-    store.save_prediction(model("a" * 64), NOTE, GOLD, seconds=0.5)
-    assert store.cached_prediction(model("b" * 64), NOTE) is None
-    assert store.cached_prediction("a" * 64, NOTE).spans == GOLD
+    store.save_prediction(model("a" * 64), NOTE, GOLD, seconds=0.5, precision="fp32")
+    assert store.cached_prediction(model("b" * 64), NOTE, precision="fp32") is None
+    assert store.cached_prediction("a" * 64, NOTE, precision="fp32").spans == GOLD
+
+
+def test_spans_cached_at_one_precision_are_never_served_at_another(store):
+    """bf16 rounding can move a span, so a note annotated in fp32 and in bf16 has two entries, and
+    each request gets the one of its own precision."""
+    store.save_prediction(model(), NOTE, GOLD, seconds=0.5, precision="fp32")
+    assert store.cached_prediction(model(), NOTE, precision="bf16") is None
+    fewer = GOLD[:2]
+    store.save_prediction(model(), NOTE, fewer, seconds=0.2, precision="bf16")
+    fp32 = store.cached_prediction(model(), NOTE, precision="fp32")
+    bf16 = store.cached_prediction(model(), NOTE, precision="bf16")
+    assert (fp32.spans, fp32.precision) == (GOLD, "fp32")
+    assert (bf16.spans, bf16.precision) == (fewer, "bf16")
+    with pytest.raises(ValueError, match="precision must be one of fp32, bf16, fp16, got 'auto'"):
+        store.save_prediction(model(), NOTE, GOLD, seconds=0.5, precision="auto")
+
+
+def test_the_cache_first_path_keys_on_the_precision_it_is_given(store):
+    calls: list[str] = []
+
+    def predict_at(precision):
+        def predict(texts):
+            calls.append(precision)
+            return [list(GOLD) for _ in texts]
+
+        return predict
+
+    (first,) = annotate(store, model(), [NOTE], predict_at("fp32"), precision="fp32")
+    (other,) = annotate(store, model(), [NOTE], predict_at("bf16"), precision="bf16")
+    (again,) = annotate(store, model(), [NOTE], predict_at("fp32"), precision="fp32")
+    assert calls == ["fp32", "bf16"], "a bf16 request ran the model; the fp32 one was then a hit"
+    assert (first.cached, other.cached, again.cached) == (False, False, True)
+    assert (first.precision, other.precision, again.precision) == ("fp32", "bf16", "fp32")
+
+
+def test_a_cache_row_moved_to_another_precision_fails_its_checksum(store, caplog):
+    store.save_prediction(model(), NOTE, GOLD, seconds=0.5, precision="bf16")
+    with store.engine.begin() as connection:
+        connection.execute(text("UPDATE predictions SET precision = 'fp32'"))
+    assert store.cached_prediction(model(), NOTE, precision="fp32") is None
+    assert "damaged" in caplog.text
 
 
 def test_the_cache_keeps_no_text_of_the_note(store):
     secret = "Patient John Smith takes warfarin 5 mg for atrial fibrillation."
     spans = spans_of(secret, (25, 33, "Drug"), (34, 38, "Strength"), (43, 62, "Reason"))
-    store.save_prediction(model(), secret, spans, seconds=0.1)
+    store.save_prediction(model(), secret, spans, seconds=0.1, precision="fp32")
     with store.engine.connect() as connection:
         stored = [str(value) for row in connection.execute(text("SELECT * FROM predictions")) for value in row]
         documents = connection.execute(text("SELECT count(*) FROM documents")).scalar()
@@ -86,7 +127,7 @@ def test_the_cache_keeps_no_text_of_the_note(store):
     assert text_sha256(secret) in dump
     assert "warfarin" not in dump and "Smith" not in dump and "fibrillation" not in dump
     assert documents == 0
-    assert [s.text for s in store.cached_prediction(model(), secret).spans] == [
+    assert [s.text for s in store.cached_prediction(model(), secret, precision="fp32").spans] == [
         "warfarin",
         "5 mg",
         "atrial fibrillation",
@@ -94,21 +135,24 @@ def test_the_cache_keeps_no_text_of_the_note(store):
 
 
 def test_without_cache_nothing_is_stored(store):
-    annotate(store, model(), [NOTE], lambda texts: [list(GOLD)], use_cache=False)
-    assert store.cached_prediction(model(), NOTE) is None
+    annotate(store, model(), [NOTE], lambda texts: [list(GOLD)], precision="fp32", use_cache=False)
+    assert store.cached_prediction(model(), NOTE, precision="fp32") is None
 
 
 def test_clearing_the_cache_of_one_model(store):
-    store.save_prediction(model("a" * 64), NOTE, GOLD, seconds=0.1)
-    store.save_prediction(model("b" * 64, "other"), NOTE, GOLD, seconds=0.1)
+    store.save_prediction(model("a" * 64), NOTE, GOLD, seconds=0.1, precision="fp32")
+    store.save_prediction(model("b" * 64, "other"), NOTE, GOLD, seconds=0.1, precision="fp32")
     assert store.clear_predictions(model("a" * 64)) == 1
-    assert store.cached_prediction("a" * 64, NOTE) is None and store.cached_prediction("b" * 64, NOTE) is not None
+    assert (
+        store.cached_prediction("a" * 64, NOTE, precision="fp32") is None
+        and store.cached_prediction("b" * 64, NOTE, precision="fp32") is not None
+    )
     assert store.clear_predictions() == 1
 
 
 def test_predict_must_answer_every_note(store):
     with pytest.raises(ValueError, match="returned 0 results for 1 notes"):
-        annotate(store, model(), [NOTE], lambda texts: [])
+        annotate(store, model(), [NOTE], lambda texts: [], precision="fp32")
 
 
 @pytest.mark.parametrize(
@@ -129,13 +173,15 @@ def test_a_damaged_cache_row_is_detected_and_recomputed(store, damage, caplog):
         calls.append(list(texts))
         return [list(SURE) for _ in texts]
 
-    annotate(store, model(), [NOTE], predict)
+    annotate(store, model(), [NOTE], predict, precision="fp32")
     with store.engine.begin() as connection:
         connection.execute(text(damage))
-    (again,) = annotate(store, model(), [NOTE], predict)
+    (again,) = annotate(store, model(), [NOTE], predict, precision="fp32")
     assert not again.cached and again.spans == GOLD and len(calls) == 2
     assert "damaged" in caplog.text
-    (third,) = annotate(store, model(), [NOTE], predict)  # the recomputed row replaced the damaged one
+    (third,) = annotate(
+        store, model(), [NOTE], predict, precision="fp32"
+    )  # the recomputed row replaced the damaged one
     assert third.cached and third.spans == GOLD and len(calls) == 2
 
 
@@ -146,15 +192,17 @@ SURE = tuple(
 
 
 def test_cached_spans_keep_their_probabilities_and_rows_cached_before_them_still_serve(store):
-    store.save_prediction(model(), NOTE, SURE, seconds=0.5)
-    cached = store.cached_prediction(model(), NOTE)
+    store.save_prediction(model(), NOTE, SURE, seconds=0.5, precision="fp32")
+    cached = store.cached_prediction(model(), NOTE, precision="fp32")
     assert [s.confidence for s in cached.spans] == [0.99, 0.9, 0.5, 0.25]
     with store.engine.begin() as connection:
         row = connection.execute(text("SELECT spans, confidences FROM predictions")).one()
     assert "Aspirin" not in str(row), "still no text of the note"
     other = "Metoprolol 25 mg BID."
-    store.save_prediction(model(), other, spans_of(other, (0, 10, "Drug")), seconds=0.1)  # no probabilities
-    (old,) = store.cached_prediction(model(), other).spans
+    store.save_prediction(
+        model(), other, spans_of(other, (0, 10, "Drug")), seconds=0.1, precision="fp32"
+    )  # no probabilities
+    (old,) = store.cached_prediction(model(), other, precision="fp32").spans
     assert old.confidence is None and old.text == "Metoprolol"
 
 
@@ -315,7 +363,7 @@ def test_a_note_given_twice_is_predicted_once(store):
         calls.append(list(texts))
         return [list(GOLD) for _ in texts]
 
-    result = annotate(store, model(), [NOTE, "other", NOTE], predict)
+    result = annotate(store, model(), [NOTE, "other", NOTE], predict, precision="fp32")
     assert calls == [[NOTE, "other"]]
     assert result[0].spans == result[2].spans == GOLD and result[1].spans == GOLD
 

@@ -63,6 +63,17 @@ def test_second_annotation_of_the_same_note_is_a_cache_hit(app_env):
     assert _html(first) == _html(second)
 
 
+def test_the_page_says_which_precision_answered_and_caches_each_apart(app_env, monkeypatch):
+    note = NOTE + "\nWarfarin 5 mg PO nightly."
+    first = _annotate(page("annotate").run(), note)
+    assert re.search(r"\d+ ms \(model run\) · fp32", _captions(first)), "auto is fp32 on a CPU"
+    monkeypatch.setenv("MEDNER_PRECISION", "bf16")
+    other = _annotate(page("annotate").run(), note)
+    assert re.search(r"\d+ ms \(model run\) · bf16", _captions(other)), "the fp32 answer is not served for bf16"
+    again = _annotate(page("annotate").run(), note)
+    assert re.search(r"\d+ ms \(cache hit\) · bf16", _captions(again))
+
+
 def test_note_text_is_escaped_not_rendered(app_env):
     app = _annotate(page("annotate").run(), HOSTILE)
     body = _html(app)

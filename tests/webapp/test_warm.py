@@ -8,8 +8,9 @@ from webapp.application.warm import WARM_NOTE, ModelPool
 
 
 class FakePipeline:
-    def __init__(self, folder):
+    def __init__(self, folder, precision="fp32"):
         self.folder = folder
+        self.precision = precision
         self.notes = []
 
     def predict(self, texts):
@@ -18,10 +19,10 @@ class FakePipeline:
 
 
 def slow_loader(calls, delay=0.2):
-    def load(folder):
+    def load(folder, precision):
         calls.append(folder)
         time.sleep(delay)
-        return FakePipeline(folder)
+        return FakePipeline(folder, precision)
 
     return load
 
@@ -43,12 +44,12 @@ def test_sessions_asking_at_once_share_one_load(tmp_path):
 def test_a_failed_load_reaches_every_waiter_and_the_next_call_tries_again(tmp_path):
     attempts = []
 
-    def flaky(folder):
+    def flaky(folder, precision):
         attempts.append(folder)
         time.sleep(0.1)
         if len(attempts) == 1:
             raise ValueError("not a model folder")
-        return FakePipeline(folder)
+        return FakePipeline(folder, precision)
 
     pool = ModelPool(loader=flaky)
     errors = []
@@ -97,6 +98,17 @@ def test_a_broken_folder_does_not_stop_the_others_from_warming(tiny_model, tmp_p
     broken.mkdir()
     pool.warm([broken, tiny_model]).join(timeout=30)
     assert pool.loaded() == [str(tiny_model.resolve())]
+
+
+def test_a_model_asked_for_at_another_precision_is_another_pipeline(tmp_path, monkeypatch):
+    pool = ModelPool(loader=FakePipeline)
+    monkeypatch.delenv("MEDNER_PRECISION", raising=False)
+    default = pool.get(tmp_path, "f")
+    assert default.precision == "fp32" and pool.get(tmp_path, "f", "fp32") is default
+    monkeypatch.setenv("MEDNER_PRECISION", "bf16")
+    assert not pool.ready(tmp_path, "f"), "the environment now asks for bf16: not loaded yet"
+    other = pool.get(tmp_path, "f")
+    assert other.precision == "bf16" and other is not default
 
 
 def test_the_real_loader_gives_a_pipeline_that_annotates(tiny_model):

@@ -32,38 +32,49 @@ class _Entry:
         self.error: BaseException | None = None
 
 
-def _load(folder: str):
+def serving_precision() -> str:
+    """The precision this process's models run at: ``$MEDNER_PRECISION``, else what ``auto`` is on
+    ``$MEDNER_DEVICE`` (fp32 on a CPU). Part of every cached prediction's key, and shown beside
+    each model run."""
+    from engine.devices import resolve_device, resolve_precision
+
+    return resolve_precision(None, resolve_device(None))
+
+
+def _load(folder: str, precision: str):
     from engine.inference import load_pipeline
 
-    return load_pipeline(folder)
+    return load_pipeline(folder, precision=precision)
 
 
 class ModelPool:
-    """Pipelines by (folder, fingerprint): a retrained folder has a new fingerprint and loads anew."""
+    """Pipelines by (folder, fingerprint, precision): a retrained folder has a new fingerprint and
+    loads anew, and a model asked for at another precision is another pipeline. The precision is
+    :func:`serving_precision` unless a caller names one; ``loader(folder, precision)`` loads."""
 
-    def __init__(self, capacity: int = CAPACITY, loader: Callable[[str], object] = _load) -> None:
+    def __init__(self, capacity: int = CAPACITY, loader: Callable[[str, str], object] = _load) -> None:
         self.capacity = capacity
         self._loader = loader
         self._lock = threading.Lock()
-        self._entries: OrderedDict[tuple[str, str], _Entry] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, str, str], _Entry] = OrderedDict()
         self._warming: threading.Thread | None = None
         #: Set once the first model given to :meth:`warm` is loaded and warm (or failed to load).
         self.first_ready = threading.Event()
 
     @staticmethod
-    def _key(folder: str | Path, fingerprint: str) -> tuple[str, str]:
-        return str(Path(folder).resolve()), fingerprint
+    def _key(folder: str | Path, fingerprint: str, precision: str | None) -> tuple[str, str, str]:
+        return str(Path(folder).resolve()), fingerprint, precision or serving_precision()
 
-    def ready(self, folder: str | Path, fingerprint: str) -> bool:
+    def ready(self, folder: str | Path, fingerprint: str, precision: str | None = None) -> bool:
         """Loaded (or failed to load) already: :meth:`get` will not wait."""
         with self._lock:
-            entry = self._entries.get(self._key(folder, fingerprint))
+            entry = self._entries.get(self._key(folder, fingerprint, precision))
         return entry is not None and entry.done.is_set()
 
-    def get(self, folder: str | Path, fingerprint: str):
+    def get(self, folder: str | Path, fingerprint: str, precision: str | None = None):
         """The loaded pipeline: from the pool, or loaded now, or (while another thread loads it)
         once that load ends. A load that failed raises here, and the next call tries again."""
-        key = self._key(folder, fingerprint)
+        key = self._key(folder, fingerprint, precision)
         with self._lock:
             entry = self._entries.get(key)
             mine = entry is None
@@ -74,7 +85,7 @@ class ModelPool:
                 self._entries.move_to_end(key)
         if mine:
             try:
-                entry.pipeline = self._loader(key[0])
+                entry.pipeline = self._loader(key[0], key[2])
             except BaseException as error:  # handed to every waiter, then forgotten
                 entry.error = error
             finally:
@@ -97,7 +108,7 @@ class ModelPool:
 
     def loaded(self) -> list[str]:
         with self._lock:
-            return [folder for (folder, _), entry in self._entries.items() if entry.pipeline is not None]
+            return [folder for (folder, *_), entry in self._entries.items() if entry.pipeline is not None]
 
     def warm(self, folders: Iterable[str | Path]) -> threading.Thread:
         """Load each model folder (up to the capacity) in a background thread and annotate

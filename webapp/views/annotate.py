@@ -13,6 +13,12 @@ from webapp.components.highlight import difference_marks, highlight_html, legend
 from webapp.components.jobs import bootstrap_panel
 from webapp.components.text import inert
 
+PRECISION_HELP = (
+    "The arithmetic the model ran in. fp32 (the default on every CPU) gives the same spans on any machine; "
+    "bf16 (MEDNER_PRECISION=bf16, the default on GPUs) is faster where the processor has it and moves a few "
+    "spans on some notes. A cached answer is served only at the precision it was computed in."
+)
+
 st.title("Annotate a note")
 st.caption(
     "Runs on this machine only. A pasted note is not stored: the cache keeps its hash with the offsets "
@@ -122,7 +128,11 @@ for column, annotation in zip(columns, annotations, strict=True):
         st.subheader(inert(annotation.model.name))
         source = "cache hit" if annotation.prediction.cached else "model run"
         note_hidden = f" · {hidden} below {hide_below:.2f} hidden" if hidden else ""
-        st.caption(f"{len(spans)} entities · {annotation.seconds * 1000:.0f} ms ({source}){note_hidden}")
+        st.caption(
+            f"{len(spans)} entities · {annotation.seconds * 1000:.0f} ms ({source}) · "
+            f"{annotation.prediction.precision}{note_hidden}",
+            help=PRECISION_HELP,
+        )
         marks = difference_marks(spans, others) if others else None
         st.html(highlight_html(text, spans, marks=marks, unsure_below=unsure_below))
 
