@@ -41,7 +41,7 @@ from engine.batches import (
     pack_rows,
     packed_batch,
 )
-from engine.data.bio import entity_ranges, tags_to_spans
+from engine.data.bio import entity_ranges, predicted_spans
 from engine.data.tokenize import Sentence, sentences
 from engine.devices import autocast, resolve_device, resolve_precision
 from engine.models import unpadded
@@ -297,7 +297,9 @@ def annotate(
     pack: bool = True,
 ) -> list[list[Span]]:
     """Spans for each note, in character offsets of that note, each with its probability
-    (``Span.confidence``, :func:`tag_and_score`). Empty notes give no spans. Attributes far from
+    (``Span.confidence``, :func:`tag_and_score`), read from the tags by the rules of
+    :func:`engine.data.bio.tidy_ranges`: no span crosses a line break, starts or ends on a bracket,
+    dash or comma, or holds no letter or digit. Empty notes give no spans. Attributes far from
     any medication are dropped (:func:`anchored`; ``anchor=None`` keeps them). ``confidence=False``
     leaves the probabilities out (None), for callers that only count spans. ``pack=False`` gives
     every window a row of its own (the same labels, slower on short notes)."""
@@ -312,7 +314,7 @@ def annotate(
     position = 0
     for text, note in zip(texts, split_notes, strict=True):
         per_sentence = [
-            tags_to_spans(text, sentence.words, tagged.tags[position + i], tagged.confidence[position + i])
+            predicted_spans(text, sentence.words, tagged.tags[position + i], tagged.confidence[position + i])
             for i, sentence in enumerate(note)
         ]
         position += len(note)

@@ -119,3 +119,103 @@ def tags_to_spans(
         Span.of(text, words[first].start, words[last].end, label, confidence=(confidence or {}).get((first, last)))
         for first, last, label in entity_ranges(tags)
     ]
+
+
+# --- predicted spans ---------------------------------------------------------------------------
+
+#: What a predicted span never starts or ends on: brackets, dashes, separators, quotes, bullets.
+#: A word is trimmed only when it is made of these alone, so the points of "p.o." stay.
+EDGE_PUNCTUATION = frozenset(
+    "()[]{}<>-\u2010\u2011\u2012\u2013\u2014,;:.!?/\\'\"`\u2018\u2019\u201c\u201d*\u2022\u00b7"
+)
+
+
+def _is_edge_punctuation(word: Word) -> bool:
+    return all(character in EDGE_PUNCTUATION for character in word.text)
+
+
+#: Brackets that stay at a span's edge when they pair with one inside it: n2c2 annotates
+#: "Two (2)", "QID (4 times a day)" and "Tablet, Delayed Release (E.C.)" with their brackets.
+PAIRED = {")": "(", "]": "[", "}": "{"}
+
+
+def _closes_a_bracket_inside(words: Sequence[Word], first: int, last: int) -> bool:
+    """Whether ``words[last]`` is a closing bracket whose opening bracket is in ``words[first:last]``."""
+    opening = PAIRED.get(words[last].text)
+    if opening is None:
+        return False
+    inside = "".join(word.text for word in words[first:last])
+    return inside.count(opening) > inside.count(words[last].text)
+
+
+def _opens_a_bracket_inside(words: Sequence[Word], first: int, last: int) -> bool:
+    """Whether ``words[first]`` is an opening bracket closed in ``words[first + 1 : last + 1]``."""
+    closing = next((close for close, open_ in PAIRED.items() if open_ == words[first].text), None)
+    if closing is None:
+        return False
+    inside = "".join(word.text for word in words[first + 1 : last + 1])
+    return inside.count(closing) > inside.count(words[first].text)
+
+
+def _enclosed(words: Sequence[Word], first: int, last: int) -> bool:
+    """Whether the whole span is one bracketed group: "(500 mg)", not "(2) tabs (daily)"."""
+    closing = words[last].text
+    opening = PAIRED.get(closing)
+    if first >= last or opening is None or words[first].text != opening:
+        return False
+    depth = 0
+    for index in range(first, last + 1):
+        depth += words[index].text.count(opening) - words[index].text.count(closing)
+        if depth == 0 and index < last:
+            return False
+    return depth == 0
+
+
+def _trimmed(words: Sequence[Word], first: int, last: int) -> tuple[int, int]:
+    while first <= last and _enclosed(words, first, last):
+        first, last = first + 1, last - 1
+    while first <= last and _is_edge_punctuation(words[first]) and not _opens_a_bracket_inside(words, first, last):
+        first += 1
+    while last >= first and _is_edge_punctuation(words[last]) and not _closes_a_bracket_inside(words, first, last):
+        last -= 1
+    return first, last
+
+
+def tidy_ranges(text: str, words: Sequence[Word], tags: Sequence[str]) -> list[tuple[int, int, str, tuple[int, int]]]:
+    """The entities of predicted IOB2 tags as a reader would accept them: ``(first word, last
+    word, label, (first, last) as predicted)``. Rules, in order:
+
+    1. words made only of :data:`EDGE_PUNCTUATION` are trimmed from both ends ("(" as Strength,
+       ")" as Frequency, the "-" of a list marker), except a bracket that pairs with one inside
+       the span (:data:`PAIRED`: "Two (2)" keeps its bracket; "(500 mg)" gives "500 mg");
+    2. an entity ends at the first line break inside it: what follows on the next line (a
+       header, the next list item) is not its continuation;
+    3. rule 1 again on what is left, and an entity with no letter or digit left is dropped."""
+    if len(words) != len(tags):
+        raise ValueError(f"got {len(tags)} tags for {len(words)} words")
+    kept = []
+    for first, last, label in entity_ranges(tags):
+        start, end = _trimmed(words, first, last)
+        for index in range(start + 1, end + 1):
+            gap = text[words[index - 1].end : words[index].start]
+            if "\n" in gap or "\r" in gap:
+                end = index - 1
+                break
+        start, end = _trimmed(words, start, end)
+        if start <= end and any(c.isalnum() for word in words[start : end + 1] for c in word.text):
+            kept.append((start, end, label, (first, last)))
+    return kept
+
+
+def predicted_spans(
+    text: str,
+    words: Sequence[Word],
+    tags: Sequence[str],
+    confidence: Mapping[tuple[int, int], float] | None = None,
+) -> list[Span]:
+    """Spans read back from a model's IOB2 tags by the rules of :func:`tidy_ranges`; each keeps the
+    probability ``confidence`` gives the entity the model predicted, before any trimming."""
+    return [
+        Span.of(text, words[first].start, words[last].end, label, confidence=(confidence or {}).get(predicted))
+        for first, last, label, predicted in tidy_ranges(text, words, tags)
+    ]

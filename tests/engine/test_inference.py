@@ -8,6 +8,7 @@ from engine.data.corpus import load_corpus
 from engine.data.tokenize import sentences, words
 from engine.devices import resolve_precision
 from engine.inference import anchored, annotate, tag_sentences
+from engine.models.kinds import KINDS
 from engine.models.tagger import load_tagger
 from engine.types import Span
 
@@ -250,3 +251,36 @@ def test_spans_without_probabilities_when_none_are_wanted(tagger, tiny_corpus):
     plain = annotate(tagger, notes, confidence=False)
     assert plain == annotate(tagger, notes), "the same spans"
     assert all(span.confidence is None for spans in plain for span in spans)
+
+
+LINES_AND_PUNCTUATION = (
+    "PMH:\r\n- asthma (mild) - uses salbutamol inhaler 2 puffs prn\r\n"
+    "1. Amoxicillin 500 mg tds, 7/7\n2) co-amoxiclav\nSH\nlives alone; ex-smoker.\n\n"
+    "Plan: ibuprofen 400mg [with food] -- review in 2/52 ...\n"
+)
+
+
+@pytest.mark.parametrize("kind_name", sorted(KINDS))
+def test_no_predicted_span_crosses_a_line_break_or_starts_or_ends_on_punctuation(kind_name, shallow_encoder):
+    """Untrained models (random heads) tag words at random, punctuation and line ends included:
+    whatever the tags, the spans that come out obey the rules of engine.data.bio.tidy_ranges."""
+    from engine.models.base import TrainingSettings
+    from engine.models.registry import build_tagger
+
+    torch.manual_seed(11)
+    tagger = build_tagger(
+        kind_name,
+        settings=TrainingSettings(),
+        size="tiny",
+        encoder=shallow_encoder,
+        train_texts=[LINES_AND_PUNCTUATION],
+    )
+    tagger.network.eval()
+    raw = tag_sentences(tagger, sentences(LINES_AND_PUNCTUATION), precision="fp32")
+    assert sum(tag != "O" for tags in raw for tag in tags) > 10, "the untrained model tags plenty"
+    (spans,) = annotate(tagger, [LINES_AND_PUNCTUATION], anchor=None, precision="fp32")
+    assert spans
+    for span in spans:
+        assert "\n" not in span.text and "\r" not in span.text, span
+        assert span.text[0].isalnum() and span.text[-1].isalnum(), span
+        assert LINES_AND_PUNCTUATION[span.start : span.end] == span.text

@@ -3,7 +3,7 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.data.bio import spans_to_tags, tags_to_spans
+from engine.data.bio import predicted_spans, spans_to_tags, tags_to_spans, tidy_ranges
 from engine.data.tokenize import words
 from engine.labels import LABELS
 from engine.types import Span
@@ -127,3 +127,66 @@ def test_every_span_is_placed_or_reported_never_dropped_silently(case):
             assert Span.of(note, a, b, span.label) in read_back
     for entity in read_back:  # and nothing comes back that no placed span put there
         assert any(span.label == entity.label and a < entity.end and entity.start < b for span, a, b in pieces)
+
+
+def tidied(note: str, *tagged: tuple[str, str]) -> list[tuple[str, str]]:
+    """(text, label) of the predicted spans when the words ``tagged`` name carry those tags."""
+    found = words(note)
+    wanted = dict(tagged)
+    tags = [wanted.get(str(i), "O") for i in range(len(found))]
+    return [(s.text, s.label) for s in predicted_spans(note, found, tags)]
+
+
+def test_a_predicted_span_stops_at_a_line_break():
+    note = "Took amoxicillin\nSH lives alone"  # words: Took amoxicillin SH lives alone
+    assert tidied(note, ("1", "B-Drug"), ("2", "I-Drug")) == [("amoxicillin", "Drug")]
+    crlf = "eczema\r\nPlan: emollients"
+    assert tidied(crlf, ("0", "B-Reason"), ("1", "I-Reason")) == [("eczema", "Reason")]
+    wrapped = "aspirin 75 mg once\ndaily"  # the rule's price: a phrase wrapped onto two lines keeps its first line
+    assert tidied(wrapped, ("3", "B-Frequency"), ("4", "I-Frequency")) == [("once", "Frequency")]
+
+
+def test_a_predicted_span_is_trimmed_of_edge_punctuation_and_dropped_when_nothing_is_left():
+    note = "Paracetamol (500 mg) - p.o. , qds"  # Paracetamol ( 500 mg ) - p.o. , qds
+    assert tidied(note, ("1", "B-Strength"), ("2", "I-Strength"), ("3", "I-Strength"), ("4", "I-Strength")) == [
+        ("500 mg", "Strength")
+    ]
+    assert tidied(note, ("4", "B-Frequency")) == [], "a lone bracket never reaches a user"
+    assert tidied(note, ("5", "B-Drug")) == [], "nor a lone dash"
+    assert tidied(note, ("6", "B-Route"), ("7", "I-Route")) == [("p.o.", "Route")], "the points of p.o. stay"
+    assert tidied(note, ("7", "B-Frequency"), ("8", "I-Frequency")) == [("qds", "Frequency")]
+
+
+def test_brackets_that_pair_inside_a_span_stay_as_n2c2_annotates_them():
+    note = "Two (2) Tablet, Delayed Release (E.C.) PO QID (4 times a day) ) ("
+    found = words(note)
+    tags = ["O"] * len(found)
+    tags[0:4] = ["B-Dosage", "I-Dosage", "I-Dosage", "I-Dosage"]  # Two ( 2 )
+    tags[4:11] = ["B-Form"] + ["I-Form"] * 6  # Tablet , Delayed Release ( E.C. )
+    tags[12:19] = ["B-Frequency"] + ["I-Frequency"] * 6  # QID ( 4 times a day )
+    tags[19] = "I-Frequency"  # a second ")" pairs with nothing
+    tags[20] = "B-Frequency"  # a lone "("
+    assert [(s.text, s.label) for s in predicted_spans(note, found, tags)] == [
+        ("Two (2)", "Dosage"),
+        ("Tablet, Delayed Release (E.C.)", "Form"),
+        ("QID (4 times a day)", "Frequency"),
+    ]
+
+
+def test_a_trimmed_span_keeps_the_probability_of_the_span_the_model_found():
+    note = "Aspirin ) daily"
+    found = words(note)
+    tags = ["B-Drug", "I-Drug", "B-Frequency"]
+    assert tidy_ranges(note, found, tags) == [(0, 0, "Drug", (0, 1)), (2, 2, "Frequency", (2, 2))]
+    spans = predicted_spans(note, found, tags, {(0, 1): 0.7, (2, 2): 0.9})
+    assert [(s.text, s.confidence) for s in spans] == [("Aspirin", 0.7), ("daily", 0.9)]
+
+
+@given(st.lists(st.sampled_from(["B-Drug", "I-Drug", "B-Strength", "I-Strength", "O"]), min_size=9, max_size=9))
+def test_no_predicted_span_crosses_a_line_or_is_punctuation_alone(tags):
+    note = "( Aspirin -\n81 mg ) ,\r\nPlan :"
+    found = words(note)
+    assert len(found) == len(tags)
+    for span in predicted_spans(note, found, tags):
+        assert "\n" not in span.text and "\r" not in span.text
+        assert span.text[0].isalnum() and span.text[-1].isalnum()
