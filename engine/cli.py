@@ -12,9 +12,10 @@ from pathlib import Path
 
 from engine.data.brat import BratFormatError, NoteEncodingError, read_folder
 from engine.models.base import ANCHOR_SENTENCES
+from engine.types import RESOLVED_PRECISIONS
 
-#: ``engine.devices.PRECISIONS``, spelled out: that module imports torch, which the parser must not wait for.
-PRECISION_CHOICES = ("auto", "fp32", "bf16", "fp16")
+#: ``engine.devices.PRECISIONS``, built here too: that module imports torch, which the parser must not wait for.
+PRECISION_CHOICES = ("auto", *RESOLVED_PRECISIONS)
 
 
 def _corpus_generate(args: argparse.Namespace) -> int:

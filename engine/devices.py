@@ -24,10 +24,12 @@ from pathlib import Path
 
 import torch
 
+from engine.types import RESOLVED_PRECISIONS
+
 #: Environment overrides: the app and worker read these (the CLI has --device and --precision).
 DEVICE_VARIABLE = "MEDNER_DEVICE"
 PRECISION_VARIABLE = "MEDNER_PRECISION"
-PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+PRECISIONS = ("auto", *RESOLVED_PRECISIONS)
 _DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 #: The CPU flags that decide which kernels run (and so which rounding): printed by ``cpu_report``.
 CPU_FLAGS = ("avx2", "avx512f", "avx512_bf16", "avx512_vnni", "amx_bf16", "amx_tile")
@@ -104,6 +106,12 @@ def resolve_precision(precision: str | None = None, device: torch.device | str =
     return "fp32"  # every CPU: the same spans everywhere (the module's docstring)
 
 
+def default_precision() -> str:
+    """What this process runs at when nothing is asked: ``$MEDNER_PRECISION``, else ``auto`` on
+    ``$MEDNER_DEVICE`` (what :func:`engine.inference.load_pipeline` resolves with no arguments)."""
+    return resolve_precision(None, resolve_device(None))
+
+
 def autocast(device: torch.device, precision: str) -> AbstractContextManager:
     """The autocast context for a resolved precision (``fp32``: none)."""
     if precision == "fp32":
@@ -139,7 +147,7 @@ def cpu_report() -> dict[str, object]:
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
         "precision_requested": requested_precision(),
-        "precision_resolved": resolve_precision(None, resolve_device(None)),
+        "precision_resolved": default_precision(),
     }
 
 

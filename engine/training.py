@@ -255,12 +255,6 @@ def _distributed(device: torch.device) -> tuple[int, int]:
     return (dist.get_rank(), world) if world > 1 else (0, 1)
 
 
-def training_precision(device: torch.device, precision: str | None = None) -> str:
-    """The precision a run trains at (:func:`engine.devices.resolve_precision`): the one asked
-    for, else ``$MEDNER_PRECISION``, else fp32 on a CPU and the GPU's autocast precision on a GPU."""
-    return resolve_precision(precision, device)
-
-
 @dataclass
 class TrainingData:
     """What one run trains on, prepared once: sentences, the notes behind them, dev notes."""
@@ -332,12 +326,13 @@ def train(
 ) -> TrainResult:
     """Train the model ``plan`` describes on ``data/train`` (early stopping on ``data/dev``), save
     to ``out``. ``device``: a :func:`engine.devices.resolve_device` name (default: auto);
-    ``precision``: :func:`training_precision`."""
+    ``precision``: :func:`engine.devices.resolve_precision` (the one asked for, else
+    ``$MEDNER_PRECISION``, else fp32 on a CPU and the GPU's autocast precision on a GPU)."""
     began = time.perf_counter()
     settings = plan.settings
     device = device if isinstance(device, torch.device) else resolve_device(device)
     rank, world = _distributed(device)
-    precision = training_precision(device, precision)
+    precision = resolve_precision(precision, device)
     if on_line and rank == 0:
         on_line(f"training on {describe(device)}, {precision}, {world} process(es)")
     _seed_everything(settings.seed)

@@ -97,6 +97,10 @@ class Prediction:
     precision: str = ""
 
 
+#: The arithmetic a model runs in once ``auto`` is resolved (``engine.devices``): what a cached
+#: prediction and a score record, and what the store accepts.
+RESOLVED_PRECISIONS: tuple[str, ...] = ("fp32", "bf16", "fp16")
+
 ErrorKind = Literal["missed", "spurious", "boundary", "type", "boundary+type"]
 ERROR_KINDS: tuple[ErrorKind, ...] = ("missed", "spurious", "boundary", "type", "boundary+type")
 

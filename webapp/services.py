@@ -56,12 +56,12 @@ def store() -> Store:
     return _store(_database_url())
 
 
-def tagger(model: ModelInfo):
-    """The loaded model, once per process and per fingerprint (a retrained folder loads anew),
-    from the pool the server fills in the background as it starts (:mod:`webapp.application.warm`)."""
+def tagger(model: ModelInfo, precision: str):
+    """The loaded model at ``precision``, once per process and per fingerprint (a retrained folder
+    loads anew), from the pool the server fills in the background as it starts
+    (:mod:`webapp.application.warm`)."""
     from webapp.application.warm import POOL
 
-    precision = serving_precision()
     if POOL.ready(model.folder, model.fingerprint, precision):
         return POOL.get(model.folder, model.fingerprint, precision)
     with st.spinner("Loading the model…"):
@@ -162,14 +162,15 @@ def annotate(models_chosen: Sequence[ModelInfo], text: str, *, use_cache: bool =
     """Each chosen model's spans for ``text``: from the store's cache when this exact model saw this
     exact note before, else from the model (then cached as offsets and labels, never the text)."""
     results = []
+    precision = serving_precision()
     for model in models_chosen:
         began = time.perf_counter()
         (prediction,) = cache_first(
             store(),
             model,
             [text],
-            lambda texts, m=model: tagger(m).predict(texts),
-            precision=serving_precision(),
+            lambda texts, m=model: tagger(m, precision).predict(texts),
+            precision=precision,
             use_cache=use_cache,
         )
         results.append(Annotation(model, prediction, time.perf_counter() - began))
@@ -178,8 +179,9 @@ def annotate(models_chosen: Sequence[ModelInfo], text: str, *, use_cache: bool =
 
 def predictions(model: ModelInfo, texts: Sequence[str]) -> list[Prediction]:
     """``model``'s spans for many notes at once, from the cache where it has them."""
+    precision = serving_precision()
     return cache_first(
-        store(), model, list(texts), lambda batch, m=model: tagger(m).predict(batch), precision=serving_precision()
+        store(), model, list(texts), lambda batch: tagger(model, precision).predict(batch), precision=precision
     )
 
 

@@ -12,12 +12,9 @@ from sqlalchemy.orm import Session
 from db import records
 from db.repository.base import StoreBase, text_sha256, utc_now
 from db.schema import ModelRow, PredictionRow
-from engine.types import ModelInfo, Prediction, Span
+from engine.types import RESOLVED_PRECISIONS, ModelInfo, Prediction, Span
 
 log = logging.getLogger(__name__)
-
-#: What a cached prediction may have run at (resolved precisions: ``engine.devices``, never "auto").
-PRECISIONS = ("fp32", "bf16", "fp16")
 
 
 class PredictionCache(StoreBase):
@@ -78,8 +75,8 @@ class PredictionCache(StoreBase):
     ) -> None:
         """Cache (note, spans, seconds) for ``model`` run at ``precision``; the note itself is not
         stored, only its hash."""
-        if precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+        if precision not in RESOLVED_PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(RESOLVED_PRECISIONS)}, got {precision!r}")
         if not items:
             return
 

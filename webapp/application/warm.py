@@ -36,9 +36,9 @@ def serving_precision() -> str:
     """The precision this process's models run at: ``$MEDNER_PRECISION``, else what ``auto`` is on
     ``$MEDNER_DEVICE`` (fp32 on a CPU). Part of every cached prediction's key, and shown beside
     each model run."""
-    from engine.devices import resolve_device, resolve_precision
+    from engine.devices import default_precision
 
-    return resolve_precision(None, resolve_device(None))
+    return default_precision()
 
 
 def _load(folder: str, precision: str):
