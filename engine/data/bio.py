@@ -115,9 +115,22 @@ def tags_to_spans(
     probability where ``confidence`` gives one for its (first word, last word)."""
     if len(words) != len(tags):
         raise ValueError(f"got {len(tags)} tags for {len(words)} words")
+    return _spans(
+        text, words, [(first, last, label, (first, last)) for first, last, label in entity_ranges(tags)], confidence
+    )
+
+
+def _spans(
+    text: str,
+    words: Sequence[Word],
+    ranges: Iterable[tuple[int, int, str, tuple[int, int]]],
+    confidence: Mapping[tuple[int, int], float] | None,
+) -> list[Span]:
+    """A span for each ``(first word, last word, label, key)``, with the probability
+    ``confidence`` gives ``key``."""
     return [
-        Span.of(text, words[first].start, words[last].end, label, confidence=(confidence or {}).get((first, last)))
-        for first, last, label in entity_ranges(tags)
+        Span.of(text, words[first].start, words[last].end, label, confidence=(confidence or {}).get(key))
+        for first, last, label, key in ranges
     ]
 
 
@@ -137,24 +150,18 @@ def _is_edge_punctuation(word: Word) -> bool:
 #: Brackets that stay at a span's edge when they pair with one inside it: n2c2 annotates
 #: "Two (2)", "QID (4 times a day)" and "Tablet, Delayed Release (E.C.)" with their brackets.
 PAIRED = {")": "(", "]": "[", "}": "{"}
+_PARTNER = {**PAIRED, **{opening: closing for closing, opening in PAIRED.items()}}
 
 
-def _closes_a_bracket_inside(words: Sequence[Word], first: int, last: int) -> bool:
-    """Whether ``words[last]`` is a closing bracket whose opening bracket is in ``words[first:last]``."""
-    opening = PAIRED.get(words[last].text)
-    if opening is None:
+def _pairs_inside(words: Sequence[Word], edge: int, first: int, last: int) -> bool:
+    """Whether the bracket at ``words[edge]`` (``first`` or ``last``) pairs with one among the span's
+    other words: more of its partners than of itself there."""
+    bracket = words[edge].text
+    partner = _PARTNER.get(bracket)
+    if partner is None:
         return False
-    inside = "".join(word.text for word in words[first:last])
-    return inside.count(opening) > inside.count(words[last].text)
-
-
-def _opens_a_bracket_inside(words: Sequence[Word], first: int, last: int) -> bool:
-    """Whether ``words[first]`` is an opening bracket closed in ``words[first + 1 : last + 1]``."""
-    closing = next((close for close, open_ in PAIRED.items() if open_ == words[first].text), None)
-    if closing is None:
-        return False
-    inside = "".join(word.text for word in words[first + 1 : last + 1])
-    return inside.count(closing) > inside.count(words[first].text)
+    rest = "".join(words[index].text for index in range(first, last + 1) if index != edge)
+    return rest.count(partner) > rest.count(bracket)
 
 
 def _enclosed(words: Sequence[Word], first: int, last: int) -> bool:
@@ -174,9 +181,9 @@ def _enclosed(words: Sequence[Word], first: int, last: int) -> bool:
 def _trimmed(words: Sequence[Word], first: int, last: int) -> tuple[int, int]:
     while first <= last and _enclosed(words, first, last):
         first, last = first + 1, last - 1
-    while first <= last and _is_edge_punctuation(words[first]) and not _opens_a_bracket_inside(words, first, last):
+    while first <= last and _is_edge_punctuation(words[first]) and not _pairs_inside(words, first, first, last):
         first += 1
-    while last >= first and _is_edge_punctuation(words[last]) and not _closes_a_bracket_inside(words, first, last):
+    while last >= first and _is_edge_punctuation(words[last]) and not _pairs_inside(words, last, first, last):
         last -= 1
     return first, last
 
@@ -215,7 +222,4 @@ def predicted_spans(
 ) -> list[Span]:
     """Spans read back from a model's IOB2 tags by the rules of :func:`tidy_ranges`; each keeps the
     probability ``confidence`` gives the entity the model predicted, before any trimming."""
-    return [
-        Span.of(text, words[first].start, words[last].end, label, confidence=(confidence or {}).get(predicted))
-        for first, last, label, predicted in tidy_ranges(text, words, tags)
-    ]
+    return _spans(text, words, tidy_ranges(text, words, tags), confidence)

@@ -261,21 +261,10 @@ LINES_AND_PUNCTUATION = (
 
 
 @pytest.mark.parametrize("kind_name", sorted(KINDS))
-def test_no_predicted_span_crosses_a_line_break_or_starts_or_ends_on_punctuation(kind_name, shallow_encoder):
+def test_no_predicted_span_crosses_a_line_break_or_starts_or_ends_on_punctuation(kind_name, fresh):
     """Untrained models (random heads) tag words at random, punctuation and line ends included:
     whatever the tags, the spans that come out obey the rules of engine.data.bio.tidy_ranges."""
-    from engine.models.base import TrainingSettings
-    from engine.models.registry import build_tagger
-
-    torch.manual_seed(11)
-    tagger = build_tagger(
-        kind_name,
-        settings=TrainingSettings(),
-        size="tiny",
-        encoder=shallow_encoder,
-        train_texts=[LINES_AND_PUNCTUATION],
-    )
-    tagger.network.eval()
+    tagger = fresh(kind_name, [LINES_AND_PUNCTUATION])
     raw = tag_sentences(tagger, sentences(LINES_AND_PUNCTUATION), precision="fp32")
     assert sum(tag != "O" for tags in raw for tag in tags) > 10, "the untrained model tags plenty"
     (spans,) = annotate(tagger, [LINES_AND_PUNCTUATION], anchor=None, precision="fp32")

@@ -13,36 +13,13 @@ from engine.batches import pack_rows
 from engine.data.corpus import load_corpus
 from engine.data.tokenize import sentences
 from engine.inference import Pipeline, annotate, prepare, tag_and_score
-from engine.models.base import TrainingSettings
 from engine.models.kinds import KINDS
-from engine.models.registry import build_tagger
 
 
 @pytest.fixture(scope="module")
 def notes(tiny_corpus):
     corpus = load_corpus(tiny_corpus)
     return [d.text for d in corpus.documents("test")] + [d.text for d in corpus.documents("dev")]
-
-
-@pytest.fixture
-def fresh(shallow_encoder):
-    def build(kind_name, train_texts, *, gazetteer=False):
-        """An untrained model of the kind (encoder kinds: the two-layer MiniLM): random heads (and
-        random scratch encoders) give scores far from any tie on these notes, so a label that moved
-        would be a real difference."""
-        torch.manual_seed(17)
-        tagger = build_tagger(
-            kind_name,
-            settings=TrainingSettings(),
-            size="tiny",
-            encoder=shallow_encoder,
-            train_texts=train_texts,
-            gazetteer=gazetteer,
-        )
-        tagger.network.eval()
-        return tagger
-
-    return build
 
 
 @pytest.fixture(params=["end to end", "packed rows"])
