@@ -55,7 +55,7 @@ class OpenCorpus:
 
 
 def _registry() -> dict[str, OpenCorpus]:
-    from engine.data.open import bc5cdr, chia, neurotrialner, tac
+    from engine.data.open import bc5cdr, chia, neurotrialner, notes, tac
 
     return {
         c.name: c
@@ -64,11 +64,12 @@ def _registry() -> dict[str, OpenCorpus]:
             OpenCorpus("neurotrialner", "neurology trial titles and summaries", "MIT", neurotrialner.read),
             OpenCorpus("bc5cdr", "PubMed titles and abstracts", "public domain (US Government work)", bc5cdr.read),
             OpenCorpus("tac2017-adr", "FDA drug-label adverse reaction sections", "CC0 1.0", tac.read),
+            OpenCorpus("clinical-notes", "clinician-written visit notes and sections, weak labels", "CC BY 4.0", notes.read),
         )
     }
 
 
-OPEN_CORPORA: tuple[str, ...] = ("chia", "neurotrialner", "bc5cdr", "tac2017-adr")
+OPEN_CORPORA: tuple[str, ...] = ("chia", "neurotrialner", "bc5cdr", "tac2017-adr", "clinical-notes")
 
 
 def open_corpus(name: str) -> OpenCorpus:

@@ -9,7 +9,8 @@ import zipfile
 import pytest
 
 from engine.data.corpus import load_corpus, write_corpus
-from engine.data.open import OPEN_CORPORA, bc5cdr, chia, neurotrialner, open_corpus, tac
+from engine.data.open import OPEN_CORPORA, VENDOR, bc5cdr, chia, neurotrialner, notes, open_corpus, tac
+from engine.data.weak import ANNOTATES
 
 
 def spans_of(corpus, split="train"):
@@ -180,7 +181,7 @@ def test_a_corpus_written_as_brat_reads_back_with_its_coverage(tmp_path):
     assert again.splits["train"] == corpus.splits["train"]
 
 
-@pytest.mark.parametrize("name", OPEN_CORPORA)
+@pytest.mark.parametrize("name", [name for name in OPEN_CORPORA if name != "clinical-notes"])
 def test_every_vendored_corpus_reads_with_documents_in_each_split(name):
     corpus = open_corpus(name).load()
     assert all(corpus.splits[split] for split in ("train", "dev", "test"))
@@ -200,3 +201,53 @@ def test_bc5cdr_keeps_an_abstract_repeated_in_the_training_file_in_its_dev_split
     assert [d.id for d in corpus.splits["train"]] == ["8"]
     assert [d.id for d in corpus.splits["dev"]] == ["7"]
     assert any("repeated in the dev or test set (kept there only) 1" in str(p) for p in corpus.problems)
+
+
+def test_clinical_notes_are_weakly_labelled_training_notes_without_the_development_notes(tmp_path):
+    root = tmp_path / "clinical-notes"
+    root.mkdir()
+    records = [
+        {"id": "aci-bench/train/D2N001/virtassist", "text": "Continue lisinopril 20 mg daily."},
+        {"id": "aci-bench/valid/D2N068/virtassist", "text": "Start metformin 500 mg twice a day."},
+        {"id": "mts-dialog/train/3/MEDICATIONS", "text": "Salmeterol inhaler, prn."},
+        {"id": "mts-dialog/train/4/CC", "text": "   "},
+    ]
+    for name in notes.FILES:
+        with gzip.open(root / name, "wt", encoding="utf-8") as handle:
+            handle.writelines(json.dumps(r) + "\n" for r in records if ("aci" in r["id"]) == ("aci" in name))
+    dev = tmp_path / notes.DEV_FOLDER
+    dev.mkdir()
+    (dev / "valid_D2N068_virtassist.txt").write_text("Start metformin 500 mg twice a day.", encoding="utf-8")
+    corpus = notes.read(root)
+    assert set(corpus.splits["train"]) and not corpus.splits["dev"] and not corpus.splits["test"]
+    assert [d.id for d in corpus.splits["train"]] == ["train_D2N001_virtassist", "mts-dialog_train_3_MEDICATIONS"]
+    assert spans_of(corpus) == [
+        ("Drug", "lisinopril"),
+        ("Strength", "20 mg"),
+        ("Frequency", "daily"),
+        ("Drug", "Salmeterol"),
+        ("Form", "inhaler"),
+        ("Frequency", "prn"),
+    ]
+    assert corpus.coverage.annotates == ANNOTATES  # Reason and ADE left free
+
+
+def test_the_vendored_clinical_notes_hold_out_every_development_note():
+    corpus = open_corpus("clinical-notes").load()
+    dev_ids = {p.stem for p in (VENDOR / notes.DEV_FOLDER).glob("*.txt")}
+    assert len(corpus.splits["train"]) > 1500 and len(dev_ids) == 40
+    assert not dev_ids & {d.id for d in corpus.splits["train"]}
+
+
+def test_the_real_note_development_set_loads_complete_with_its_licence():
+    folder = VENDOR / notes.DEV_FOLDER
+    corpus = load_corpus(folder)
+    documents = corpus.documents("test")
+    assert len(documents) == 40 and not corpus.problems and corpus.coverage.complete
+    assert sum(len(d.spans) for d in documents) == 463
+    assert sum(s.label == "Drug" for d in documents for s in d.spans) == 197
+    for document in documents:
+        for span in document.spans:
+            assert document.text[span.start : span.end] == span.text and "\n" not in span.text
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    assert "CC BY 4.0" in readme and "ACI-Bench" in readme and (folder / "GUIDELINES.md").is_file()
