@@ -19,7 +19,7 @@ from engine.synth.styles import write_note
 from engine.synth.writer import DrugPools
 from engine.types import Document
 
-GENERATOR_VERSION = 6
+GENERATOR_VERSION = 7
 DEFAULT_SIZES: dict[str, int] = {"train": 150, "dev": 30, "test": 50}
 
 

@@ -94,7 +94,14 @@ DISPENSE_UNITS = ("Tablet(s)", "Capsule(s)", "Tablet(s)", "Patch(s)", "ml", "Tab
 
 # --- unlabelled text -----------------------------------------------------------------------
 
+#: Presenting symptoms, written beside a drug with nothing that makes it the cause (not ADE).
+SYMPTOMS = (
+    "headache", "diarrhoea", "a cough", "a rash", "nausea", "vomiting", "abdo pain", "a sore throat", "fatigue",
+    "dizziness", "back pain", "itchy skin", "low mood", "poor sleep", "earache", "wheeze",
+)  # fmt: skip
 FILLERS: dict[str, tuple[str, ...]] = {
+    "symptom": SYMPTOMS,
+    "days": ("2", "3", "4", "5", "7", "10", "14"),
     "lab": (
         "Potassium 3.2",
         "K 3.1",

@@ -45,6 +45,11 @@ GP_HPC = (
     "Asks about {Drug}.",
     "Taking {Drug} and {Drug@1} regularly.",
     "No longer taking {Drug}.",
+    # A symptom beside a drug with nothing that makes the drug its cause: plain text, not an ADE.
+    "Presents with {symptom}, currently on {Drug}[ {Strength}][ {Frequency}].",
+    "{symptom_cap} for {days} days; already takes {Drug} for {Reason}.",
+    "c/o {symptom} and {symptom}. Long-term {Drug}[ {Strength}], no recent changes.",
+    "Has {symptom} since {time_ago}. On {Drug}[ {Frequency}], which suits {pronoun_lower}.",
 )
 GP_PLAN = (
     "Start {Drug}[ {Strength}][ {Route}][ {Frequency}][ {Duration}]",

@@ -171,3 +171,43 @@ def test_shorthand_and_negatives_never_appear_as_entities(corpus_dir):
     documents = read_folder(corpus_dir / "train")[0]
     labelled = {span.text.lower() for d in documents for span in d.spans}
     assert not labelled & set(SHORTHAND)
+
+
+def test_drug_slots_hold_the_hard_negatives_of_real_notes_never_labelled(corpus_dir):
+    import random
+
+    from engine.synth.negatives import (
+        ANALYTES,
+        FINDINGS,
+        NEGATIVE_WEIGHTS,
+        ORGANISMS,
+        ROUTE_WORDS,
+        SHORTHAND,
+        STAINS,
+        negative,
+    )
+
+    drawn = [negative(random.Random(i)) for i in range(3000)]
+    for kind in (ANALYTES, STAINS, ORGANISMS, FINDINGS, ROUTE_WORDS):
+        assert set(drawn) & set(kind)
+    titled = [d for d in drawn if d.split()[0] in {"Dr", "Dr.", "Mr", "Mrs", "Ms", "Nurse"}]
+    assert len(titled) > 50 and set(NEGATIVE_WEIGHTS) >= {"person", "analyte", "stain", "organism", "finding"}
+    documents = read_folder(corpus_dir / "train")[0]
+    labelled = {span.text for d in documents for span in d.spans if span.label == "Drug"}
+    assert not labelled & {*ANALYTES, *STAINS, *ORGANISMS, *FINDINGS}
+    assert "abx" not in SHORTHAND  # n2c2 annotates "abx" as a Drug
+
+
+def test_gp_notes_put_symptoms_beside_drugs_without_calling_them_adverse_events(corpus_dir):
+    import re
+
+    from engine.data.corpus import load_corpus
+
+    documents = [d for split in ("train", "dev", "test") for d in load_corpus(corpus_dir).documents(split)]
+    found = 0
+    for document in documents:
+        for match in re.finditer(r"(?:Presents with|c/o) ([a-z ]+?)(?:,| and )", document.text):
+            found += 1
+            start, end = match.span(1)
+            assert not [s for s in document.spans if s.start < end and start < s.end]  # plain text
+    assert found >= 3
