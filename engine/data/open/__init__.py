@@ -64,7 +64,7 @@ def _registry() -> dict[str, OpenCorpus]:
             OpenCorpus("neurotrialner", "neurology trial titles and summaries", "MIT", neurotrialner.read),
             OpenCorpus("bc5cdr", "PubMed titles and abstracts", "public domain (US Government work)", bc5cdr.read),
             OpenCorpus("tac2017-adr", "FDA drug-label adverse reaction sections", "CC0 1.0", tac.read),
-            OpenCorpus("clinical-notes", "clinician-written visit notes and sections, weak labels", "CC BY 4.0", notes.read),
+            OpenCorpus("clinical-notes", "clinician-written notes, weakly labelled", "CC BY 4.0", notes.read),
         )
     }
 
