@@ -15,12 +15,13 @@ from engine.synth.generate import generate_corpus
 from engine.training import Progress, recipe, train
 
 #: The demo models: (folder name, kind, training options of engine.training.recipe), the recipes
-#: of the real-text experiment that scored best on the open corpora's dev splits
-#: (engine/real_text.py, docs/experiments.md 'Real text'): the SamBD sample of the demo corpus,
-#: 150 partially labelled sentences of each open real corpus, and the drug-dictionary feature.
-#: Sized to finish in a few minutes on 2 CPU cores (README, 'First run', has the measured time).
+#: of the real-text experiment that scored best on the real-note dev set and the open corpora's
+#: dev splits (engine/real_text.py, docs/experiments.md 'Real clinical notes'): the SamBD sample
+#: of the demo corpus, 1,000 partially labelled sentences of each open real corpus, 1,000
+#: weakly labelled sentences of clinician-written notes, and the drug-dictionary feature.
+#: Sized to train within 10 minutes on 2 CPU cores (README, 'First run', has the measured time).
 DEMO_MODELS = tuple(
-    (kind_name, *RECIPES[f"{kind_name} +real +gazetteer"]) for kind_name in ("transformer-crf", "encoder-crf")
+    (kind_name, *RECIPES[f"{kind_name} +real +notes +gazetteer"]) for kind_name in ("transformer-crf", "encoder-crf")
 )
 
 

@@ -287,6 +287,7 @@ def _training_options(args: argparse.Namespace) -> dict[str, object]:
         "patience": args.patience,
         "open_corpora": _open_names(open_corpora) if open_corpora is not None else None,
         "open_sentences": getattr(args, "open_sentences", None),
+        "note_sentences": getattr(args, "note_sentences", None),
         "size": args.size,
         "encoder": getattr(args, "encoder", None),
         "tokenizer": getattr(args, "tokenizer", None),
@@ -548,6 +549,11 @@ def build_parser() -> argparse.ArgumentParser:
         "(chia, neurotrialner, bc5cdr, tac2017-adr) or 'all'",
     )
     training.add_argument("--open-sentences", type=int, help="at most this many sentences of each (default 500)")
+    training.add_argument(
+        "--note-sentences",
+        type=int,
+        help="also train on this many sentences of clinician-written notes, weakly labelled (default 0)",
+    )
     training.add_argument(
         "--gazetteer", action="store_true", help="feed each word's drug-dictionary match tag to the tagger"
     )

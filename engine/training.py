@@ -22,6 +22,7 @@ from torch.nn.parallel import DistributedDataParallel
 from transformers import get_linear_schedule_with_warmup
 
 from engine.data.corpus import Corpus, TaggedSentence, load_corpus
+from engine.data.open import NOTES_CORPUS
 from engine.data.sambd import sambd
 from engine.devices import autocast, describe, distributed_backend, resolve_device, resolve_precision
 from engine.evaluation import evaluate
@@ -268,7 +269,8 @@ class TrainingData:
 
 def prepare_data(corpus: Corpus, settings: TrainingSettings) -> TrainingData:
     """The training sentences: the corpus's train split (SamBD-sampled if asked), then a sample
-    of each open corpus named in the settings; dev notes for the early-stopping decision."""
+    of each open corpus named in the settings and of the weakly labelled clinician-written
+    notes; dev notes for the early-stopping decision."""
     documents = select_documents(corpus.documents("train"), settings.train_fraction, settings.seed)
     sentences = corpus.sentences(documents)
     sampling = None
@@ -276,10 +278,13 @@ def prepare_data(corpus: Corpus, settings: TrainingSettings) -> TrainingData:
         sentences, report = sambd(sentences, keep=settings.sambd_keep, seed=settings.seed)
         sampling = report.as_dict()
     texts = [d.text for d in documents]
+    extra = []
     if settings.open_corpora:
-        extra = open_training_sentences(settings.open_corpora, settings.open_sentences, settings.seed)
-        sentences = sentences + extra
-        texts += [" ".join(word.text for word in sentence.words) for sentence in extra]
+        extra += open_training_sentences(settings.open_corpora, settings.open_sentences, settings.seed)
+    if settings.note_sentences:
+        extra += open_training_sentences((NOTES_CORPUS,), settings.note_sentences, settings.seed)
+    sentences = sentences + extra
+    texts += [" ".join(word.text for word in sentence.words) for sentence in extra]
     return TrainingData(documents, sentences, corpus.splits.get("dev", []), texts, sampling)
 
 

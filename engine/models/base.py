@@ -68,6 +68,9 @@ class TrainingSettings:
     #: partially labelled, and how many sentences of each at most (a seeded sample)
     open_corpora: tuple[str, ...] = ()
     open_sentences: int = 500
+    #: sentences of the weakly labelled clinician-written notes (engine.data.open.notes) that
+    #: join the training data (a seeded sample; 0: none)
+    note_sentences: int = 0
 
 
 @dataclass

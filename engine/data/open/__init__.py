@@ -28,6 +28,11 @@ tac2017-adr      other types          text                Severity, Factor, Nega
 ===============  ===================  ==================  =================================
 
 Annotated labels: chia, neurotrialner {Drug}; bc5cdr {Drug, ADE}; tac2017-adr {ADE}.
+
+``clinical-notes`` (:mod:`engine.data.open.notes`) is of another kind: clinician-written notes
+with no annotation of their own, labelled weakly by :mod:`engine.data.weak` (Drug, Strength,
+Dosage, Form, Route, Frequency, Duration; Reason and ADE free). It trains (``note_sentences``),
+and is never imported as gold nor scored: the hand-annotated ``clinical-notes-dev`` scores.
 """
 
 from __future__ import annotations
@@ -69,12 +74,16 @@ def _registry() -> dict[str, OpenCorpus]:
     }
 
 
-OPEN_CORPORA: tuple[str, ...] = ("chia", "neurotrialner", "bc5cdr", "tac2017-adr", "clinical-notes")
+#: The corpora with annotations of their own (partial): what "all" means for the commands.
+OPEN_CORPORA: tuple[str, ...] = ("chia", "neurotrialner", "bc5cdr", "tac2017-adr")
+#: Clinician-written notes with weak labels only: for training (``note_sentences``), never
+#: imported as gold nor scored.
+NOTES_CORPUS = "clinical-notes"
 
 
 def open_corpus(name: str) -> OpenCorpus:
     """The open corpus called ``name``; a ValueError lists those there are."""
     registry = _registry()
     if name not in registry:
-        raise ValueError(f"unknown open corpus {name!r}; choose one of {', '.join(OPEN_CORPORA)}")
+        raise ValueError(f"unknown open corpus {name!r}; choose one of {', '.join(registry)}")
     return registry[name]
