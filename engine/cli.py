@@ -292,6 +292,7 @@ def _training_options(args: argparse.Namespace) -> dict[str, object]:
         "encoder": getattr(args, "encoder", None),
         "tokenizer": getattr(args, "tokenizer", None),
         "gazetteer": getattr(args, "gazetteer", None),
+        "lexicon": getattr(args, "lexicon", None),
     }
 
 
@@ -556,6 +557,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     training.add_argument(
         "--gazetteer", action="store_true", help="feed each word's drug-dictionary match tag to the tagger"
+    )
+    training.add_argument(
+        "--lexicon",
+        choices=("drugbank", "medicines"),
+        help="the names the gazetteer feature reads: the drug dictionary (default), or 'medicines': it, UK "
+        "names (BNF, dm+d) and drug classes (MeSH, BNF), classes marked apart",
     )
     _add_training_options(training, epochs=None)
     _add_device_option(training)

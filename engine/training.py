@@ -48,15 +48,17 @@ class Recipe:
     size: str = "small"
     tokenizer: str | None = None
     gazetteer: bool = False
+    lexicon: str = "drugbank"
 
     def describe(self) -> str:
-        extras = [f"encoder {self.encoder}" if self.encoder else "", "gazetteer" if self.gazetteer else ""]
+        feature = ("gazetteer" + (f" ({self.lexicon})" if self.lexicon != "drugbank" else "")) if self.gazetteer else ""
+        extras = [f"encoder {self.encoder}" if self.encoder else "", feature]
         if self.kind.scratch:
             extras.insert(0, f"size {self.size}")
         return ", ".join([self.kind.name, *filter(None, extras)])
 
 
-_RECIPE_FIELDS = ("encoder", "size", "tokenizer", "gazetteer")
+_RECIPE_FIELDS = ("encoder", "size", "tokenizer", "gazetteer", "lexicon")
 
 
 def recipe(kind_name: str, values: Mapping[str, object] | None = None) -> Recipe:
@@ -351,6 +353,7 @@ def train(
         tokenizer=plan.tokenizer,
         train_texts=prepared.texts,
         gazetteer=plan.gazetteer,
+        lexicon=plan.lexicon,
     )
     tagger.config.data_fingerprint = fingerprint(prepared.documents)
     tagger.training_drugs = training_drugs(prepared.sentences)

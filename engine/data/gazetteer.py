@@ -19,9 +19,14 @@ from functools import lru_cache
 
 from engine.data.tokenize import words as split_words
 
-#: The feature's values, as ids the network embeds.
-OUTSIDE, BEGIN, INSIDE = 0, 1, 2
-VALUES = ("O", "B", "I")
+#: The feature's values, as ids the network embeds: a drug name's first and later words, and
+#: (with the "medicines" lexicon) a drug class's.
+OUTSIDE, BEGIN, INSIDE, CLASS_BEGIN, CLASS_INSIDE = 0, 1, 2, 3, 4
+VALUES = ("O", "B", "I", "class-B", "class-I")
+#: The lexicons a model's feature can read, and how many values each gives: "drugbank" is the
+#: drug dictionary alone (the feature as models before it read it); "medicines" adds the UK
+#: names (BNF, dm+d) as drug names and the drug classes (engine.data.lexicons) as classes.
+LEXICONS = {"drugbank": 3, "medicines": 5}
 #: Names longer than this many words are left out (chemical and protein names of the dictionary
 #: that no note writes; they only slow the scan).
 MAX_WORDS = 6
@@ -42,15 +47,17 @@ def _key(name: str) -> tuple[str, ...]:
 class Gazetteer:
     """Longest-match lookup of names (any casing) over a sentence's words."""
 
-    def __init__(self, names: Iterable[str]) -> None:
-        self._names: set[tuple[str, ...]] = set()
+    def __init__(self, names: Iterable[str], classes: Iterable[str] = ()) -> None:
+        #: each name's words -> True for a class name (a name that is both counts as a drug)
+        self._names: dict[tuple[str, ...], bool] = {}
         self._longest: dict[str, int] = {}
-        for name in names:
-            key = _key(name)
-            if not key or len(key) > MAX_WORDS:
-                continue
-            self._names.add(key)
-            self._longest[key[0]] = max(self._longest.get(key[0], 0), len(key))
+        for is_class, group in ((True, classes), (False, names)):
+            for name in group:
+                key = _key(name)
+                if not key or len(key) > MAX_WORDS:
+                    continue
+                self._names[key] = is_class
+                self._longest[key[0]] = max(self._longest.get(key[0], 0), len(key))
 
     def __len__(self) -> int:
         return len(self._names)
@@ -59,7 +66,8 @@ class Gazetteer:
         return _key(name) in self._names
 
     def tags(self, words: Sequence[str]) -> list[int]:
-        """:data:`BEGIN`, :data:`INSIDE` or :data:`OUTSIDE` for each word."""
+        """:data:`BEGIN`, :data:`INSIDE` (:data:`CLASS_BEGIN`, :data:`CLASS_INSIDE` for a class
+        name) or :data:`OUTSIDE` for each word."""
         lowered = [word.lower() for word in words]
         result = [OUTSIDE] * len(lowered)
         position = 0
@@ -74,8 +82,10 @@ class Gazetteer:
                 0,
             )
             if length:
-                result[position] = BEGIN
-                result[position + 1 : position + length] = [INSIDE] * (length - 1)
+                is_class = self._names[tuple(lowered[position : position + length])]
+                begin, inside = (CLASS_BEGIN, CLASS_INSIDE) if is_class else (BEGIN, INSIDE)
+                result[position] = begin
+                result[position + 1 : position + length] = [inside] * (length - 1)
                 position += length
             else:
                 position += 1
@@ -88,3 +98,19 @@ def drug_gazetteer() -> Gazetteer:
     from engine.data.drug_dictionary import dictionary_names
 
     return Gazetteer(dictionary_names())
+
+
+@lru_cache(maxsize=1)
+def medicines_gazetteer() -> Gazetteer:
+    """The drug dictionary and the UK names as drugs, the drug classes as classes."""
+    from engine.data.drug_dictionary import dictionary_names
+    from engine.data.lexicons import class_names, uk_medicine_names
+
+    return Gazetteer([*dictionary_names(), *uk_medicine_names()], classes=class_names())
+
+
+def lexicon_gazetteer(lexicon: str) -> Gazetteer:
+    """The gazetteer of one of :data:`LEXICONS`; an unknown name is an error that lists them."""
+    if lexicon not in LEXICONS:
+        raise ValueError(f"unknown lexicon {lexicon!r}; choose one of {', '.join(LEXICONS)}")
+    return drug_gazetteer() if lexicon == "drugbank" else medicines_gazetteer()

@@ -97,12 +97,14 @@ _EVERYDAY_WORD_BRANDS = frozenset(_WORD_BRANDS)
 
 @lru_cache(maxsize=1)
 def uk_medicine_names() -> frozenset[str]:
-    """UK generic and brand names (BNF generics and brands, dm+d generics and ingredients),
-    without presentations ("Actal 360mg tablets"), names of more than four words, and brands
-    that are everyday words."""
-    keep = {"generic", "brand", "ingredient"}
+    """UK generic and brand names (BNF generics and brands, dm+d generics), without
+    presentations ("Actal 360mg tablets"), dm+d ingredients (excipients such as "acetone"),
+    names of more than four words or fewer than four letters, and brands that are everyday words."""
+    keep = {"generic", "brand"}
     names = (row[0].strip().lower() for row in _rows(UK_NAMES) if len(row) > 1 and row[1] in keep)
-    return frozenset(name for name in names if 0 < len(name.split()) <= 4 and name not in _EVERYDAY_WORD_BRANDS)
+    return frozenset(
+        name for name in names if 0 < len(name.split()) <= 4 and len(name) >= 4 and name not in _EVERYDAY_WORD_BRANDS
+    )
 
 
 @lru_cache(maxsize=1)

@@ -37,7 +37,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from engine.data.gazetteer import BEGIN, INSIDE, Gazetteer
+from engine.data.gazetteer import BEGIN, CLASS_BEGIN, CLASS_INSIDE, INSIDE, medicines_gazetteer
 from engine.data.tokenize import Sentence, Word, sentences
 from engine.types import Document, Fragment, Span
 
@@ -125,15 +125,6 @@ class WeakLabels:
 
 
 @lru_cache(maxsize=1)
-def medicine_gazetteer() -> Gazetteer:
-    """Drug dictionary, UK names and classes together: the ``drug`` function's lookup."""
-    from engine.data.drug_dictionary import dictionary_names
-    from engine.data.lexicons import class_names, uk_medicine_names
-
-    return Gazetteer([*dictionary_names(), *uk_medicine_names(), *class_names()])
-
-
-@lru_cache(maxsize=1)
 def common_words() -> frozenset[str]:
     """Whole words of the offline encoder's WordPiece vocabulary (English and common medical
     words), the words of short ICD-10-CM titles, of the generator's lab analytes, stains,
@@ -155,12 +146,12 @@ def common_words() -> frozenset[str]:
 
 def _drug_matches(words: Sequence[Word]) -> list[tuple[int, int]]:
     """Word index ranges [i, j) of medicine names, leftmost longest."""
-    tags = medicine_gazetteer().tags([w.text for w in words])
+    tags = medicines_gazetteer().tags([w.text for w in words])
     found, i = [], 0
     while i < len(tags):
-        if tags[i] == BEGIN:
+        if tags[i] in (BEGIN, CLASS_BEGIN):
             j = i + 1
-            while j < len(tags) and tags[j] == INSIDE:
+            while j < len(tags) and tags[j] in (INSIDE, CLASS_INSIDE):
                 j += 1
             found.append((i, j))
             i = j
@@ -244,10 +235,13 @@ def _near_drug(spans: Sequence[Span], position: int, reach: int = 60) -> bool:
 
 
 def _unsure(word: str, before: str) -> bool:
-    """A word that may be a drug no list knows (so neither Drug nor O can be taught)."""
+    """A word that may be a drug no list knows, or one of :data:`MAYBE_DRUGS` (so neither Drug
+    nor O can be taught)."""
     lowered = word.lower()
     if not word.isalpha() or len(word) < 4 or before in _TITLES:
         return False
+    if lowered in MAYBE_DRUGS:
+        return True
     known = common_words()
     stems = {
         lowered,

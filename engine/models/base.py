@@ -87,6 +87,9 @@ class ModelConfig:
     stride: int = 128
     #: reads each word's drug-dictionary match tag beside the encoder output (engine.data.gazetteer)
     gazetteer: bool = False
+    #: which names that tag comes from (engine.data.gazetteer.LEXICONS): "drugbank" for models
+    #: saved before there was a choice
+    lexicon: str = "drugbank"
     parameters: int = 0
     training: TrainingSettings = field(default_factory=TrainingSettings)
     data_fingerprint: str = ""

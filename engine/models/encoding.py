@@ -111,9 +111,9 @@ def gazetteer_inputs(config, sentences: Sequence[Sequence[str]]) -> list[list[in
     ``config.gazetteer`` says it reads them; None for each sentence otherwise."""
     if not config.gazetteer:
         return [None] * len(sentences)
-    from engine.data.gazetteer import drug_gazetteer
+    from engine.data.gazetteer import lexicon_gazetteer
 
-    gazetteer = drug_gazetteer()
+    gazetteer = lexicon_gazetteer(getattr(config, "lexicon", "drugbank"))
     return [gazetteer.tags(words) for words in sentences]
 
 

@@ -1,9 +1,10 @@
 """The network every kind shares: encoder -> first subword of each word -> dropout -> linear -> (CRF).
 
 With the gazetteer feature, a small learned vector for each word's dictionary match tag
-(O, B, I; :mod:`engine.data.gazetteer`) is joined to the word's encoder output before the linear
-layer. In training the tag is hidden (set to O) for a share of words, :data:`GAZETTEER_DROPOUT`,
-so the model keeps finding drugs from context and spelling where the dictionary is silent.
+(O, B, I, and class-B, class-I with the "medicines" lexicon; :mod:`engine.data.gazetteer`) is
+joined to the word's encoder output before the linear layer. In training the tag is hidden (set
+to O) for a share of words, :data:`GAZETTEER_DROPOUT`, so the model keeps finding drugs from
+context and spelling where the dictionary is silent.
 """
 
 from __future__ import annotations
@@ -40,11 +41,12 @@ class WordTagger(nn.Module):
         crf: bool,
         dropout: float,
         gazetteer: bool = False,
+        gazetteer_values: int = 3,
     ) -> None:
         super().__init__()
         self.encoder = encoder
         self.dropout = nn.Dropout(dropout)
-        self.gazetteer = nn.Embedding(3, GAZETTEER_DIM) if gazetteer else None
+        self.gazetteer = nn.Embedding(gazetteer_values, GAZETTEER_DIM) if gazetteer else None
         self.classifier = nn.Linear(hidden_size + (GAZETTEER_DIM if gazetteer else 0), num_tags)
         self.crf = CRF(num_tags) if crf else None
 

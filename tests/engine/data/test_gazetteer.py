@@ -39,3 +39,27 @@ def test_the_drug_dictionary_knows_british_and_brand_names_but_not_shorthand():
         assert name in gazetteer, name
     text = "pt c/o sx, otc rx asap, eczema after food"
     assert tags(gazetteer, text) == [OUTSIDE] * len(words(text))
+
+
+def test_class_names_get_their_own_tags_and_a_name_that_is_both_counts_as_a_drug():
+    from engine.data.gazetteer import CLASS_BEGIN, CLASS_INSIDE
+
+    gazetteer = Gazetteer(NAMES, classes=["proton pump inhibitors", "nsaids", "insulin"])
+    assert tags(gazetteer, "NSAIDs and proton pump inhibitors, insulin") == [
+        CLASS_BEGIN, OUTSIDE, CLASS_BEGIN, CLASS_INSIDE, CLASS_INSIDE, OUTSIDE, BEGIN,
+    ]  # fmt: skip
+
+
+def test_the_lexicons_a_model_can_read():
+    import pytest
+
+    from engine.data.gazetteer import CLASS_BEGIN, CLASS_INSIDE, LEXICONS, lexicon_gazetteer
+
+    assert LEXICONS == {"drugbank": 3, "medicines": 5}
+    assert lexicon_gazetteer("drugbank") is drug_gazetteer()
+    medicines = lexicon_gazetteer("medicines")
+    assert "doublebase" in medicines and "doublebase" not in drug_gazetteer()  # a UK emollient brand
+    assert tags(medicines, "Uses her blue inhaler") == [OUTSIDE, OUTSIDE, CLASS_BEGIN, CLASS_INSIDE]
+    assert tags(drug_gazetteer(), "Uses her blue inhaler") == [OUTSIDE] * 4
+    with pytest.raises(ValueError, match="unknown lexicon 'bnf'; choose one of drugbank, medicines"):
+        lexicon_gazetteer("bnf")
