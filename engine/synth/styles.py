@@ -1,8 +1,12 @@
-"""Note styles beyond the discharge summary: British GP consultation notes and case-report prose.
+"""Note styles beyond the discharge summary: British GP consultation notes, US outpatient visit
+notes and case-report prose.
 
 Each note of a split draws its style (:data:`STYLE_SHARES`). GP notes use the headings GPs
 write (PC, HPC, PMH, DH, SH, FH, O/E, Imp, Plan), British drug names and spelling, and the
-shorthand of primary care, which is never annotated; case reports are narrative paragraphs.
+shorthand of primary care, which is never annotated; visit notes are problem-oriented, as US
+clinicians dictate them: the patient and other clinicians named, a review of systems that
+denies symptoms, examination findings, results, and an assessment and plan whose problem
+headings are the Reasons of the drugs under them; case reports are narrative paragraphs.
 """
 
 from __future__ import annotations
@@ -12,11 +16,23 @@ import re
 
 from engine.synth import grammar
 from engine.synth.lexicon import Drug, classify
-from engine.synth.negatives import CONDITIONS, DEVICES, FOODS, PLANS, SHORTHAND, icd10_terms
+from engine.synth.negatives import (
+    ANALYTES,
+    CONDITIONS,
+    DEVICES,
+    FINDINGS,
+    FOODS,
+    PLANS,
+    SHORTHAND,
+    icd10_terms,
+    person,
+    person_names,
+)
+from engine.synth.templates import render
 from engine.synth.writer import DrugPools, NoteWriter
 from engine.types import Document
 
-STYLE_SHARES = {"discharge": 0.45, "gp": 0.35, "case": 0.20}
+STYLE_SHARES = {"discharge": 0.38, "gp": 0.3, "visit": 0.17, "case": 0.15}
 
 #: Drugs British GPs prescribe often (British approved names).
 BRITISH = (
@@ -195,6 +211,91 @@ class GPNoteWriter(ProseWriter):
         return note.document(document_id)
 
 
+VISIT_HPI = (
+    "Regarding {possessive_lower} {Reason}, {pronoun_lower} continues to take {Drug}[ {Strength}][ {Frequency}].",
+    "{pronoun} has been taking {Drug}[ {Strength}][ {Frequency}] for {possessive_lower} {Reason}.",
+    "{pronoun} reports that the {Drug} has been working well.",
+    "{pronoun} tried {Drug}[ {Strength}] at home without much relief.",
+    "{pronoun} states that {pronoun_lower} has been compliant with {possessive_lower} {Drug}.",
+    "{pronoun} developed {ADE} after starting {Drug}, so {pronoun_lower} stopped it.",
+    "{pronoun} is currently on {Drug}[ {Strength}][ {Frequency}] and {Drug@1}[ {Strength@1}][ {Frequency@1}].",
+    "{pronoun} ran out of {possessive_lower} {Drug} last week.",
+)
+VISIT_PLAN = (
+    "\u2022 Medical Treatment: Continue {Drug}[ {Strength}][ {Frequency}].",
+    "\u2022 Medical Treatment: Start {Drug}[ {Strength}][ {Route}][ {Frequency}][ {Duration}].",
+    "\u2022 Medical Treatment: Increase {possessive_lower} {Drug} to {Strength}[ {Frequency}].",
+    "\u2022 Medical Treatment: I prescribed {Drug}[ {Strength}][ {Frequency}][ {Duration}].",
+    "\u2022 Medical Treatment: We will refill {possessive_lower} {Drug}[ {Strength}][ {Frequency}].",
+)
+VISIT_PLAN_TEXT = (
+    "\u2022 Additional Testing: We will order {lab}.",
+    "\u2022 Additional Testing: I have ordered a repeat {test}.",
+    "\u2022 Patient Education and Counseling: I advised the patient to continue with {plan}.",
+    "\u2022 Medical Reasoning: {pronoun} is doing well and is asymptomatic at this time.",
+    "\u2022 Medical Reasoning: {possessive} {finding} is stable.",
+)
+
+
+class VisitNoteWriter(ProseWriter):
+    """A US outpatient visit note in the problem-oriented form clinicians dictate."""
+
+    def visit_text(self, template: str) -> str:
+        rng = self.rng
+        extra = {
+            "lab": lambda: rng.choice(ANALYTES),
+            "test": lambda: rng.choice(("echocardiogram", "chest x-ray", "MRI", "lipid panel", "urinalysis")),
+            "finding": lambda: rng.choice(FINDINGS),
+            "possessive": lambda: self.context.values["possessive"],
+        }
+        filled = re.sub(r"\{(lab|test|finding|possessive)\}", lambda m: extra[m.group(1)](), template)
+        return self.filler_text(filled)
+
+    def write(self, document_id: str) -> Document:
+        rng, note, values = self.rng, self.note, self.context.values
+        values["pronoun_lower"] = values["pronoun"].lower()
+        values["possessive_lower"] = values["possessive"].lower()
+        first, last = person_names()
+        patient = f"{rng.choice(first)} {rng.choice(last)}"
+        history = ", ".join(self.filler_text("{condition}") for _ in range(rng.randint(1, 3)))
+        note.text(f"CHIEF COMPLAINT\n\n{self.filler_text('{condition}').capitalize()}.\n\n")
+        note.text("HISTORY OF PRESENT ILLNESS\n\n")
+        note.text(f"{patient} is a {rng.randint(19, 88)}-year-old {'female' if values['sex'] == 'F' else 'male'} ")
+        note.text(f"with a past medical history significant for {history}, who presents today.")
+        for _ in range(rng.randint(2, 5)):
+            note.text(" ")
+            if rng.random() < 0.5:
+                self.sentence(VISIT_HPI, "narrative")
+            else:
+                symptoms, symptom = ", ".join(rng.sample(grammar.SYMPTOMS, 3)), rng.choice(grammar.SYMPTOMS)
+                note.text(
+                    rng.choice(
+                        (
+                            f"{values['pronoun']} denies {symptoms}.",
+                            f"{values['pronoun']} saw {person(rng)} a couple of weeks ago.",
+                            f"{values['pronoun']} endorses {symptom} for {rng.randint(2, 9)} days.",
+                        )
+                    )
+                )
+        note.text("\n\nREVIEW OF SYSTEMS\n\n")
+        for system in rng.sample(("Constitutional", "Cardiovascular", "Respiratory", "Gastrointestinal"), 2):
+            note.text(f"\u2022 {system}: Denies {rng.choice(grammar.SYMPTOMS)}.\n")
+        note.text("\nPHYSICAL EXAMINATION\n\n")
+        for part in rng.sample(("Respiratory", "Cardiovascular", "Musculoskeletal", "Skin"), 2):
+            note.text(f"\u2022 {part}: {rng.choice(FINDINGS).capitalize()}.\n")
+        analyte = rng.choice(ANALYTES)
+        note.text(f"\nRESULTS\n\n{analyte[:1].upper()}{analyte[1:]} was within normal limits.\n\n")
+        note.text("ASSESSMENT AND PLAN\n\n")
+        for _ in range(rng.randint(1, 3)):
+            # the problem heading is the Reason of the drug the treatment line under it names
+            template = "{Reason}.\n" + rng.choice(VISIT_PLAN) + "\n"
+            render(template, self.meds(1, "narrative"), note, self.context, style="narrative")
+            for _ in range(rng.randint(0, 2)):
+                note.text(self.visit_text(rng.choice(VISIT_PLAN_TEXT)) + "\n")
+            note.text("\n")
+        return note.document(document_id)
+
+
 class CaseReportWriter(ProseWriter):
     """Case-report prose: an opening sentence, then paragraphs mixing findings and medications."""
 
@@ -213,7 +314,7 @@ class CaseReportWriter(ProseWriter):
         return note.document(document_id)
 
 
-WRITERS = {"discharge": NoteWriter, "gp": GPNoteWriter, "case": CaseReportWriter}
+WRITERS = {"discharge": NoteWriter, "gp": GPNoteWriter, "visit": VisitNoteWriter, "case": CaseReportWriter}
 
 
 def write_note(

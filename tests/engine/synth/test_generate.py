@@ -211,3 +211,32 @@ def test_gp_notes_put_symptoms_beside_drugs_without_calling_them_adverse_events(
             start, end = match.span(1)
             assert not [s for s in document.spans if s.start < end and start < s.end]  # plain text
     assert found >= 3
+
+
+def test_visit_notes_name_people_as_plain_text_and_make_each_problem_heading_the_reason_of_its_drug():
+    import random
+
+    from engine.synth.lexicon import load_drugs
+    from engine.synth.negatives import person_names
+    from engine.synth.styles import write_note
+    from engine.synth.writer import DrugPools
+
+    pools = DrugPools.split(load_drugs(), 13)
+    first, last = person_names()
+    headings = linked = 0
+    for seed in range(12):
+        note = write_note(random.Random(seed), pools, "train", f"v{seed}", styles={"visit": 1.0})
+        assert note.text.startswith("CHIEF COMPLAINT") and "\nASSESSMENT AND PLAN\n" in note.text
+        patient = note.text.split("HISTORY OF PRESENT ILLNESS\n\n")[1].split(" is a ")[0]
+        assert patient.split()[0] in first and patient.split()[-1] in last
+        assert not [s for s in note.spans if patient.split()[-1] in s.text]  # the patient's name is text
+        plan = note.text.index("ASSESSMENT AND PLAN")
+        by_ref = {s.ref: s for s in note.spans}
+        for span in note.spans:
+            if span.label == "Reason" and span.start > plan and note.text[span.end : span.end + 2] == ".\n":
+                headings += 1
+                linked += any(
+                    r.arg1 == span.ref and by_ref[r.arg2].label == "Drug" and r.kind == "Reason-Drug"
+                    for r in note.relations
+                )
+    assert headings >= 12 and linked == headings
