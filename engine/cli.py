@@ -411,7 +411,13 @@ def _bootstrap(args: argparse.Namespace) -> int:
     from engine.bootstrap import bootstrap
 
     lines = bootstrap(
-        args.data, args.models, seed=args.seed, on_progress=_ProgressBar(), device=args.device, precision=args.precision
+        args.data,
+        args.models,
+        seed=args.seed,
+        on_progress=_ProgressBar(),
+        device=args.device,
+        precision=args.precision,
+        full=args.full,
     )
     for line in lines:
         print(line, file=sys.stderr)
@@ -641,6 +647,9 @@ def build_parser() -> argparse.ArgumentParser:
     boot.add_argument("--data", type=Path, default=Path("data/demo"))
     boot.add_argument("--models", type=Path, default=Path("models"))
     boot.add_argument("--seed", type=int, default=13)
+    boot.add_argument(
+        "--full", action="store_true", help="train the longer recipe of make models-full instead (up to 45 minutes)"
+    )
     _add_device_option(boot)
     boot.set_defaults(run=_bootstrap)
     return parser

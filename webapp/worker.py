@@ -26,7 +26,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sync_command.add_argument(
         "--open-corpora",
         default="all",
-        help="open real corpora to import as real-NAME (comma-separated, 'all' or 'none'; default all)",
+        help="open real corpora and the hand-annotated real notes to import as real-NAME (comma-separated, "
+        "'all' or 'none'; default all)",
     )
     args = parser.parse_args(argv)
     store = Store.open()
@@ -34,13 +35,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "job":
             run_job(store, args.job_id)
         else:
-            from engine.data.open import OPEN_CORPORA
+            from engine.data.open import OPEN_CORPORA, REAL_NOTES
 
+            scored = (*OPEN_CORPORA, *REAL_NOTES)
             chosen = args.open_corpora.strip()
-            names = () if chosen == "none" else OPEN_CORPORA if chosen == "all" else tuple(chosen.split(","))
-            unknown = sorted(set(names) - set(OPEN_CORPORA))
+            names = () if chosen == "none" else scored if chosen == "all" else tuple(chosen.split(","))
+            unknown = sorted(set(names) - set(scored))
             if unknown:
-                parser.error(f"unknown open corpora {', '.join(unknown)}; choose from {', '.join(OPEN_CORPORA)}")
+                parser.error(f"unknown open corpora {', '.join(unknown)}; choose from {', '.join(scored)}")
             sync(store, args.data, args.models, lambda line: print(line, file=sys.stderr), open_corpora=names)
     finally:
         store.close()

@@ -22,13 +22,13 @@ UK_NAMES = VENDOR / "uk-medicines" / "uk_medicine_names.tsv.gz"
 MESH_CLASSES = VENDOR / "drug-classes" / "drug_classes_mesh_pa2024.tsv.gz"
 
 #: Class words and everyday names that notes use for medications, which neither MeSH nor the BNF
-#: spell this way (UK and US usage).
+#: spell this way (UK and US usage). A route before a class is the Route, not part of the name:
+#: "oral antibiotics" is Route "oral" and Drug "antibiotics".
 EVERYDAY_CLASSES = (
-    "abx", "antibiotics", "antibiotic", "oral antibiotics", "iv antibiotics", "iv abx", "po abx",
+    "abx", "antibiotics", "antibiotic",
     "nsaid", "nsaids", "anti-inflammatories", "anti-inflammatory", "painkillers", "painkiller",
     "pain killers", "analgesia", "simple analgesia",
-    "analgesics", "opioids", "opiates", "narcotics", "steroids", "steroid", "oral steroids",
-    "inhaled steroids", "emollients", "emollient",
+    "analgesics", "opioids", "opiates", "narcotics", "steroids", "steroid", "emollients", "emollient",
     "moisturisers", "inhalers", "inhaler", "blue inhaler", "brown inhaler", "purple inhaler",
     "preventer", "reliever", "preventer inhaler", "reliever inhaler", "the pill", "cocp", "mini pill",
     "combined pill", "oral contraceptives", "oral contraceptive", "ocp", "ocps",

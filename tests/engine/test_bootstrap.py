@@ -38,3 +38,19 @@ def test_bootstrap_retrains_a_folder_that_is_not_a_model(tmp_path, monkeypatch, 
     lines = list(bootstrap_module.bootstrap(tiny_corpus, tmp_path / "models"))
     assert lines[0].endswith("training transformer-crf on " + str(tiny_corpus))
     assert load_tagger(broken).config.kind == "transformer-crf"
+
+
+def test_bootstrap_full_trains_the_longer_recipe_beside_the_demo_models(tmp_path, monkeypatch, tiny_corpus):
+    monkeypatch.setattr(bootstrap_module, "DEMO_MODELS", TINY)
+    monkeypatch.setattr(bootstrap_module, "FULL_MODELS", (("tiny-full", "transformer-crf", dict(TINY_OPTIONS)),))
+    lines = list(bootstrap_module.bootstrap(tiny_corpus, tmp_path / "models", full=True))
+    assert lines[0].endswith("training transformer-crf on " + str(tiny_corpus)) and "tiny-full" in lines[0]
+    assert load_tagger(tmp_path / "models" / "tiny-full").config.kind == "transformer-crf"
+    assert not (tmp_path / "models" / "tiny-tcrf").exists()  # the demo models are another command's
+
+
+def test_the_full_recipe_reads_more_real_text_than_the_demo_recipe():
+    ((_, _, full),) = bootstrap_module.FULL_MODELS
+    demo = bootstrap_module.DEMO_MODELS[1][2]
+    assert full["note_sentences"] > demo["note_sentences"] and full["open_sentences"] > demo["open_sentences"]
+    assert full["epochs"] > demo["epochs"] and full["gazetteer"] and bootstrap_module.DEMO_MODELS[1][0] == "encoder-crf"

@@ -14,7 +14,7 @@ OPEN_PREFIX = "real-"
 #: The open corpora whose test split every model is scored on when it is synced (TAC 2017 ADR's
 #: documents are whole drug labels, minutes per model on a CPU: it is scored on request, by an
 #: evaluation job).
-SCORED_OPEN_CORPORA = ("chia", "neurotrialner", "bc5cdr")
+SCORED_OPEN_CORPORA = ("chia", "neurotrialner", "bc5cdr", "clinical-notes-dev")
 
 
 def import_folder(store: Store, name: str, folder: Path | str) -> tuple[int, list[str]]:

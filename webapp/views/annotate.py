@@ -52,8 +52,8 @@ if best is not None:
     )
     st.caption(
         f"Default: **{inert(best.name)}**, the best model here on real text it was not trained on: strict micro F1 "
-        f"{scores['real micro F1 (mean)']:.2f} on average over the open corpora's test splits (strict Drug F1: "
-        f"{inert(per_corpus)}). Real notes differ from these corpora; Compare has every model's figures."
+        f"{scores['real micro F1 (mean)']:.2f} on average over the hand-annotated real notes and the open corpora's "
+        f"test splits (strict Drug F1: {inert(per_corpus)}). Compare has every model's figures."
     )
 
 paste, upload = st.tabs(["Paste a note", "Upload .txt files"])

@@ -70,6 +70,7 @@ def _registry() -> dict[str, OpenCorpus]:
             OpenCorpus("bc5cdr", "PubMed titles and abstracts", "public domain (US Government work)", bc5cdr.read),
             OpenCorpus("tac2017-adr", "FDA drug-label adverse reaction sections", "CC0 1.0", tac.read),
             OpenCorpus("clinical-notes", "clinician-written notes, weakly labelled", "CC BY 4.0", notes.read),
+            OpenCorpus(notes.DEV_FOLDER, "clinician-written visit notes, hand-annotated", "CC BY 4.0", notes.read_dev),
         )
     }
 
@@ -79,6 +80,8 @@ OPEN_CORPORA: tuple[str, ...] = ("chia", "neurotrialner", "bc5cdr", "tac2017-adr
 #: Clinician-written notes with weak labels only: for training (``note_sentences``), never
 #: imported as gold nor scored.
 NOTES_CORPUS = "clinical-notes"
+#: The hand-annotated real notes: scored (the app ranks models on them), never trained on.
+REAL_NOTES = ("clinical-notes-dev",)
 
 
 def open_corpus(name: str) -> OpenCorpus:

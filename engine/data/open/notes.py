@@ -47,6 +47,8 @@ def read(root: Path) -> Corpus:
 
 
 def read_dev(root: Path) -> Corpus:
-    """The hand-annotated development notes (BRAT, every label annotated) as the ``dev`` split."""
+    """The hand-annotated development notes (BRAT, every label annotated), as one split named
+    ``test`` as :func:`engine.data.corpus.load_corpus` names a flat folder: the split that scores.
+    Recipes and the app's default model are chosen on it; nothing trains on it."""
     documents, problems = read_folder(root)
-    return Corpus(root, {"dev": documents}, problems)
+    return Corpus(root, {"test": documents}, problems)

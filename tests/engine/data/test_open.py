@@ -240,6 +240,14 @@ def test_the_vendored_clinical_notes_hold_out_every_development_note():
     assert not dev_ids & {d.id for d in corpus.splits["train"]}
 
 
+def test_the_real_notes_are_a_scored_corpus_that_no_training_option_reaches():
+    from engine.data.open import REAL_NOTES
+
+    corpus = open_corpus(REAL_NOTES[0]).load()
+    assert len(corpus.splits["test"]) == 40 and corpus.coverage.complete
+    assert not set(REAL_NOTES) & set(OPEN_CORPORA)  # --open-corpora all never trains on them
+
+
 def test_the_real_note_development_set_loads_complete_with_its_licence():
     folder = VENDOR / notes.DEV_FOLDER
     corpus = load_corpus(folder)

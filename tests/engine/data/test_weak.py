@@ -20,7 +20,7 @@ def labelled(text):
         ("Takes co-codamol when needed.", "co-codamol"),  # a UK generic with a hyphen
         ("Avoid NSAIDs for now.", "NSAIDs"),  # a MeSH class synonym
         ("Uses her blue inhaler.", "blue inhaler"),  # a class word clinicians write
-        ("Given IV abx on admission.", "IV abx"),
+        ("Given IV abx on admission.", "abx"),  # the route before a class is the Route
         ("Advised proton pump inhibitors.", "proton pump inhibitors"),  # a BNF paragraph
     ],
 )
