@@ -42,6 +42,7 @@ from engine.batches import (
     packed_batch,
 )
 from engine.data.bio import entity_ranges, predicted_spans
+from engine.data.causes import has_cause
 from engine.data.tokenize import Sentence, sentences
 from engine.devices import autocast, resolve_device, resolve_precision
 from engine.models import unpadded
@@ -286,6 +287,15 @@ def anchored(per_sentence: Sequence[Sequence[Span]], window: int | None = ANCHOR
     return kept
 
 
+def caused(text: str, note: Sequence[Sentence], per_sentence: Sequence[Sequence[Span]]) -> list[list[Span]]:
+    """Each sentence's spans less the ADEs without a drug and a causal cue in their sentence
+    (:func:`engine.data.causes.has_cause`)."""
+    return [
+        [span for span in spans if span.label != "ADE" or has_cause(text, sentence.start, sentence.end, span, spans)]
+        for sentence, spans in zip(note, per_sentence, strict=True)
+    ]
+
+
 def annotate(
     tagger,
     texts: Sequence[str],
@@ -300,7 +310,9 @@ def annotate(
     (``Span.confidence``, :func:`tag_and_score`), read from the tags by the rules of
     :func:`engine.data.bio.tidy_ranges`: no span crosses a line break, starts or ends on a bracket,
     dash or comma, or holds no letter or digit. Empty notes give no spans. Attributes far from
-    any medication are dropped (:func:`anchored`; ``anchor=None`` keeps them). ``confidence=False``
+    any medication are dropped (:func:`anchored`; ``anchor=None`` keeps them), and so are adverse
+    events whose sentence names no drug or says nothing of a cause (:func:`caused`; also kept
+    with ``anchor=None``). ``confidence=False``
     leaves the probabilities out (None), for callers that only count spans. ``pack=False`` gives
     every window a row of its own (the same labels, slower on short notes)."""
     split_notes = [sentences(text) for text in texts]
@@ -318,6 +330,8 @@ def annotate(
             for i, sentence in enumerate(note)
         ]
         position += len(note)
+        if anchor is not None:
+            per_sentence = caused(text, note, per_sentence)
         result.append(anchored(per_sentence, anchor))
     return result
 

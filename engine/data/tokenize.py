@@ -94,8 +94,29 @@ NON_FINAL_ABBREVIATIONS = frozenset(
 )
 _LIST_ITEM = re.compile(r"[ \t]*(?:\d{1,3}[.)]|[-*\u2022#]|\(\w\))[ \t]+")
 _HEADER = re.compile(r"[ \t]*[A-Z][A-Za-z0-9 /&,()'-]{0,60}:[ \t]*$")
+#: A short header with its content on the same line: "PC: sore throat", "Allergies: NKDA", "fh: ..."
+_INLINE_HEADER = re.compile(r"[ \t]*[A-Za-z][A-Za-z0-9/&()'-]{0,15}(?: [A-Za-z0-9/&()'-]{1,15}){0,2}:[ \t]+\S")
+#: A line this short was ended by its writer, not wrapped by an editor (MIMIC-style notes wrap
+#: prose near 80 characters); the next line starts a new sentence, unless the line ends on a word
+#: a sentence cannot end on (:data:`CONTINUING_WORDS`) or on a comma or a hyphen.
+SHORT_LINE = 50
+_CONTINUING = (
+    "a", "an", "the", "and", "or", "but", "of", "on", "to", "in", "at", "by", "for", "from", "with", "without",
+    "as", "per", "was", "were", "is", "are", "be", "been", "has", "had", "have", "then", "than", "that", "which",
+    "who", "his", "her", "their", "its", "our", "your",
+)  # fmt: skip
+CONTINUING_WORDS = frozenset(_CONTINUING)
 _CAPS_LINE = re.compile(r"[ \t]*[A-Z][A-Z0-9 /&,()'-]{2,60}[ \t]*$")
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?=[ \t]+[\"'(\[]?[A-Z0-9])")
+#: A full stop before a lower-case word ("with some relief. sx started 4 days ago") and a
+#: semicolon between items or clauses ("PMH: asthma; eczema"): boundaries too, with the checks
+#: of :func:`_ends_lower`.
+_LOWER_END = re.compile(r"(?:[.!?]+|;)(?=[ \t]+[a-z])")
+#: Words after which a full stop before a lower-case word is an abbreviation's.
+LOWER_NON_FINAL = frozenset(
+    {"etc", "incl", "eg", "ie", "wt", "ht", "temp", "resp", "pts", "tab", "tabs", "cap", "caps", "hr", "hrs"}
+    | {"min", "max", "mo", "yr", "yrs", "wk", "wks", "mg", "ml", "approx", "vs", "dr", "mr", "mrs", "ms", "no"}
+)
 _LINE_END_PUNCT = ".!?:;"
 _LIST_MARKER_ONLY = re.compile(r"[ \t]*(?:\d{1,3}|[-*\u2022#]|\(\w\))?[ \t]*")
 
@@ -116,10 +137,18 @@ def _line_starts_sentence(previous: str, line: str) -> bool:
     prev = previous.rstrip()
     return (
         prev[-1] in _LINE_END_PUNCT
+        or _ended_short(prev)
         or bool(_LIST_ITEM.match(line))
-        or bool(_HEADER.match(line) or _CAPS_LINE.match(line))
+        or bool(_HEADER.match(line) or _CAPS_LINE.match(line) or _INLINE_HEADER.match(line))
         or bool(_HEADER.match(previous) or _CAPS_LINE.match(previous))
     )
+
+
+def _ended_short(line: str) -> bool:
+    """A short line its writer ended: not one that stops on a continuing word, comma or hyphen."""
+    text = line.strip()
+    last = text.rsplit(None, 1)[-1].lower() if text else ""
+    return len(text) <= SHORT_LINE and text[-1:] not in ",-/&+" and last not in CONTINUING_WORDS
 
 
 def _ends_sentence(line: str, match: re.Match[str]) -> bool:
@@ -135,6 +164,17 @@ def _ends_sentence(line: str, match: re.Match[str]) -> bool:
     return not ("." in last_word and following[:1].isdigit())
 
 
+def _ends_lower(line: str, match: re.Match[str]) -> bool:
+    """Whether a full stop or semicolon before a lower-case word closes a sentence: a semicolon
+    does; a full stop does after a plain word of three letters or more ("relief. sx"), not after
+    an abbreviation ("e.g. aspirin", "approx. five", "p.o. daily")."""
+    if match.group().startswith(";"):
+        return True
+    before = line[: match.start()].rsplit(None, 1)
+    last_word = before[-1].strip("(\"'") if before else ""
+    return last_word.isalpha() and len(last_word) >= 3 and last_word.lower() not in LOWER_NON_FINAL
+
+
 def _boundaries(text: str) -> list[int]:
     """Character offsets where a new sentence may start (sorted, without duplicates)."""
     found: set[int] = set()
@@ -148,6 +188,9 @@ def _boundaries(text: str) -> list[int]:
             if not _ends_sentence(body, match):
                 continue
             found.add(offset + match.end())
+        for match in _LOWER_END.finditer(body):
+            if _ends_lower(body, match):
+                found.add(offset + match.end())
         previous = body if body.strip() else ""
         offset += len(line)
     return sorted(found)

@@ -118,3 +118,37 @@ def test_overlapping_protected_spans_merge():
     protect = [Span.of(note, 5, 18, "Drug"), Span.of(note, 14, 27, "Reason")]
     assert split(note, protect=protect) == ["Give aspirin. Then more. And done."]
     assert split(note, protect=[Span.of(note, 5, 12, "Drug")]) == ["Give aspirin.", "Then more.", "And done."]
+
+
+def test_gp_headers_with_their_content_short_lines_lower_case_starts_and_semicolons():
+    note = (
+        "Consultation with Dr Brown\r\n"
+        "PC: sore throat\r\n"
+        "HPC: Tried otc ibuprofen with some relief. sx started 4 days ago; worse at night.\r\n"
+        "Current meds:\r\n"
+        "co-amoxiclav 500mg tds\r\n"
+        "Salbutamol 100mcg prn\r\n"
+        "\r\n"
+        "PMH: asthma; eczema\r\n"
+    )
+    assert split(note) == [
+        "Consultation with Dr Brown",
+        "PC: sore throat",
+        "HPC: Tried otc ibuprofen with some relief.",
+        "sx started 4 days ago;",
+        "worse at night.",
+        "Current meds:",
+        "co-amoxiclav 500mg tds",
+        "Salbutamol 100mcg prn",
+        "PMH: asthma;",
+        "eczema",
+    ]
+
+
+def test_abbreviations_before_lower_case_words_and_long_wrapped_lines_do_not_end_a_sentence():
+    assert split("Give 2 tabs p.o. daily, e.g. with food, approx. five days.") == [
+        "Give 2 tabs p.o. daily, e.g. with food, approx. five days."
+    ]
+    wrapped = "The patient was admitted with community acquired pneumonia and was\nstarted on ceftriaxone."
+    assert split(wrapped) == [wrapped]  # a long line ending on a continuing word wraps
+    assert split("Lisinopril 10 mg daily,\nmetformin 500 mg bd.") == ["Lisinopril 10 mg daily,\nmetformin 500 mg bd."]
