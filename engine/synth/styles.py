@@ -140,6 +140,10 @@ def _british(rng: random.Random) -> Drug:
 class ProseWriter(NoteWriter):
     """A note writer that fills ``{condition}``, ``{plan}``... in free text from the negative vocabulary."""
 
+    def fresh_text(self, templates: tuple[str, ...]) -> str:
+        """A filled template this note has not written yet (real notes rarely repeat a line)."""
+        return self.fresh(lambda: self.filler_text(self.rng.choice(templates)))
+
     def filler_text(self, template: str) -> str:
         rng = self.rng
         values = {
@@ -179,7 +183,7 @@ class GPNoteWriter(ProseWriter):
             if rng.random() < 0.35:
                 self.sentence(GP_HPC, "gp")
             else:
-                note.text(self.filler_text(rng.choice(GP_TALK)))
+                note.text(self.fresh_text(GP_TALK))
         conditions = ", ".join(self.filler_text("{condition}") for _ in range(rng.randint(1, 4)))
         note.text(f"\n{rng.choice(('PMH', 'PMHx', 'pmhx', 'Hx'))}: {conditions}\n")
         note.text(rng.choice(("DH: ", "DH:\n", "Meds: ", "Current meds:\n")))
@@ -207,7 +211,7 @@ class GPNoteWriter(ProseWriter):
                 self.sentence(GP_PLAN, "gp")
                 note.text("\n")
             else:
-                self.line(self.filler_text(rng.choice(GP_PLAN_TEXT)))
+                self.line(self.fresh_text(GP_PLAN_TEXT))
         return note.document(document_id)
 
 
@@ -309,7 +313,7 @@ class CaseReportWriter(ProseWriter):
                 if rng.random() < 0.4:
                     self.sentence(grammar.NARRATIVE, "narrative")
                 else:
-                    note.text(self.filler_text(rng.choice(CASE_FILLERS)))
+                    note.text(self.fresh_text(CASE_FILLERS))
             note.text("\n\n")
         return note.document(document_id)
 

@@ -214,13 +214,17 @@ class NoteWriter:
     def filler(self, name: str) -> str:
         return self.context.fill(name)
 
-    def fresh_filler(self, name: str, *, tries: int = 5) -> str:
+    def fresh_filler(self, name: str) -> str:
         """A filler sentence this note has not written yet (real notes rarely repeat one)."""
-        text = self.filler(name)
+        return self.fresh(lambda: self.filler(name))
+
+    def fresh(self, draw: Callable[[], str], *, tries: int = 5) -> str:
+        """What ``draw`` gives, drawn again (up to ``tries`` times) while this note has written it."""
+        text = draw()
         for _ in range(tries):
             if text not in self.written:
                 break
-            text = self.filler(name)
+            text = draw()
         self.written.add(text)
         return text
 

@@ -1,5 +1,6 @@
 import html
 import re
+from pathlib import Path
 
 import pytest
 
@@ -84,16 +85,34 @@ def test_note_text_is_escaped_not_rendered(app_env):
     assert html.escape('<script>alert("x")</script>') in text
 
 
+#: Notes to find one the two tiny models read differently on (which one depends on their weights).
+DISAGREEMENT_CANDIDATES = (
+    NOTE,
+    "Stopped amlodipine 5mg due to ankle swelling, try ramipril 2.5mg od; review 2/52.\nc/o cough, on salbutamol prn.",
+    "Pt taking co-codamol 30/500 2 tabs qds for back pain x 5/7. Allergic to penicillin (rash).",
+    "He was given ceftriaxone 1 g IV q24h for pneumonia and developed diarrhea after starting it.",
+)
+
+
 def test_two_models_side_by_side_with_differences_marked(app_env):
+    from engine.inference import load_pipeline
+
+    pipelines = [load_pipeline(Path(app_env["MEDNER_MODELS"]) / name) for name in ("tiny-t", "tiny-tcrf")]
+    readings = {
+        note: [{(s.start, s.end, s.label) for s in p.predict([note])[0]} for p in pipelines]
+        for note in DISAGREEMENT_CANDIDATES
+    }
+    note = next(note for note, (one, two) in readings.items() if one != two)
+    only_one = len(readings[note][0] ^ readings[note][1])
     app = page("annotate").run()
     options = app.multiselect[0].options
     assert len(options) == 2
-    app = _annotate(app, NOTE, models=options)
+    app = _annotate(app, note, models=options)
     assert [shown(s.value) for s in app.subheader] == ["tiny-t", "tiny-tcrf"]
     assert [shown(tab.label) for tab in app.tabs][-2:] == ["Medications: tiny-t", "Medications: tiny-tcrf"]
     assert len(app.get("download_button")) == 6
-    marked = _html(app).count("only here")
-    assert marked > 0, "the two tiny models disagree on this note, and the spans only one found are outlined"
+    marked = _html(app).count(" only here</sup>")  # the label tag of each span only one model found
+    assert marked == only_one, "the two tiny models disagree on this note, and the spans only one found are outlined"
 
 
 @pytest.mark.parametrize("note", ["", "   \n ", "\r\n\t"], ids=["empty", "spaces", "line-breaks-and-tab"])
