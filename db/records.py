@@ -168,6 +168,7 @@ def gold_revision(corpus: str, document_id: str, row: GoldRevisionRow) -> GoldRe
         spans=gold_spans(row.spans),
         relations=gold_relations(row.relations),
         note=row.note,
+        seconds=row.seconds,
     )
 
 

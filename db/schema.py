@@ -81,6 +81,8 @@ class GoldRevisionRow(Base):
     author: Mapped[str] = mapped_column(String(200))
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Active editing time in the app's Gold editing view; NULL where nobody timed it (imports).
+    seconds: Mapped[float | None]
 
     spans: Mapped[list[GoldSpanRow]] = relationship(order_by="GoldSpanRow.position")
     relations: Mapped[list[GoldRelationRow]] = relationship(order_by="GoldRelationRow.position")

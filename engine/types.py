@@ -175,6 +175,8 @@ class GoldRevision:
     spans: tuple[Span, ...]
     relations: tuple[Relation, ...] = ()
     note: str = ""
+    #: Active editing time of the revision in the app (None: imported, or saved by code).
+    seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,19 @@ class GoldRevisionSummary:
     author: str
     created_at: datetime
     note: str
+    span_count: int
+    seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class EditingTime:
+    """One revision's measured editing time: who saved which document, in how many seconds, with
+    how many spans."""
+
+    author: str
+    document_id: str
+    number: int
+    seconds: float
     span_count: int
 
 

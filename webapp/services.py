@@ -333,16 +333,26 @@ def gold_log(corpus: str, document_id: str):
     return store().gold_log(corpus, document_id)
 
 
+def editing_times(corpus: str):
+    """Every timed revision of the corpus (who, which document, seconds, spans), oldest first."""
+    return store().editing_times(corpus)
+
+
 def reviewers(corpus: str, split: str | None = None) -> dict[str, set[str]]:
     """Who saved gold in the corpus (or one split): author -> documents."""
     return store().reviewers(corpus, split)
 
 
-def save_gold(corpus: str, document_id: str, spans, relations, *, by: str, note: str, based_on: int):
-    """Save a new gold revision; a conflict with someone else's newer save or gold that does not
-    fit the note is an :class:`ActionFailed` that says what to do."""
+def save_gold(
+    corpus: str, document_id: str, spans, relations, *, by: str, note: str, based_on: int, seconds: float | None = None
+):
+    """Save a new gold revision (with the editing time the page measured); a conflict with someone
+    else's newer save or gold that does not fit the note is an :class:`ActionFailed` that says what
+    to do."""
     try:
-        return store().save_gold(corpus, document_id, spans, relations, by=by, note=note, based_on=based_on)
+        return store().save_gold(
+            corpus, document_id, spans, relations, by=by, note=note, based_on=based_on, seconds=seconds
+        )
     except RevisionConflict as error:
         raise ActionFailed(f"{error}. Your draft is kept; press Load to start again from the newer gold.") from None
     except (StoreError, ValueError) as error:

@@ -11,7 +11,7 @@ from db import records
 from db.repository.base import NotFound, RevisionConflict, StoreBase, StoreError, text_sha256, utc_now
 from db.schema import CorpusRow, DocumentRow, GoldRevisionRow, GoldSpanRow
 from engine.labels import LABELS
-from engine.types import CorpusInfo, Document, GoldRevision, GoldRevisionSummary, Relation, Span
+from engine.types import CorpusInfo, Document, EditingTime, GoldRevision, GoldRevisionSummary, Relation, Span
 
 
 class CorpusStore(StoreBase):
@@ -154,9 +154,10 @@ class CorpusStore(StoreBase):
         *,
         by: str,
         note: str,
+        seconds: float | None = None,
     ) -> GoldRevisionRow:
         revision = GoldRevisionRow(
-            document_id=document_row_id, number=number, author=by, note=note, created_at=utc_now()
+            document_id=document_row_id, number=number, author=by, note=note, created_at=utc_now(), seconds=seconds
         )
         revision.spans, revision.relations = records.gold_rows(spans, relations)
         session.add(revision)
@@ -173,12 +174,15 @@ class CorpusStore(StoreBase):
         by: str,
         note: str = "",
         based_on: int | None = None,
+        seconds: float | None = None,
     ) -> GoldRevision:
         """Save a new gold revision; earlier revisions stay. With ``based_on`` (the revision the
         editor started from), an edit made meanwhile by someone else raises RevisionConflict
-        instead of being silently replaced."""
+        instead of being silently replaced. ``seconds``: the editing time the app measured."""
         if not by.strip():
             raise ValueError("say who is saving the gold annotations (by=...)")
+        if seconds is not None and not seconds >= 0:
+            raise ValueError(f"editing time must be a number of seconds, not {seconds!r}")
 
         def work(session: Session) -> GoldRevision:
             row = self._document_row(session, corpus, document_id, lock=True)
@@ -192,7 +196,9 @@ class CorpusStore(StoreBase):
                     f"{corpus}/{document_id}: revision {current} was saved after revision {based_on}, "
                     "which this edit started from; reload the document and apply the edit again"
                 )
-            revision = self._add_revision(session, row.id, current + 1, spans, relations, by=by, note=note)
+            revision = self._add_revision(
+                session, row.id, current + 1, spans, relations, by=by, note=note, seconds=seconds
+            )
             return records.gold_revision(corpus, document_id, revision)
 
         return self._write(work, races=True)
@@ -215,6 +221,7 @@ class CorpusStore(StoreBase):
                     GoldRevisionRow.created_at,
                     GoldRevisionRow.note,
                     func.count(GoldSpanRow.id),
+                    GoldRevisionRow.seconds,
                 )
                 .outerjoin(GoldSpanRow, GoldSpanRow.revision_id == GoldRevisionRow.id)
                 .where(GoldRevisionRow.document_id == row.id)
@@ -222,8 +229,32 @@ class CorpusStore(StoreBase):
                 .order_by(GoldRevisionRow.number.desc())
             )
             return [
-                GoldRevisionSummary(number, author, records.aware(created), note, count)
-                for number, author, created, note, count in session.execute(statement)
+                GoldRevisionSummary(number, author, records.aware(created), note, count, seconds)
+                for number, author, created, note, count, seconds in session.execute(statement)
+            ]
+
+    def editing_times(self, corpus: str) -> list[EditingTime]:
+        """Every revision of the corpus whose editing time the app measured, oldest first: who
+        saved which document, how long it took, and how many spans the revision holds."""
+        with self._read() as session:
+            statement = (
+                select(
+                    GoldRevisionRow.author,
+                    DocumentRow.name,
+                    GoldRevisionRow.number,
+                    GoldRevisionRow.seconds,
+                    func.count(GoldSpanRow.id),
+                )
+                .join(DocumentRow, DocumentRow.id == GoldRevisionRow.document_id)
+                .join(CorpusRow, CorpusRow.id == DocumentRow.corpus_id)
+                .outerjoin(GoldSpanRow, GoldSpanRow.revision_id == GoldRevisionRow.id)
+                .where(CorpusRow.name == corpus, GoldRevisionRow.seconds.is_not(None))
+                .group_by(GoldRevisionRow.id, DocumentRow.name)
+                .order_by(GoldRevisionRow.id)
+            )
+            return [
+                EditingTime(author, name, number, float(seconds), count)
+                for author, name, number, seconds, count in session.execute(statement)
             ]
 
     def author_versions(self, corpus: str) -> dict[str, int]:

@@ -5,7 +5,7 @@ from sqlalchemy import text
 
 from db.repository import NotFound, RevisionConflict, Store, StoreError, text_sha256
 from engine.evaluation import evaluate, record_of
-from engine.types import Document, ModelInfo, Relation, Span
+from engine.types import Document, EditingTime, ModelInfo, Relation, Span
 from webapp.application.predictions import annotate
 
 NOTE = "Aspirin 81 mg daily for chest pain. Metoprolol 25 mg BID."
@@ -251,6 +251,25 @@ def test_each_gold_edit_is_a_new_revision_and_history_is_kept(store):
         (r.number, r.author, len(r.spans), r.note) for r in history
     ]
     assert [r.created_at for r in log] == [r.created_at for r in history] and log[0].created_at.tzinfo is not None
+
+
+def test_the_editing_time_of_a_revision_is_kept_and_listed_per_corpus(store):
+    store.import_corpus("demo", corpus_documents(), by="importer")
+    store.save_gold("demo", "a", GOLD[:2], by="ann", seconds=42.5)
+    store.save_gold("demo", "a", GOLD[:3], by="bob")  # saved by code: no time
+    store.save_gold("demo", "a", GOLD, by="bob", seconds=7.0)
+    assert [r.seconds for r in store.gold_log("demo", "a")] == [7.0, None, 42.5, None]
+    assert [r.seconds for r in store.gold_history("demo", "a")] == [7.0, None, 42.5, None]
+    assert store.editing_times("demo") == [
+        EditingTime("ann", "a", 2, 42.5, 2),
+        EditingTime("bob", "a", 4, 7.0, len(GOLD)),
+    ]
+    assert store.editing_times("elsewhere") == []
+    with pytest.raises(ValueError, match="number of seconds"):
+        store.save_gold("demo", "a", GOLD, by="bob", seconds=-1.0)
+    with pytest.raises(ValueError, match="number of seconds"):
+        store.save_gold("demo", "a", GOLD, by="bob", seconds=float("nan"))
+    assert len(store.gold_history("demo", "a")) == 4
 
 
 def test_an_edit_based_on_an_old_revision_is_refused(store):

@@ -1,11 +1,12 @@
-"""Editing spans by hand: snapping to words, overlaps refused, relabel, remove, undo; pages."""
+"""Editing spans by hand: snapping to words, overlaps refused, relabel, remove, undo; pages; the
+clock that times each draft."""
 
 import itertools
 
 import pytest
 
-from engine.editing import Draft, EditRefused, on_page, pages, snap
-from engine.types import Span
+from engine.editing import Draft, EditingClock, EditRefused, on_page, pages, snap, summarise_times
+from engine.types import EditingTime, Span
 
 NOTE = "Aspirin 81 mg PO daily for chest pain."
 
@@ -60,3 +61,38 @@ def test_pages_cut_long_notes_at_line_ends_and_never_inside_a_word():
     assert all(one_line[end - 1] == " " for _, end in pages(one_line, 1000)[:-1])
     spans = [Span.of(note, 0, 10, "Drug"), Span.of(note, cut[1][0] + 1, cut[1][0] + 3, "Strength")]
     assert [i for i, _ in on_page(spans, cut[1])] == [1]
+
+
+def test_the_clock_counts_actions_on_one_draft_caps_pauses_and_never_charges_time_spent_elsewhere():
+    clock = EditingClock(idle=300)
+    clock.restart("a", 1000.0)  # note a loaded
+    assert clock.tick("a", 1030.0) == 30  # an edit 30 s later
+    assert clock.tick("a", 1630.0) == 330  # 10 minutes away from the keyboard count as 5
+    assert clock.tick("b", 1640.0) == 0  # note b opened: a is not charged with these 10 s
+    assert clock.tick("b", 1700.0) == 60
+    assert clock.tick("a", 2000.0) == 330  # back on a after 300 s on b: still nothing added to a
+    assert clock.tick("a", 2012.5) == 342.5
+    assert clock.tick("a", 2000.0) == 342.5  # a clock that steps back adds nothing
+    clock.restart("a", 2100.0)  # saved: the next revision starts from zero
+    assert clock.tick("a", 2110.0) == 10 and clock.totals["b"] == 60
+
+
+def test_time_summaries_per_annotator():
+    times = [
+        EditingTime("ann", "n1", 2, 60.0, 10),
+        EditingTime("ann", "n2", 2, 180.0, 20),
+        EditingTime("ann", "n1", 3, 30.0, 10),
+        EditingTime("bob", "n1", 4, 90.0, 0),
+    ]
+    ann, bob = summarise_times(times)
+    assert (ann.author, ann.documents, ann.revisions, ann.median_seconds, ann.total_seconds, ann.spans) == (
+        "ann",
+        2,
+        3,
+        60.0,
+        270.0,
+        40,
+    )
+    assert ann.seconds_per_span == 270 / 40
+    assert (bob.documents, bob.median_seconds) == (1, 90.0) and bob.seconds_per_span != bob.seconds_per_span  # nan
+    assert summarise_times([]) == []

@@ -67,11 +67,16 @@ def test_gold_editing_remove_relabel_add_reject_and_save_with_history(app_env, s
     saved = store.document("demo", document_id)
     history = store.gold_history("demo", document_id)
     assert [r.number for r in history][:2] == [2, 1] and history[0].author == "reviewer"
+    # the page timed the edits from the first look at the draft to the save (a dozen reruns)
+    assert history[0].seconds is not None and 0 < history[0].seconds < 600 and history[1].seconds is None
+    times = next(d.value for d in app.dataframe if "median per revision (s)" in d.value.columns)
+    assert times.iloc[0]["annotator"] == "reviewer" and times.iloc[0]["documents"] == 1
     assert any(s.text == word and s.label == "Drug" for s in saved.spans)
     assert any(s.start == second.start and s.label == new_label for s in saved.spans)
     assert first in saved.spans, "the rejected removal put the first span back"
     _click(app, "Export demo as BRAT (current gold of every document)")
-    assert app.get("download_button")[0].label == "Download demo-brat.zip"
+    labels = [b.label for b in app.get("download_button")]
+    assert "Download demo-brat.zip" in labels and "Download the time of each revision (CSV)" in labels
     corpus, data = app.session_state["gold-export"]
     archive = zipfile.ZipFile(io.BytesIO(data))
     documents = sum(next(c for c in store.corpora() if c.name == "demo").documents.values())

@@ -2,11 +2,12 @@
 spans, save a new revision (history kept), export the corpus as BRAT."""
 
 import dataclasses
+import time
 
 import pandas as pd
 import streamlit as st
 
-from engine.editing import Draft
+from engine.editing import Draft, EditingClock, summarise_times
 from engine.export import corpus_zip
 from engine.labels import LABELS
 from engine.types import Span
@@ -75,6 +76,7 @@ gold = services.document(corpus, document_id, history[0] if history else None)
 current = history[0].number if history else 0
 
 key = f"draft:{corpus}:{document_id}"
+clock: EditingClock = st.session_state.setdefault("gold-clock", EditingClock())
 start_left, start_right = st.columns([3, 1])
 source = start_left.selectbox("Start from", ["the current gold", *names], key="gold-source")
 if start_right.button("Load", width="stretch") or key not in st.session_state:
@@ -84,6 +86,9 @@ if start_right.button("Load", width="stretch") or key not in st.session_state:
         (annotation,) = services.annotate([names[source]], gold.text)
         spans = list(annotation.prediction.spans)
     st.session_state[key] = {"based_on": current, "spans": spans, "source": source}
+    clock.restart(key, time.monotonic())  # the time a model takes to pre-annotate is not the annotator's
+else:
+    clock.tick(key, time.monotonic())
 draft = st.session_state[key]
 editor = draft.get("editor")
 if editor is None:
@@ -150,17 +155,29 @@ with add:
 st.subheader("Save")
 author = reviewer
 note = st.text_input("What changed (optional)", key="gold-note")
+st.caption(
+    f"Time on this draft so far: {clock.totals.get(key, 0.0) / 60:.1f} min, kept with the revision you save "
+    "(from one action to the next; a pause of over 5 minutes counts as 5)."
+)
 if st.button("Save gold revision", type="primary"):
     refs = {s.ref for s in spans if s.ref}
     relations = [r for r in gold.relations if r.arg1 in refs and r.arg2 in refs]
     try:
         saved = services.save_gold(
-            corpus, document_id, spans, relations, by=author, note=note, based_on=draft["based_on"]
+            corpus,
+            document_id,
+            spans,
+            relations,
+            by=author,
+            note=note,
+            based_on=draft["based_on"],
+            seconds=round(clock.totals.get(key, 0.0), 1),
         )
     except services.ActionFailed as error:
         st.error(inert(error))
     else:
         st.session_state[key] = {"based_on": saved.number, "spans": list(saved.spans), "source": "the current gold"}
+        clock.restart(key, time.monotonic())
         st.session_state["gold-saved"] = f"Saved revision {saved.number} of {inert(document_id)}."
         st.rerun()
 if saved_message := st.session_state.pop("gold-saved", None):  # shown once, after the rerun the save needs
@@ -170,11 +187,62 @@ with st.expander(f"History ({len(history)} revisions)"):
     st.dataframe(
         pd.DataFrame(
             [
-                {"revision": r.number, "author": r.author, "saved": r.created_at, "spans": r.span_count, "note": r.note}
+                {
+                    "revision": r.number,
+                    "author": r.author,
+                    "saved": r.created_at,
+                    "spans": r.span_count,
+                    "editing time (s)": r.seconds,
+                    "note": r.note,
+                }
                 for r in history
             ]
         ),
         hide_index=True,
+    )
+
+st.subheader("Annotation time")
+timed = services.editing_times(corpus)
+if not timed:
+    st.write("No revision of this corpus has been timed yet: the time is measured for revisions saved on this page.")
+else:
+    st.caption(
+        "The editing time of every revision saved on this page: from one action to the next on the same draft, a "
+        "pause of over 5 minutes counted as 5; the model's pre-annotation and time on other notes not counted."
+    )
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "annotator": row.author,
+                    "documents": row.documents,
+                    "revisions": row.revisions,
+                    "median per revision (s)": round(row.median_seconds, 1),
+                    "total (min)": round(row.total_seconds / 60, 1),
+                    "seconds per span": round(row.seconds_per_span, 1),
+                }
+                for row in summarise_times(timed)
+            ]
+        ),
+        hide_index=True,
+    )
+    per_revision = pd.DataFrame(
+        [
+            {
+                "annotator": t.author,
+                "document": t.document_id,
+                "revision": t.number,
+                "seconds": t.seconds,
+                "spans": t.span_count,
+            }
+            for t in timed
+        ]
+    )
+    st.download_button(
+        "Download the time of each revision (CSV)",
+        per_revision.to_csv(index=False),
+        f"{corpus}-editing-times.csv",
+        "text/csv",
     )
 
 st.subheader("Agreement between two annotators")
