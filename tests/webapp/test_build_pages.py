@@ -111,6 +111,7 @@ def test_train_page_runs_a_job_in_its_own_process_and_the_model_appears(app_env,
     app.checkbox[0].uncheck()
     app.checkbox(key="train-real").uncheck()
     app.checkbox(key="train-gazetteer").check()
+    app.selectbox(key="train-lexicon").set_value("medicines")
     next(b for b in app.button if b.label == "Start training").click().run()
     assert not app.exception, app.exception
     assert "Started job" in app.success[0].value
@@ -123,7 +124,9 @@ def test_train_page_runs_a_job_in_its_own_process_and_the_model_appears(app_env,
     assert any(e.event == "epoch" for e in job.events) and "dev macro F1" in job.log
     folder = tmp_path / "models" / "trained-in-app"
     assert (folder / "model.safetensors").exists()
-    assert json.loads((folder / "config.json").read_text())["gazetteer"] is True
+    config = json.loads((folder / "config.json").read_text())
+    assert config["gazetteer"] is True and config["lexicon"] == "medicines"
+    assert job.settings["open_corpora"] == [] and job.settings["note_sentences"] == 0
     model = store.model(job.model)
     assert {e.split for e in store.evaluations(models=[model.fingerprint])} == {"dev", "test"}
 

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from engine.data.gazetteer import LEXICONS
 from engine.data.open import OPEN_CORPORA
 from engine.export import safe_name
 from engine.models.kinds import KINDS
@@ -43,12 +44,32 @@ if corpus is not None:
         share = left.slider("Share of training notes", 0.05, 1.0, 1.0, 0.05)
         use_sambd = right.checkbox("SamBD (down-sample sentences with no entity)", value=True)
         use_real = left.checkbox(
-            "Add real text: 150 sentences of each open corpus (Chia, NeuroTrialNER, BC5CDR, TAC 2017 ADR), "
-            "partially labelled",
+            "Add real text: partially labelled sentences of the open corpora (Chia, NeuroTrialNER, BC5CDR, "
+            "TAC 2017 ADR) and weakly labelled sentences of clinician-written notes",
             value=True,
             key="train-real",
         )
         use_gazetteer = right.checkbox("Drug dictionary feature (gazetteer)", value=False, key="train-gazetteer")
+        open_sentences = left.number_input(
+            "Sentences of each open corpus", 0, 100_000, 1000, step=500, key="train-open-sentences"
+        )
+        note_sentences = right.number_input(
+            "Sentences of the clinician-written notes (weak labels)",
+            0,
+            100_000,
+            1000,
+            step=500,
+            key="train-note-sentences",
+            help="Labelled by the drug dictionary, the UK medicine names, the drug classes and attribute patterns; "
+            "the 40 hand-annotated development notes are never among them. The demo models use 1,000 of each.",
+        )
+        lexicon = right.selectbox(
+            "Dictionary of the gazetteer feature",
+            list(LEXICONS),
+            key="train-lexicon",
+            help="drugbank: the DrugBank names; medicines: those, UK medicine names and drug classes (a second "
+            "channel for classes)",
+        )
         replace = st.checkbox("Replace a model folder of the same name", key="train-replace")
         submitted = st.form_submit_button("Start training", type="primary")
     if submitted:
@@ -65,9 +86,11 @@ if corpus is not None:
                 "learning_rate": float(rate),
                 "train_fraction": float(share),
                 "sambd": bool(use_sambd),
-                "open_corpora": list(OPEN_CORPORA) if use_real else [],
-                "open_sentences": 150,
+                "open_corpora": list(OPEN_CORPORA) if use_real and open_sentences else [],
+                "open_sentences": int(open_sentences),
+                "note_sentences": int(note_sentences) if use_real else 0,
                 "gazetteer": bool(use_gazetteer),
+                "lexicon": lexicon,
             }
             job = services.start_job("train", settings, str(folder))
             st.session_state["train-job"] = job.id
