@@ -132,8 +132,9 @@ class EditingClock:
     Every action (a rerun of the editing page) is a :meth:`tick` with the draft it was made on.
     Two actions in a row on the same draft add the time between them, at most ``idle``; an action
     on another draft adds nothing to either, so moving to a second note and back does not charge
-    the first with the time spent on the second. :meth:`restart` starts a draft again from zero
-    (a new draft loaded, a revision saved)."""
+    the first with the time spent on the second. :meth:`skip` leaves out time the person did not
+    spend (a model pre-annotating the note); :meth:`restart` starts a draft again from zero (a
+    revision saved)."""
 
     def __init__(self, idle: float = IDLE_SECONDS) -> None:
         self.idle = idle
@@ -148,6 +149,11 @@ class EditingClock:
             self.totals.setdefault(key, 0.0)
         self._last = (key, now)
         return self.totals[key]
+
+    def skip(self, key: str, now: float) -> None:
+        """The time since the last action on ``key`` was not the person's: do not count it."""
+        self.totals.setdefault(key, 0.0)
+        self._last = (key, now)
 
     def restart(self, key: str, now: float) -> None:
         self.totals[key] = 0.0

@@ -73,6 +73,8 @@ def test_the_clock_counts_actions_on_one_draft_caps_pauses_and_never_charges_tim
     assert clock.tick("a", 2000.0) == 330  # back on a after 300 s on b: still nothing added to a
     assert clock.tick("a", 2012.5) == 342.5
     assert clock.tick("a", 2000.0) == 342.5  # a clock that steps back adds nothing
+    clock.skip("a", 2060.0)  # a model pre-annotated the note for 60 s: not the person's time
+    assert clock.tick("a", 2061.0) == 343.5
     clock.restart("a", 2100.0)  # saved: the next revision starts from zero
     assert clock.tick("a", 2110.0) == 10 and clock.totals["b"] == 60
 

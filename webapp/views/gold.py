@@ -77,6 +77,7 @@ current = history[0].number if history else 0
 
 key = f"draft:{corpus}:{document_id}"
 clock: EditingClock = st.session_state.setdefault("gold-clock", EditingClock())
+clock.tick(key, time.monotonic())  # reading the note before loading a model's spans is annotation time too
 start_left, start_right = st.columns([3, 1])
 source = start_left.selectbox("Start from", ["the current gold", *names], key="gold-source")
 if start_right.button("Load", width="stretch") or key not in st.session_state:
@@ -86,9 +87,7 @@ if start_right.button("Load", width="stretch") or key not in st.session_state:
         (annotation,) = services.annotate([names[source]], gold.text)
         spans = list(annotation.prediction.spans)
     st.session_state[key] = {"based_on": current, "spans": spans, "source": source}
-    clock.restart(key, time.monotonic())  # the time a model takes to pre-annotate is not the annotator's
-else:
-    clock.tick(key, time.monotonic())
+    clock.skip(key, time.monotonic())  # the time a model takes to pre-annotate is not the annotator's
 draft = st.session_state[key]
 editor = draft.get("editor")
 if editor is None:
@@ -157,7 +156,8 @@ author = reviewer
 note = st.text_input("What changed (optional)", key="gold-note")
 st.caption(
     f"Time on this draft so far: {clock.totals.get(key, 0.0) / 60:.1f} min, kept with the revision you save "
-    "(from one action to the next; a pause of over 5 minutes counts as 5)."
+    "(from one action to the next, from the first look at the note to the save; a pause of over 5 minutes "
+    "counts as 5)."
 )
 if st.button("Save gold revision", type="primary"):
     refs = {s.ref for s in spans if s.ref}
