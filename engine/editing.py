@@ -4,9 +4,11 @@ and the pages a long note is shown in. What the annotation view does, without an
 from __future__ import annotations
 
 import dataclasses
+import re
 import statistics
 from collections.abc import Iterable, Sequence
 
+from engine.data.bio import trimmed
 from engine.data.tokenize import words
 from engine.labels import LABELS
 from engine.types import EditingTime, Span
@@ -25,14 +27,36 @@ class EditRefused(ValueError):
 
 def snap(text: str, start: int, end: int) -> tuple[int, int]:
     """The whole words a character selection touches: its first word from its start, its last
-    word to its end. A selection of white space or punctuation alone touches no word."""
+    word to its end, less brackets, dashes, commas and colons at its edges (a bracket that pairs
+    with one inside stays), by the rule predicted spans follow (:func:`engine.data.bio.trimmed`).
+    A selection of white space or punctuation alone touches no word; one that runs over a line
+    break is refused, since no span crosses one."""
     start, end = max(0, min(start, end)), min(len(text), max(start, end))
     touched = [
         w for w in words(text, max(0, start - 200), min(len(text), end + 200)) if w.end > start and w.start < end
     ]
-    if not touched:
+    first, last = trimmed(touched, 0, len(touched) - 1)
+    if first > last or not any(c.isalnum() for w in touched[first : last + 1] for c in w.text):
         raise EditRefused("the selection holds no word")
-    return touched[0].start, touched[-1].end
+    start, end = touched[first].start, touched[last].end
+    if "\n" in text[start:end] or "\r" in text[start:end]:
+        raise EditRefused("a span cannot run over a line break: select the part on one line")
+    return start, end
+
+
+def phrase_matches(text: str, phrase: str) -> list[tuple[int, int]]:
+    """Where ``phrase`` occurs in ``text`` as whole words (not inside a longer word), in any case,
+    any run of white space matching any other (a no-break or narrow space looks like a space),
+    ignoring the phrase's own leading and trailing space."""
+    parts = phrase.split()
+    if not parts:
+        return []
+    pattern = r"\s+".join(re.escape(part) for part in parts)
+    if parts[0][0].isalnum():
+        pattern = r"(?<!\w)" + pattern
+    if parts[-1][-1].isalnum():
+        pattern += r"(?!\w)"
+    return [(match.start(), match.end()) for match in re.finditer(pattern, text, flags=re.IGNORECASE)]
 
 
 class Draft:
@@ -48,17 +72,20 @@ class Draft:
         self.spans = sorted(spans)
 
     def add(self, start: int, end: int, label: str) -> Span:
-        """Add a span over the words of a selection; refused if it overlaps a span already there."""
+        """Add a span over the words of a selection. A selection that overlaps one span replaces
+        it (how a span's edges are moved: select the words it should cover); one that overlaps
+        two or more is refused."""
         if label not in LABELS:
             raise EditRefused(f"unknown label {label!r} (labels: {', '.join(LABELS)})")
         start, end = snap(self.text, start, end)
         new = Span.of(self.text, start, end, label)
         clash = [span for span in self.spans if span.overlaps(new)]
-        if clash:
+        if len(clash) > 1:
             raise EditRefused(
-                f"'{new.text}' overlaps {clash[0].label} '{clash[0].text}': remove or relabel that span instead"
+                f"'{new.text}' overlaps {clash[0].label} '{clash[0].text}' and {len(clash) - 1} more span(s): "
+                "remove them first, or select words that overlap one span to move its edges"
             )
-        self._change([*self.spans, new])
+        self._change([*(span for span in self.spans if span not in clash), new])
         return new
 
     def relabel(self, index: int, label: str) -> None:

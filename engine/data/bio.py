@@ -178,7 +178,9 @@ def _enclosed(words: Sequence[Word], first: int, last: int) -> bool:
     return depth == 0
 
 
-def _trimmed(words: Sequence[Word], first: int, last: int) -> tuple[int, int]:
+def trimmed(words: Sequence[Word], first: int, last: int) -> tuple[int, int]:
+    """``first..last`` less the edge words of rule 1 of :func:`tidy_ranges` (``first > last``:
+    nothing left)."""
     while first <= last and _enclosed(words, first, last):
         first, last = first + 1, last - 1
     while first <= last and _is_edge_punctuation(words[first]) and not _pairs_inside(words, first, first, last):
@@ -202,13 +204,13 @@ def tidy_ranges(text: str, words: Sequence[Word], tags: Sequence[str]) -> list[t
         raise ValueError(f"got {len(tags)} tags for {len(words)} words")
     kept = []
     for first, last, label in entity_ranges(tags):
-        start, end = _trimmed(words, first, last)
+        start, end = trimmed(words, first, last)
         for index in range(start + 1, end + 1):
             gap = text[words[index - 1].end : words[index].start]
             if "\n" in gap or "\r" in gap:
                 end = index - 1
                 break
-        start, end = _trimmed(words, start, end)
+        start, end = trimmed(words, start, end)
         if start <= end and any(c.isalnum() for word in words[start : end + 1] for c in word.text):
             kept.append((start, end, label, (first, last)))
     return kept

@@ -5,7 +5,16 @@ import itertools
 
 import pytest
 
-from engine.editing import Draft, EditingClock, EditRefused, on_page, pages, snap, summarise_times
+from engine.editing import (
+    Draft,
+    EditingClock,
+    EditRefused,
+    on_page,
+    pages,
+    phrase_matches,
+    snap,
+    summarise_times,
+)
 from engine.types import EditingTime, Span
 
 NOTE = "Aspirin 81 mg PO daily for chest pain."
@@ -20,6 +29,41 @@ def test_a_selection_snaps_to_the_whole_words_it_touches():
         snap(NOTE, 7, 8)  # the space alone
     with pytest.raises(EditRefused, match="holds no word"):
         snap("a  ,  b", 2, 3)
+
+
+def test_a_selection_leaves_edge_punctuation_out_and_never_crosses_a_line_break():
+    note = "Plan: amoxicillin (500 mg) TDS,\nSH: smoker. Two (2) tabs p.o."
+    assert note[slice(*snap(note, 0, 5))] == "Plan"  # the colon after the header is not taken
+    assert note[slice(*snap(note, 6, 31))] == "amoxicillin (500 mg) TDS"  # the comma after TDS is not
+    assert note[slice(*snap(note, 18, 27))] == "500 mg"  # enclosing brackets go
+    two = note.index("Two")
+    assert note[slice(*snap(note, two, two + 7))] == "Two (2)"  # a bracket pairing inside stays
+    assert note[slice(*snap(note, note.index("p.o."), len(note)))] == "p.o."
+    with pytest.raises(EditRefused, match="line break"):
+        snap(note, 20, note.index("smoker") + 3)
+    with pytest.raises(EditRefused, match="holds no word"):
+        snap(note, 17, 19)  # " (" alone
+
+
+def test_a_selection_over_one_span_moves_its_edges_and_over_two_is_refused():
+    note = "Take two weeks of amoxicillin 500 mg."
+    draft = Draft(note, [Span.of(note, 5, 14, "Duration"), Span.of(note, 18, 29, "Drug")])
+    moved = draft.add(0, 14, "Duration")  # "Take two weeks": the Duration grows to the selection
+    assert [s.text for s in draft.spans] == ["Take two weeks", "amoxicillin"] and moved.text == "Take two weeks"
+    draft.add(note.index("500"), note.index("mg"), "Strength")
+    with pytest.raises(EditRefused, match="and 1 more span"):
+        draft.add(note.index("amoxicillin"), len(note), "Drug")
+    assert draft.undo() and draft.undo() and [s.text for s in draft.spans] == ["two weeks", "amoxicillin"]
+
+
+def test_a_phrase_is_found_as_whole_words_whatever_its_spaces():
+    note = "Iron\u202fferritin low; intravenously, then intravenous iron. bite: bit"
+    assert [note[a:b] for a, b in phrase_matches(note, "iron ferritin")] == ["Iron\u202fferritin"]
+    assert [note[a:b] for a, b in phrase_matches(note, "IRON")] == ["Iron", "iron"]
+    assert [note[a:b] for a, b in phrase_matches(note, " intravenous ")] == ["intravenous"]
+    assert [note[a:b] for a, b in phrase_matches(note, "bit")] == ["bit"]
+    assert phrase_matches(note, "   ") == [] and phrase_matches(note, "absent") == []
+    assert [note[a:b] for a, b in phrase_matches(note, "low;")] == ["low;"]
 
 
 def test_add_relabel_remove_and_undo_each_step():

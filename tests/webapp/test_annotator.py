@@ -29,8 +29,8 @@ def test_browser_events_edit_the_draft_and_refusals_say_why():
     assert [(s.text, s.label) for s in draft.spans] == [("81 mg", "Dosage")]
     apply_event(draft, "undo", {"nonce": 5})
     assert len(draft.spans) == 2
-    with pytest.raises(EditRefused, match="overlaps"):
-        apply_event(draft, "add", {"start": 10, "end": 12, "label": "Form", "nonce": 6})
+    with pytest.raises(EditRefused, match="overlaps"):  # two spans: a selection may move one span's edges only
+        apply_event(draft, "add", {"start": 5, "end": 12, "label": "Form", "nonce": 6})
     with pytest.raises(EditRefused, match="unknown edit"):
         apply_event(draft, "paint", {})
 

@@ -99,6 +99,26 @@ def test_gold_editing_from_a_model_and_a_conflicting_save(app_env, store):
     assert store.gold_history("demo", document_id)[0].author == "someone else", "nothing overwritten"
 
 
+def test_gold_editing_moves_to_the_next_unsaved_note_and_adds_a_phrase_as_whole_words(app_env, store):
+    first, second, third = [d.id for d in store.documents("demo", "test")[-3:]]
+    app = _gold_page(first)
+    app.text_input(key="gold-author").set_value("next-tester").run()
+    assert any("not saved by you yet" in c.value and "you have saved 0 of" in c.value for c in app.caption)
+    _click(app, "Next note not saved by you")
+    assert app.selectbox(key="gold-document").value == second
+    gold = store.document("demo", second)
+    word = next(w for w in gold.text.split() if w.isalpha() and len(w) > 4 and not any(w in s.text for s in gold.spans))
+    app.text_input(key="gold-phrase").set_value(f"  {word.upper()} ").run()  # any case, stray spaces
+    app.selectbox(key="gold-add-label").set_value("Drug").run()
+    _click(app, "Add span")
+    _click(app, "Save gold revision")
+    saved = store.gold_history("demo", second)[0]
+    assert saved.author == "next-tester" and any(s.text == word and s.label == "Drug" for s in saved.spans)
+    assert any("✓ you have saved a revision of this note" in c.value for c in app.caption)
+    _click(app, "Next note not saved by you")
+    assert app.selectbox(key="gold-document").value == third
+
+
 def test_train_page_runs_a_job_in_its_own_process_and_the_model_appears(app_env, store, tmp_path, monkeypatch):
     monkeypatch.setenv("MEDNER_MODELS", str(tmp_path / "models"))  # the other tests keep their two models
     app = page("train").run()

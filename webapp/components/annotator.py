@@ -51,6 +51,9 @@ export default function (component) {
     root.className = "medner-annotator";
     parentElement.appendChild(root);
   }
+  // an edit redraws the note: keep where the reader had scrolled to in it (same note and page)
+  const previous = root.querySelector(".medner-text");
+  const scrolled = previous && previous.dataset.view === data.view ? previous.scrollTop : 0;
   root.replaceChildren();
   let pending = null;
   let selected = null;
@@ -105,6 +108,7 @@ export default function (component) {
 
   const body = doc.createElement("div");
   body.className = "medner-text";
+  body.dataset.view = data.view;
   let position = 0;
   const marks = [];
   for (const span of data.spans) {
@@ -180,6 +184,7 @@ export default function (component) {
   doc.addEventListener("keydown", onKey);
   say(data.message || "Select text and press 1-9 (or a label) to add a span; click a span to change it.");
   root.append(toolbar, status, body);
+  body.scrollTop = scrolled;
   return () => doc.removeEventListener("keydown", onKey);
 }
 """
@@ -197,13 +202,20 @@ def _ignore() -> None:
 
 
 def view_data(
-    draft: Draft, page: tuple[int, int], *, message: str = "", reference: Collection[Span] | None = None
+    draft: Draft,
+    page: tuple[int, int],
+    *,
+    message: str = "",
+    reference: Collection[Span] | None = None,
+    view: str = "",
 ) -> dict[str, Any]:
     """What the browser gets for one page: its text, its spans (clipped to it, with their index in
     the draft, probability, and whether ``reference`` lacks them: drawn outlined), the labels with
-    colours, and whether undo is possible."""
+    colours, whether undo is possible, and ``view``, which names the note and page (the browser
+    keeps the scroll position while it stays the same)."""
     start, end = page
     return {
+        "view": view,
         "text": draft.text[start:end],
         "offset": start,
         "spans": [
@@ -256,7 +268,9 @@ def annotation_view(draft: Draft, *, key: str, reference: Collection[Span] | Non
         st.error(inert(refused))
     result = _component()(
         key=key,
-        data=view_data(draft, parts[page], reference=None if reference is None else set(reference)),
+        data=view_data(
+            draft, parts[page], reference=None if reference is None else set(reference), view=f"{key}:{page}"
+        ),
         **{f"on_{name}_change": _ignore for name in _EVENTS},
     )
     for name in _EVENTS:

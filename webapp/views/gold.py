@@ -7,7 +7,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from engine.editing import Draft, EditingClock, summarise_times
+from engine.editing import Draft, EditingClock, EditRefused, phrase_matches, summarise_times
 from engine.export import corpus_zip
 from engine.labels import LABELS
 from engine.types import Span
@@ -70,7 +70,19 @@ if st.toggle("Review queue: the next document to review", key="gold-queue") and 
             hide_index=True,
         )
 
-document_id = st.selectbox("Document", document_ids, key="gold-document")
+mine = services.reviewers(corpus, split).get(reviewer.strip(), set()) if reviewer.strip() else set()
+document_column, next_column = st.columns([3, 1])
+if pending := st.session_state.pop("gold-next-unsaved", None):  # set before the selectbox is drawn
+    st.session_state["gold-document"] = pending
+document_id = document_column.selectbox("Document", document_ids, key="gold-document", help="Type to filter.")
+unsaved = [name for name in document_ids if name not in mine]
+if reviewer.strip():
+    status = "✓ you have saved a revision of this note" if document_id in mine else "not saved by you yet"
+    st.caption(f"{status} · you have saved {len(mine)} of the {len(document_ids)} notes of this split")
+if next_column.button("Next note not saved by you", width="stretch", disabled=not reviewer.strip() or not unsaved):
+    later = [name for name in unsaved if name > document_id]
+    st.session_state["gold-next-unsaved"] = (later or unsaved)[0]
+    st.rerun()
 history = services.gold_log(corpus, document_id)
 gold = services.document(corpus, document_id, history[0] if history else None)
 current = history[0].number if history else 0
@@ -86,7 +98,9 @@ if start_right.button("Load", width="stretch") or key not in st.session_state:
     else:
         (annotation,) = services.annotate([names[source]], gold.text)
         spans = list(annotation.prediction.spans)
-    st.session_state[key] = {"based_on": current, "spans": spans, "source": source}
+    # the editor (and its undo) is kept: Undo brings back a draft that Load replaced
+    kept_editor = st.session_state.get(key, {}).get("editor")
+    st.session_state[key] = {"based_on": current, "spans": spans, "source": source, "editor": kept_editor}
     clock.skip(key, time.monotonic())  # the time a model takes to pre-annotate is not the annotator's
 draft = st.session_state[key]
 editor = draft.get("editor")
@@ -132,23 +146,21 @@ with edit:
         st.rerun()
 with add:
     phrase = st.text_input("Exact text of the new span", key="gold-phrase")
+    found = phrase_matches(gold.text, phrase)
+    if phrase.strip():
+        st.caption(f"'{inert(phrase.strip())}' occurs {len(found)} time(s) in the note as whole words.")
     occurrence = st.number_input("Which occurrence in the note", 1, 10_000, 1, key="gold-occurrence")
     label = st.selectbox("Label", LABELS, key="gold-add-label")
     if st.button("Add span"):
-        position = -1
-        for _ in range(int(occurrence)):
-            position = gold.text.find(phrase, position + 1) if phrase else -1
-            if position < 0:
-                break
-        if not phrase.strip() or position < 0:
-            st.error(f"'{inert(phrase)}' does not occur {int(occurrence)} time(s) in the note.")
+        if not phrase.strip() or len(found) < occurrence:
+            st.error(f"'{inert(phrase)}' does not occur {int(occurrence)} time(s) in the note as whole words.")
         else:
-            new = Span.of(gold.text, position, position + len(phrase), label)
-            clash = [s for s in spans if s.overlaps(new)]
-            if clash:
-                st.error(f"It overlaps {inert(describe(clash[0]))}; remove that span first.")
+            try:
+                editor.add(*found[int(occurrence) - 1], label)
+            except EditRefused as error:
+                st.error(inert(error))
             else:
-                draft["spans"] = [*spans, new]
+                draft["spans"] = list(editor.spans)
                 st.rerun()
 
 st.subheader("Save")
