@@ -38,6 +38,72 @@ FIND_WORD = """
 """
 
 
+#: Scrolls the note's box to its end and finds the last word there outside every span, as FIND_WORD.
+FIND_LAST_WORD = """
+() => {
+  const body = document.querySelector('.medner-annotator .medner-text');
+  body.scrollTop = body.scrollHeight;
+  body.scrollIntoView({block: 'end'});  // the page shows the box's end; the box keeps its own scroll
+  const nodes = [];
+  const walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);
+  let node;
+  while ((node = walker.nextNode())) nodes.push(node);
+  for (const node of nodes.reverse()) {
+    if (node.parentElement.closest('mark')) continue;
+    const matches = [...node.textContent.matchAll(/\\b[a-z]{5,}\\b/g)];
+    if (matches.length) {
+      const match = matches[matches.length - 1];
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const rect = range.getBoundingClientRect();
+      return {word: match[0], left: rect.left, right: rect.right, middle: rect.top + rect.height / 2,
+              scroll: body.scrollTop};
+    }
+  }
+  return null;
+}
+"""
+
+
+def test_an_edit_at_the_end_of_a_long_note_keeps_the_note_scrolled_where_it_was(app_env, server, browser_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    store = Store.open(app_env["DATABASE_URL"])
+    try:
+        longest = max(store.documents("demo", "test"), key=lambda d: len(d.text))
+    finally:
+        store.close()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=browser_path, args=list(OFFLINE_BROWSER_ARGS))
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{server}/gold")
+        page.locator(".medner-annotator .medner-text").wait_for(timeout=90_000)
+        choose = page.get_by_role("combobox", name="Split")
+        choose.click()
+        page.get_by_role("option", name="test", exact=True).click()
+        document = page.get_by_role("combobox", name="Document")
+        document.click()
+        page.keyboard.type(longest.id)
+        page.get_by_role("option", name=longest.id, exact=True).click()
+        page.wait_for_timeout(1500)
+        page.locator(".medner-annotator .medner-text").wait_for(timeout=90_000)
+        found = page.evaluate(FIND_LAST_WORD)
+        assert found and found["scroll"] > 100, "the longest test note is taller than its box"
+        page.mouse.move(found["left"] + 1, found["middle"])
+        page.mouse.down()
+        page.mouse.move(found["right"] - 1, found["middle"], steps=8)
+        page.mouse.up()
+        expect(page.locator(".medner-annotator .medner-status")).to_contain_text("selected", timeout=10_000)
+        page.keyboard.press("1")
+        added = page.locator(f'.medner-annotator mark[data-label="{LABELS[0]}"]', has_text=found["word"])
+        expect(added).not_to_have_count(0, timeout=60_000)
+        page.wait_for_timeout(1000)
+        scroll = page.evaluate("() => document.querySelector('.medner-annotator .medner-text').scrollTop")
+        browser.close()
+    assert abs(scroll - found["scroll"]) < 5, f"scrolled to {found['scroll']} before the edit, {scroll} after"
+
+
 def test_select_a_word_press_a_number_relabel_it_by_click_and_save_that_revision(app_env, server, browser_path):
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import expect, sync_playwright
