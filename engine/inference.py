@@ -43,6 +43,7 @@ from engine.batches import (
 )
 from engine.data.bio import entity_ranges, predicted_spans
 from engine.data.causes import has_cause
+from engine.data.gazetteer import BEGIN, INSIDE, Gazetteer, lexicon_gazetteer
 from engine.data.tokenize import Sentence, sentences
 from engine.devices import autocast, resolve_device, resolve_precision
 from engine.models import unpadded
@@ -189,6 +190,8 @@ class Tagged:
 
     tags: list[list[str]]
     confidence: list[dict[tuple[int, int], float]]
+    #: for each sentence, the probability of each proposed Drug span, keyed by ``(first, last)``
+    proposed: list[dict[tuple[int, int], float]] = field(default_factory=list)
 
 
 def tag_and_score(
@@ -199,6 +202,7 @@ def tag_and_score(
     precision: str | None = None,
     confidence: bool = True,
     pack: bool = True,
+    proposals: Sequence[Sequence[tuple[int, int]]] | None = None,
 ) -> Tagged:
     """IOB2 tags for every word of every sentence (windows merged by the rule of encoding.py), and
     each entity's probability (:meth:`engine.models.network.WordTagger.span_probabilities`),
@@ -206,7 +210,8 @@ def tag_and_score(
     marginal, or the product of the word probabilities without one. An entity that runs past the
     end of that window (a sentence longer than a window, rare) is scored on the part inside it.
     With ``confidence=False`` no probability is computed (training's dev scores need none).
-    The network runs where its weights are (:func:`device_of`)."""
+    ``proposals`` (word ranges of each sentence) are scored the same way as Drug spans, whatever
+    the tags say (:func:`backstop`). The network runs where its weights are (:func:`device_of`)."""
     config, network = tagger.config, tagger.network
     prepared = prepare(tagger, split, batch_size=batch_size, pack=pack)
     predicted: dict[tuple[int, int], list[int]] = {}
@@ -219,7 +224,7 @@ def tag_and_score(
         for batch in prepared.batches:
             scores = forward(network, batch, device, chosen)
             decoded = network.best_tags(scores, word_mask_of(batch).to(device)).cpu()
-            kept = scores.cpu() if confidence else None
+            kept = scores.cpu() if confidence or proposals else None
             for row, segment in enumerate(batch.segments):
                 words = len(segment.encoded.word_starts)
                 predicted[segment.sentence, segment.window] = decoded[row, :words].tolist()
@@ -227,20 +232,23 @@ def tag_and_score(
                     scores_of[segment.sentence, segment.window] = kept[row, :words]
     tags = config.tags
     result: list[list[str]] = []
-    # (sentence, (first, last), window, first and last word in the window, B tag id, I tag id)
-    wanted: list[tuple[int, tuple[int, int], int, int, int, int, int]] = []
+    # (sentence, (first, last), window, first and last word in the window, B tag id, I tag id, proposed)
+    wanted: list[tuple[int, tuple[int, int], int, int, int, int, int, bool]] = []
     for index, sentence in enumerate(split):
         spans = prepared.windows_of[index]
         owner = owner_windows(spans, len(sentence.words))
         merged = [tags[predicted[index, owner[w]][w - spans[owner[w]][0]]] for w in range(len(sentence.words))]
         result.append(merged)
-        for first, last, label in entity_ranges(merged) if confidence else ():
+        asked = [(first, last, label, False) for first, last, label in entity_ranges(merged)] if confidence else []
+        asked += [(first, last, "Drug", True) for first, last in (proposals[index] if proposals else ())]
+        for first, last, label, proposed in asked:
             window = owner[first]
             start, end = spans[window]
             local_first, local_last = first - start, min(last, end - 1) - start
             ids = (tags.index(f"B-{label}"), tags.index(f"I-{label}"))
-            wanted.append((index, (first, last), window, local_first, local_last, *ids))
+            wanted.append((index, (first, last), window, local_first, local_last, *ids, proposed))
     confidence: list[dict[tuple[int, int], float]] = [{} for _ in split]
+    proposed_scores: list[dict[tuple[int, int], float]] = [{} for _ in split]
     if wanted:
         windows = sorted({(index, window) for index, _, window, *_ in wanted})
         row_of = {key: row for row, key in enumerate(windows)}
@@ -252,13 +260,14 @@ def tag_and_score(
             batch_scores[row, :length] = scores_of[key]
             mask[row, :length] = True
         requests = [
-            (row_of[index, window], a, b, begin_id, inside_id) for index, _, window, a, b, begin_id, inside_id in wanted
+            (row_of[index, window], a, b, begin_id, inside_id)
+            for index, _, window, a, b, begin_id, inside_id, _ in wanted
         ]
         with torch.inference_mode():
             probabilities = network.span_probabilities(batch_scores, mask, requests).tolist()
-        for (index, key, *_), value in zip(wanted, probabilities, strict=True):
-            confidence[index][key] = float(value)
-    return Tagged(result, confidence)
+        for (index, key, *_, proposed), value in zip(wanted, probabilities, strict=True):
+            (proposed_scores if proposed else confidence)[index][key] = float(value)
+    return Tagged(result, confidence, proposed_scores)
 
 
 def tag_sentences(
@@ -287,6 +296,52 @@ def anchored(per_sentence: Sequence[Sequence[Span]], window: int | None = ANCHOR
     return kept
 
 
+#: A name of the drug dictionary that the model left outside every span becomes a Drug span when
+#: the model gives that reading at least this probability: the dictionary proposes, the context
+#: decides ("Lantus" in "Increase Lantus to 20 units" is taken; "sodium" in a list of lab results
+#: is not). Chosen on the dev splits of the real notes and the open corpora (docs/experiments.md,
+#: "Dictionary backstop").
+BACKSTOP_PROBABILITY = 0.05
+
+
+def dictionary_proposals(gazetteer: Gazetteer, text: str, sentence: Sentence) -> list[tuple[int, int]]:
+    """Word ranges of the dictionary's drug names (not class names) in a sentence that lie on one
+    line and hold at least three characters, one of them a letter."""
+    found = []
+    words = sentence.words
+    tags = gazetteer.tags([word.text for word in words])
+    for first, tag in enumerate(tags):
+        if tag != BEGIN:
+            continue
+        last = first
+        while last + 1 < len(words) and tags[last + 1] == INSIDE:
+            last += 1
+        name = text[words[first].start : words[last].end]
+        if len(name) >= 3 and any(c.isalpha() for c in name) and "\n" not in name and "\r" not in name:
+            found.append((first, last))
+    return found
+
+
+def backstop(
+    text: str,
+    sentence: Sentence,
+    spans: Sequence[Span],
+    proposed: dict[tuple[int, int], float],
+    threshold: float = BACKSTOP_PROBABILITY,
+    *,
+    probabilities: bool = True,
+) -> list[Span]:
+    """``spans`` and, as Drug spans (with their probability unless ``probabilities`` is False),
+    the proposed names (word ranges of ``sentence``) that overlap none of them and that the model
+    reads as a Drug with probability ``threshold`` or more."""
+    added = []
+    for (first, last), probability in sorted(proposed.items()):
+        start, end = sentence.words[first].start, sentence.words[last].end
+        if probability >= threshold and not any(start < s.end and s.start < end for s in [*spans, *added]):
+            added.append(Span.of(text, start, end, "Drug", confidence=probability if probabilities else None))
+    return sorted([*spans, *added]) if added else list(spans)
+
+
 def caused(text: str, note: Sequence[Sentence], per_sentence: Sequence[Sequence[Span]]) -> list[list[Span]]:
     """Each sentence's spans less the ADEs without a drug and a causal cue in their sentence
     (:func:`engine.data.causes.has_cause`)."""
@@ -309,16 +364,33 @@ def annotate(
     """Spans for each note, in character offsets of that note, each with its probability
     (``Span.confidence``, :func:`tag_and_score`), read from the tags by the rules of
     :func:`engine.data.bio.tidy_ranges`: no span crosses a line break, starts or ends on a bracket,
-    dash or comma, or holds no letter or digit. Empty notes give no spans. Attributes far from
-    any medication are dropped (:func:`anchored`; ``anchor=None`` keeps them), and so are adverse
-    events whose sentence names no drug or says nothing of a cause (:func:`caused`; also kept
-    with ``anchor=None``). ``confidence=False``
+    dash or comma, or holds no letter or digit. Empty notes give no spans. A drug-dictionary name
+    the model left out becomes a Drug span where the model gives it enough probability
+    (:func:`backstop`). Attributes far from any medication are dropped (:func:`anchored`), and so
+    are adverse events whose sentence names no drug or says nothing of a cause (:func:`caused`);
+    ``anchor=None`` applies none of these three rules. ``confidence=False``
     leaves the probabilities out (None), for callers that only count spans. ``pack=False`` gives
     every window a row of its own (the same labels, slower on short notes)."""
     split_notes = [sentences(text) for text in texts]
     flat = [sentence for note in split_notes for sentence in note]
+    proposals = None
+    if anchor is not None and flat:
+        gazetteer = lexicon_gazetteer(tagger.config.lexicon)
+        proposals = [
+            dictionary_proposals(gazetteer, text, sentence)
+            for text, note in zip(texts, split_notes, strict=True)
+            for sentence in note
+        ]
     tagged = (
-        tag_and_score(tagger, flat, batch_size=batch_size, precision=precision, confidence=confidence, pack=pack)
+        tag_and_score(
+            tagger,
+            flat,
+            batch_size=batch_size,
+            precision=precision,
+            confidence=confidence,
+            pack=pack,
+            proposals=proposals,
+        )
         if flat
         else Tagged([], [])
     )
@@ -329,6 +401,13 @@ def annotate(
             predicted_spans(text, sentence.words, tagged.tags[position + i], tagged.confidence[position + i])
             for i, sentence in enumerate(note)
         ]
+        if anchor is not None:
+            per_sentence = [
+                backstop(
+                    text, sentence, spans, tagged.proposed[position + i], BACKSTOP_PROBABILITY, probabilities=confidence
+                )
+                for i, (sentence, spans) in enumerate(zip(note, per_sentence, strict=True))
+            ]
         position += len(note)
         if anchor is not None:
             per_sentence = caused(text, note, per_sentence)

@@ -7,7 +7,9 @@ from engine import devices
 from engine.data.corpus import load_corpus
 from engine.data.tokenize import sentences, words
 from engine.devices import resolve_precision
-from engine.inference import anchored, annotate, tag_sentences
+from engine import inference
+from engine.data.gazetteer import Gazetteer
+from engine.inference import anchored, annotate, backstop, dictionary_proposals, tag_sentences
 from engine.models.kinds import KINDS
 from engine.models.tagger import load_tagger
 from engine.types import Span
@@ -203,8 +205,9 @@ def test_attributes_need_a_drug_within_the_window_of_sentences():
 def test_annotate_drops_attributes_far_from_any_drug(tagger, tiny_corpus):
     notes = [d.text for d in load_corpus(tiny_corpus).documents("test")]
     for kept, everything in zip(annotate(tagger, notes), annotate(tagger, notes, anchor=None), strict=True):
-        assert set(kept) <= set(everything)
-        assert [s for s in kept if s.label == "Drug"] == [s for s in everything if s.label == "Drug"]
+        assert {s for s in kept if s.label != "Drug"} <= set(everything), "attributes are only ever dropped"
+        # every Drug stays; the rules may add the dictionary's names (test_annotate_adds_the_dictionary_names...)
+        assert {s for s in everything if s.label == "Drug"} <= {s for s in kept if s.label == "Drug"}
 
 
 def test_every_predicted_span_carries_its_probability(tagger, tiny_corpus):
@@ -273,3 +276,54 @@ def test_no_predicted_span_crosses_a_line_break_or_starts_or_ends_on_punctuation
         assert "\n" not in span.text and "\r" not in span.text, span
         assert span.text[0].isalnum() and span.text[-1].isalnum(), span
         assert LINES_AND_PUNCTUATION[span.start : span.end] == span.text
+
+
+def test_the_dictionary_proposes_drug_names_on_one_line_not_classes_nor_short_names():
+    gazetteer = Gazetteer(["lantus", "insulin glargine", "ox", "aspirin"], classes=["antibiotics"])
+    note = "Increase Lantus to 20 units, insulin\nglargine at night, antibiotics, ox bile and ASPIRIN."
+    found = [
+        note[sentence.words[a].start : sentence.words[b].end]
+        for sentence in sentences(note)
+        for a, b in dictionary_proposals(gazetteer, note, sentence)
+    ]
+    assert found == ["Lantus", "ASPIRIN"], "no name over a line break, no class name, nothing under 3 characters"
+    one_line = note.replace("\n", " ")
+    assert "insulin glargine" in [
+        one_line[sentence.words[a].start : sentence.words[b].end]
+        for sentence in sentences(one_line)
+        for a, b in dictionary_proposals(gazetteer, one_line, sentence)
+    ]
+
+
+def test_a_proposed_name_is_a_drug_span_where_the_model_gives_it_enough_probability():
+    note = "Increase Lantus to 20 units at night with aspirin."
+    (sentence,) = sentences(note)
+    index = {w.text: i for i, w in enumerate(sentence.words)}
+    strength = Span.of(note, note.index("20"), note.index("20") + 8, "Strength")
+    proposed = {(index["Lantus"], index["Lantus"]): 0.3, (index["aspirin"], index["aspirin"]): 0.01}
+    spans = backstop(note, sentence, [strength], proposed, 0.05)
+    assert [(s.text, s.label, s.confidence) for s in spans] == [("Lantus", "Drug", 0.3), ("20 units", "Strength", None)]
+    assert backstop(note, sentence, [strength], proposed, 0.5) == [strength]
+    overlapping = Span.of(note, note.index("Lantus"), note.index("Lantus") + 9, "Drug")  # "Lantus to"
+    assert backstop(note, sentence, [overlapping], proposed, 0.05) == [overlapping], "a span is there already"
+    (plain,) = [s for s in backstop(note, sentence, [], proposed, 0.05, probabilities=False) if s.text == "Lantus"]
+    assert plain.confidence is None
+
+
+def test_annotate_adds_the_dictionary_names_the_model_left_out_by_their_probability(tagger, monkeypatch):
+    """Scored by the model like its own spans: with a threshold of 0 every dictionary name that no
+    span covers comes out as a Drug (with its probability), with one above 1 none does."""
+    note = "Continue aspirin and metoprolol; recheck sodium.\nWarfarin held."
+    monkeypatch.setattr(inference, "BACKSTOP_PROBABILITY", 1.01)
+    (without,) = annotate(tagger, [note], precision="fp32")
+    monkeypatch.setattr(inference, "BACKSTOP_PROBABILITY", 0.0)
+    (everything,) = annotate(tagger, [note], precision="fp32")
+    added = [s for s in everything if s not in without]
+    names = {"aspirin", "metoprolol", "Warfarin"}
+    covered = {n for n in names if any(s.start <= note.index(n) < s.end for s in without)}
+    assert {s.text for s in added if s.label == "Drug"} >= names - covered
+    assert all(s.label == "Drug" and 0.0 <= s.confidence <= 1.0 for s in added if s.text in names)
+    (raw,) = annotate(tagger, [note], precision="fp32", anchor=None)
+    assert not any(s.text in names - covered and s.label == "Drug" for s in raw if s not in without), (
+        "anchor=None: no rule, no proposal"
+    )

@@ -1,5 +1,6 @@
 """The open-corpus readers' label maps, on small crafted files in each source format."""
 
+import csv
 import gzip
 import io
 import json
@@ -253,10 +254,17 @@ def test_the_real_note_development_set_loads_complete_with_its_licence():
     corpus = load_corpus(folder)
     documents = corpus.documents("test")
     assert len(documents) == 40 and not corpus.problems and corpus.coverage.complete
-    assert sum(len(d.spans) for d in documents) == 463
+    assert sum(len(d.spans) for d in documents) == 460  # the adjudicated revision
     assert sum(s.label == "Drug" for d in documents for s in d.spans) == 197
     for document in documents:
         for span in document.spans:
             assert document.text[span.start : span.end] == span.text and "\n" not in span.text
     readme = (folder / "README.md").read_text(encoding="utf-8")
     assert "CC BY 4.0" in readme and "ACI-Bench" in readme and (folder / "GUIDELINES.md").is_file()
+    # the time the app measured for each note, in the second pass and at adjudication
+    with (folder / "annotation-times.csv").open(encoding="utf-8") as times:
+        rows = list(csv.DictReader(times))
+    ids = {d.id for d in documents}
+    for kind in ("second pass (in the app)", "adjudication"):
+        timed = [row for row in rows if row["pass"] == kind]
+        assert {row["document"] for row in timed} == ids and all(float(row["seconds"]) > 0 for row in timed)
