@@ -3,12 +3,11 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from engine import devices
+from engine import devices, inference
 from engine.data.corpus import load_corpus
+from engine.data.gazetteer import Gazetteer
 from engine.data.tokenize import sentences, words
 from engine.devices import resolve_precision
-from engine import inference
-from engine.data.gazetteer import Gazetteer
 from engine.inference import anchored, annotate, backstop, dictionary_proposals, tag_sentences
 from engine.models.kinds import KINDS
 from engine.models.tagger import load_tagger
