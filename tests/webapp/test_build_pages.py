@@ -70,7 +70,8 @@ def test_gold_editing_remove_relabel_add_reject_and_save_with_history(app_env, s
     # the page timed the edits from the first look at the draft to the save (a dozen reruns)
     assert history[0].seconds is not None and 0 < history[0].seconds < 600 and history[1].seconds is None
     times = next(d.value for d in app.dataframe if "median per revision (s)" in d.value.columns)
-    assert times.iloc[0]["annotator"] == "reviewer" and times.iloc[0]["documents"] == 1
+    mine = times[times["annotator"] == "reviewer"]  # other tests' annotators may be timed in this corpus too
+    assert len(mine) == 1 and mine.iloc[0]["documents"] == 1
     assert any(s.text == word and s.label == "Drug" for s in saved.spans)
     assert any(s.start == second.start and s.label == new_label for s in saved.spans)
     assert first in saved.spans, "the rejected removal put the first span back"
