@@ -127,6 +127,22 @@ class Draft:
         return self.spans[index]
 
 
+def take_version(spans: Sequence[Span], chosen: Span | None, other: Span | None) -> list[Span]:
+    """A disagreement decided for one annotator: ``spans`` (a draft) with the other annotator's
+    span and everything overlapping the chosen span taken out, and the chosen span put in
+    (``chosen`` None: that annotator has no span there, so the other's span just goes)."""
+    out = [
+        span
+        for span in spans
+        if span != other
+        and not (other is not None and (span.start, span.end, span.label) == (other.start, other.end, other.label))
+        and not (chosen is not None and span.overlaps(chosen))
+    ]
+    if chosen is not None:
+        out.append(dataclasses.replace(chosen, ref="", confidence=None))
+    return sorted(out)
+
+
 def pages(text: str, size: int = PAGE_CHARS) -> list[tuple[int, int]]:
     """``(start, end)`` of each page of a note: at most ``size`` characters, cut after a line end
     in the last quarter of the page where there is one, else after a space, so that no word is

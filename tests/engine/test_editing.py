@@ -14,6 +14,7 @@ from engine.editing import (
     phrase_matches,
     snap,
     summarise_times,
+    take_version,
 )
 from engine.types import EditingTime, Span
 
@@ -142,3 +143,17 @@ def test_time_summaries_per_annotator():
     assert ann.seconds_per_span == 270 / 40
     assert (bob.documents, bob.median_seconds) == (1, 90.0) and bob.seconds_per_span != bob.seconds_per_span  # nan
     assert summarise_times([]) == []
+
+
+def test_a_disagreement_decided_for_one_annotator_changes_only_that_place():
+    note = "Take aspirin 81 mg daily for chest pain."
+    aspirin, strength = Span.of(note, 5, 12, "Drug"), Span.of(note, 13, 18, "Strength")
+    daily, reason = Span.of(note, 19, 24, "Frequency"), Span.of(note, 29, 39, "Reason")
+    wider = Span.of(note, 25, 39, "Reason")  # "for chest pain"
+    draft = [aspirin, strength, daily, reason]
+    assert take_version(draft, wider, reason) == [aspirin, strength, daily, wider]
+    assert take_version(draft, None, daily) == [aspirin, strength, reason], "the other's span just goes"
+    assert take_version(draft, reason, None) == draft, "already there: nothing changes"
+    relabelled = Span.of(note, 19, 24, "Duration", confidence=0.4)
+    taken = take_version(draft, relabelled, daily)
+    assert [(s.text, s.label, s.confidence) for s in taken if s.start == 19] == [("daily", "Duration", None)]

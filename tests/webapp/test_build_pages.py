@@ -120,6 +120,28 @@ def test_gold_editing_moves_to_the_next_unsaved_note_and_adds_a_phrase_as_whole_
     assert app.selectbox(key="gold-document").value == third
 
 
+def test_a_disagreement_is_decided_from_the_agreement_view_into_the_note_s_draft(app_env, store):
+    document = store.documents("demo", "train")[0]
+    dropped = sorted(document.spans)[0]
+    store.save_gold("demo", document.id, [s for s in document.spans if s != dropped], by="ann-one")
+    store.save_gold("demo", document.id, document.spans, by="ann-two")  # the current gold has the span
+    app = page("gold").run()
+    app.selectbox(key="gold-split").set_value("train").run()
+    app.selectbox(key="agree-a").set_value("ann-one").run()
+    app.selectbox(key="agree-b").set_value("ann-two").run()
+    rows = next(d.value for d in app.dataframe if "ann-one" in d.value.columns)
+    row = next(i for i, r in enumerate(rows.itertuples()) if r.document == document.id)
+    app.number_input(key="agree-row").set_value(row).run()
+    app.button(key="agree-take-first").click().run()
+    assert not app.exception, app.exception
+    assert app.selectbox(key="gold-document").value == document.id, "the note opens above"
+    assert any(f"Taken into the draft of {document.id}" in shown(m.value) for m in app.success)
+    app.text_input(key="gold-author").set_value("judge").run()
+    _click(app, "Save gold revision")
+    saved = store.gold_history("demo", document.id)[0]
+    assert saved.author == "judge" and dropped not in saved.spans and len(saved.spans) == len(document.spans) - 1
+
+
 def test_train_page_runs_a_job_in_its_own_process_and_the_model_appears(app_env, store, tmp_path, monkeypatch):
     monkeypatch.setenv("MEDNER_MODELS", str(tmp_path / "models"))  # the other tests keep their two models
     app = page("train").run()

@@ -7,7 +7,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from engine.editing import Draft, EditingClock, EditRefused, phrase_matches, summarise_times
+from engine.editing import Draft, EditingClock, EditRefused, phrase_matches, summarise_times, take_version
 from engine.export import corpus_zip
 from engine.labels import LABELS
 from engine.types import Span
@@ -70,15 +70,15 @@ if st.toggle("Review queue: the next document to review", key="gold-queue") and 
             hide_index=True,
         )
 
-mine = services.reviewers(corpus, split).get(reviewer.strip(), set()) if reviewer.strip() else set()
+saved_by_me = services.reviewers(corpus, split).get(reviewer.strip(), set()) if reviewer.strip() else set()
 document_column, next_column = st.columns([3, 1])
 if pending := st.session_state.pop("gold-next-unsaved", None):  # set before the selectbox is drawn
     st.session_state["gold-document"] = pending
 document_id = document_column.selectbox("Document", document_ids, key="gold-document", help="Type to filter.")
-unsaved = [name for name in document_ids if name not in mine]
+unsaved = [name for name in document_ids if name not in saved_by_me]
 if reviewer.strip():
-    status = "✓ you have saved a revision of this note" if document_id in mine else "not saved by you yet"
-    st.caption(f"{status} · you have saved {len(mine)} of the {len(document_ids)} notes of this split")
+    status = "✓ you have saved a revision of this note" if document_id in saved_by_me else "not saved by you yet"
+    st.caption(f"{status} · you have saved {len(saved_by_me)} of the {len(document_ids)} notes of this split")
 if next_column.button("Next note not saved by you", width="stretch", disabled=not reviewer.strip() or not unsaved):
     later = [name for name in unsaved if name > document_id]
     st.session_state["gold-next-unsaved"] = (later or unsaved)[0]
@@ -329,6 +329,34 @@ else:
                     st.caption(inert(second))
                     marks = {chosen.predicted: "focus"} if chosen.predicted else {}
                     st.html(highlight_html(theirs.text, theirs.spans, marks=marks, window=window, height=300))
+                # decide it here: the chosen version goes into that note's draft, which opens above to be saved
+                keep_first, keep_second = st.columns(2)
+                decision = None
+                if keep_first.button(f"Take {inert(first)}'s version into the draft", key="agree-take-first"):
+                    decision = (chosen.gold, chosen.predicted)
+                if keep_second.button(f"Take {inert(second)}'s version into the draft", key="agree-take-second"):
+                    decision = (chosen.predicted, chosen.gold)
+                if decision is not None:
+                    target = f"draft:{corpus}:{chosen.document_id}"
+                    if target not in st.session_state:
+                        log = services.gold_log(corpus, chosen.document_id)
+                        current_gold = services.document(corpus, chosen.document_id, log[0] if log else None)
+                        st.session_state[target] = {
+                            "based_on": log[0].number if log else 0,
+                            "spans": list(current_gold.spans),
+                            "source": "the current gold",
+                        }
+                    pending_draft = st.session_state[target]
+                    pending_draft["spans"] = take_version(pending_draft["spans"], *decision)
+                    where = "save it above"
+                    if chosen.document_id not in document_ids:
+                        where = "choose its split and the note above to see and save it"
+                    elif chosen.document_id != document_id:
+                        st.session_state["gold-next-unsaved"] = chosen.document_id  # show that note above
+                    st.session_state["gold-taken"] = f"Taken into the draft of {chosen.document_id}: {where}."
+                    st.rerun()
+                if taken := st.session_state.pop("gold-taken", None):
+                    st.success(inert(taken))
 
 if st.button(f"Export {inert(corpus)} as BRAT (current gold of every document)"):
     split_of = {name: split for split in info.documents for name in services.document_ids(corpus, split)}
