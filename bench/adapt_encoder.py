@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     tokenizer = AutoTokenizer.from_pretrained(source)
     model = BertForMaskedLM.from_pretrained(source)
     model.train()
-    data = [tokenizer.build_inputs_with_special_tokens(pieces) for pieces in sequences(note_texts(), tokenizer)]
+    data = [[tokenizer.cls_token_id, *pieces, tokenizer.sep_token_id] for pieces in sequences(note_texts(), tokenizer)]
     collate = DataCollatorForLanguageModeling(tokenizer, mlm_probability=0.15)
     optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     steps = args.epochs * ((len(data) + args.batch_size - 1) // args.batch_size)

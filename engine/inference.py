@@ -14,8 +14,10 @@ scores and the benches all call:
 3. **decode** (:func:`tag_and_score`): each window's word scores are cut back out of the batch,
    Viterbi (or argmax) gives the tags, windows are merged by the rule of encoding.py, and each
    entity gets its probability under the model.
-4. **spans** (:func:`annotate`): tags become character spans of each note, and attributes far
-   from any medication are dropped (:func:`anchored`).
+4. **spans** (:func:`annotate`): tags become character spans of each note, drug-dictionary names
+   the model left out are added where the model gives them enough probability (:func:`backstop`),
+   and attributes far from any medication (:func:`anchored`) and ADEs with no cause
+   (:func:`caused`) are dropped.
 
 :class:`Pipeline` holds a loaded model with these choices (device, precision, anchor) and is
 what callers keep: ``Pipeline(tagger).predict(texts)``.
@@ -298,9 +300,9 @@ def anchored(per_sentence: Sequence[Sequence[Span]], window: int | None = ANCHOR
 
 #: A name of the drug dictionary that the model left outside every span becomes a Drug span when
 #: the model gives that reading at least this probability: the dictionary proposes, the context
-#: decides ("Lantus" in "Increase Lantus to 20 units" is taken; "sodium" in a list of lab results
-#: is not). Chosen on the dev splits of the real notes and the open corpora (docs/experiments.md,
-#: "Dictionary backstop").
+#: decides ("his Prozac" late in a long sentence is taken; "sodium" in a list of lab results is
+#: not). Chosen on the dev splits of the real notes and the open corpora (docs/experiments.md,
+#: "A dictionary backstop").
 BACKSTOP_PROBABILITY = 0.05
 
 
