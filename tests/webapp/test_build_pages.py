@@ -142,6 +142,28 @@ def test_a_disagreement_is_decided_from_the_agreement_view_into_the_note_s_draft
     assert saved.author == "judge" and dropped not in saved.spans and len(saved.spans) == len(document.spans) - 1
 
 
+def test_the_notes_where_two_annotators_agree_are_confirmed_in_one_press(app_env, store):
+    same, also_same, different = store.documents("demo", "train")[1:4]
+    for document in (same, also_same, different):
+        store.save_gold("demo", document.id, document.spans, by="pass-x")
+        spans = document.spans if document is not different else sorted(document.spans)[1:]
+        store.save_gold("demo", document.id, spans, by="pass-y")
+    app = page("gold").run()
+    app.selectbox(key="agree-a").set_value("pass-x").run()
+    app.selectbox(key="agree-b").set_value("pass-y").run()
+    assert app.button(key="agree-confirm").disabled, "a name is needed first"
+    app.text_input(key="gold-author").set_value("confirmer").run()
+    assert app.button(key="agree-confirm").label == "Confirm the 2 notes where the two agree as your revision"
+    app.button(key="agree-confirm").click().run()
+    assert not app.exception, app.exception
+    assert any("Saved 2 agreed notes as revisions by confirmer" in shown(m.value) for m in app.success)
+    for document in (same, also_same):
+        latest = store.gold_history("demo", document.id)[0]
+        assert latest.author == "confirmer" and set(latest.spans) == set(document.spans)
+    assert store.gold_history("demo", different.id)[0].author == "pass-y", "a note they disagree on is left"
+    assert not any(b.key == "agree-confirm" for b in app.button), "nothing left to confirm"
+
+
 def test_train_page_runs_a_job_in_its_own_process_and_the_model_appears(app_env, store, tmp_path, monkeypatch):
     monkeypatch.setenv("MEDNER_MODELS", str(tmp_path / "models"))  # the other tests keep their two models
     app = page("train").run()

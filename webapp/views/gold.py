@@ -302,6 +302,37 @@ else:
                 ),
                 hide_index=True,
             )
+            differing = {e.document_id for e in found.disagreements}
+            already = services.reviewers(corpus).get(reviewer.strip(), set()) if reviewer.strip() else set()
+            agreed = sorted(set(found.documents) - differing - already)
+            if agreed and st.button(
+                f"Confirm the {len(agreed)} notes where the two agree as your revision",
+                key="agree-confirm",
+                disabled=not reviewer.strip(),
+                help="For each note where both latest revisions hold the same spans (and you have saved none), "
+                "save that version as a revision by you (your name above), so adjudication need not open each one. "
+                "These revisions are not timed.",
+            ):
+                confirmed = 0
+                for name in agreed:
+                    agreed_version = found.first_documents[name]
+                    log = services.gold_log(corpus, name)
+                    try:
+                        services.save_gold(
+                            corpus,
+                            name,
+                            agreed_version.spans,
+                            agreed_version.relations,
+                            by=reviewer.strip(),
+                            note=f"{first} and {second} agree",
+                            based_on=log[0].number if log else 0,
+                        )
+                    except services.ActionFailed as error:
+                        st.error(inert(error))
+                        break
+                    confirmed += 1
+                st.session_state["gold-taken"] = f"Saved {confirmed} agreed notes as revisions by {reviewer.strip()}."
+                st.rerun()
             if found.disagreements:
                 rows = [
                     {
@@ -355,8 +386,9 @@ else:
                         st.session_state["gold-next-unsaved"] = chosen.document_id  # show that note above
                     st.session_state["gold-taken"] = f"Taken into the draft of {chosen.document_id}: {where}."
                     st.rerun()
-                if taken := st.session_state.pop("gold-taken", None):
-                    st.success(inert(taken))
+
+if taken := st.session_state.pop("gold-taken", None):  # what a decision or a confirmation just did
+    st.success(inert(taken))
 
 if st.button(f"Export {inert(corpus)} as BRAT (current gold of every document)"):
     split_of = {name: split for split in info.documents for name in services.document_ids(corpus, split)}
