@@ -149,6 +149,8 @@ def test_the_notes_where_two_annotators_agree_are_confirmed_in_one_press(app_env
         spans = document.spans if document is not different else sorted(document.spans)[1:]
         store.save_gold("demo", document.id, spans, by="pass-y")
     app = page("gold").run()
+    # the two who saved last are offered first, whoever imported the corpus
+    assert {app.selectbox(key="agree-a").value, app.selectbox(key="agree-b").value} == {"pass-x", "pass-y"}
     app.selectbox(key="agree-a").set_value("pass-x").run()
     app.selectbox(key="agree-b").set_value("pass-y").run()
     assert app.button(key="agree-confirm").disabled, "a name is needed first"

@@ -263,9 +263,11 @@ annotators = sorted(versions)
 if len(annotators) < 2:
     st.write("Agreement needs two people who each saved gold in this corpus.")
 else:
+    # the two who saved most recently come first: the pass being checked, not whoever imported the corpus
+    recent = sorted(annotators, key=lambda who: versions[who], reverse=True)
     left, right = st.columns(2)
-    first = left.selectbox("First annotator", annotators, index=0, key="agree-a")
-    second = right.selectbox("Second annotator", annotators, index=1, key="agree-b")
+    first = left.selectbox("First annotator", annotators, index=annotators.index(recent[0]), key="agree-a")
+    second = right.selectbox("Second annotator", annotators, index=annotators.index(recent[1]), key="agree-b")
     if first == second:
         st.write("Choose two different annotators.")
     else:
