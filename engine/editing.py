@@ -8,7 +8,7 @@ import re
 import statistics
 from collections.abc import Iterable, Sequence
 
-from engine.data.bio import trimmed
+from engine.data.bio import breaks_line, trimmed
 from engine.data.tokenize import words
 from engine.labels import LABELS
 from engine.types import EditingTime, Span
@@ -39,7 +39,7 @@ def snap(text: str, start: int, end: int) -> tuple[int, int]:
     if first > last or not any(c.isalnum() for w in touched[first : last + 1] for c in w.text):
         raise EditRefused("the selection holds no word")
     start, end = touched[first].start, touched[last].end
-    if "\n" in text[start:end] or "\r" in text[start:end]:
+    if breaks_line(text[start:end]):
         raise EditRefused("a span cannot run over a line break: select the part on one line")
     return start, end
 
@@ -134,8 +134,7 @@ def take_version(spans: Sequence[Span], chosen: Span | None, other: Span | None)
     out = [
         span
         for span in spans
-        if span != other
-        and not (other is not None and (span.start, span.end, span.label) == (other.start, other.end, other.label))
+        if not (other is not None and (span.start, span.end, span.label) == (other.start, other.end, other.label))
         and not (chosen is not None and span.overlaps(chosen))
     ]
     if chosen is not None:

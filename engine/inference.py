@@ -43,9 +43,9 @@ from engine.batches import (
     pack_rows,
     packed_batch,
 )
-from engine.data.bio import entity_ranges, predicted_spans
+from engine.data.bio import breaks_line, entity_ranges, predicted_spans
 from engine.data.causes import has_cause
-from engine.data.gazetteer import BEGIN, INSIDE, Gazetteer, lexicon_gazetteer
+from engine.data.gazetteer import Gazetteer, lexicon_gazetteer
 from engine.data.tokenize import Sentence, sentences
 from engine.devices import autocast, resolve_device, resolve_precision
 from engine.models import unpadded
@@ -309,17 +309,11 @@ BACKSTOP_PROBABILITY = 0.05
 def dictionary_proposals(gazetteer: Gazetteer, text: str, sentence: Sentence) -> list[tuple[int, int]]:
     """Word ranges of the dictionary's drug names (not class names) in a sentence that lie on one
     line and hold at least three characters, one of them a letter."""
-    found = []
     words = sentence.words
-    tags = gazetteer.tags([word.text for word in words])
-    for first, tag in enumerate(tags):
-        if tag != BEGIN:
-            continue
-        last = first
-        while last + 1 < len(words) and tags[last + 1] == INSIDE:
-            last += 1
+    found = []
+    for first, last, is_class in gazetteer.matches([word.text for word in words]):
         name = text[words[first].start : words[last].end]
-        if len(name) >= 3 and any(c.isalpha() for c in name) and "\n" not in name and "\r" not in name:
+        if not is_class and len(name) >= 3 and any(c.isalpha() for c in name) and not breaks_line(name):
             found.append((first, last))
     return found
 
@@ -404,15 +398,14 @@ def annotate(
             for i, sentence in enumerate(note)
         ]
         if anchor is not None:
-            per_sentence = [
+            with_names = [
                 backstop(
                     text, sentence, spans, tagged.proposed[position + i], BACKSTOP_PROBABILITY, probabilities=confidence
                 )
                 for i, (sentence, spans) in enumerate(zip(note, per_sentence, strict=True))
             ]
+            per_sentence = caused(text, note, with_names)
         position += len(note)
-        if anchor is not None:
-            per_sentence = caused(text, note, per_sentence)
         result.append(anchored(per_sentence, anchor))
     return result
 

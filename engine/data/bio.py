@@ -178,6 +178,11 @@ def _enclosed(words: Sequence[Word], first: int, last: int) -> bool:
     return depth == 0
 
 
+def breaks_line(text: str) -> bool:
+    """Whether ``text`` holds a line break (LF or CR): no span may hold one."""
+    return "\n" in text or "\r" in text
+
+
 def trimmed(words: Sequence[Word], first: int, last: int) -> tuple[int, int]:
     """``first..last`` less the edge words of rule 1 of :func:`tidy_ranges` (``first > last``:
     nothing left)."""
@@ -207,7 +212,7 @@ def tidy_ranges(text: str, words: Sequence[Word], tags: Sequence[str]) -> list[t
         start, end = trimmed(words, first, last)
         for index in range(start + 1, end + 1):
             gap = text[words[index - 1].end : words[index].start]
-            if "\n" in gap or "\r" in gap:
+            if breaks_line(gap):
                 end = index - 1
                 break
         start, end = trimmed(words, start, end)

@@ -65,11 +65,10 @@ class Gazetteer:
     def __contains__(self, name: str) -> bool:
         return _key(name) in self._names
 
-    def tags(self, words: Sequence[str]) -> list[int]:
-        """:data:`BEGIN`, :data:`INSIDE` (:data:`CLASS_BEGIN`, :data:`CLASS_INSIDE` for a class
-        name) or :data:`OUTSIDE` for each word."""
+    def matches(self, words: Sequence[str]) -> list[tuple[int, int, bool]]:
+        """``(first word, last word, is a class name)`` of each name found, leftmost longest."""
         lowered = [word.lower() for word in words]
-        result = [OUTSIDE] * len(lowered)
+        found = []
         position = 0
         while position < len(lowered):
             longest = self._longest.get(lowered[position], 0)
@@ -82,13 +81,22 @@ class Gazetteer:
                 0,
             )
             if length:
-                is_class = self._names[tuple(lowered[position : position + length])]
-                begin, inside = (CLASS_BEGIN, CLASS_INSIDE) if is_class else (BEGIN, INSIDE)
-                result[position] = begin
-                result[position + 1 : position + length] = [inside] * (length - 1)
+                found.append(
+                    (position, position + length - 1, self._names[tuple(lowered[position : position + length])])
+                )
                 position += length
             else:
                 position += 1
+        return found
+
+    def tags(self, words: Sequence[str]) -> list[int]:
+        """:data:`BEGIN`, :data:`INSIDE` (:data:`CLASS_BEGIN`, :data:`CLASS_INSIDE` for a class
+        name) or :data:`OUTSIDE` for each word (:meth:`matches`)."""
+        result = [OUTSIDE] * len(words)
+        for first, last, is_class in self.matches(words):
+            begin, inside = (CLASS_BEGIN, CLASS_INSIDE) if is_class else (BEGIN, INSIDE)
+            result[first] = begin
+            result[first + 1 : last + 1] = [inside] * (last - first)
         return result
 
 

@@ -37,7 +37,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from engine.data.gazetteer import BEGIN, CLASS_BEGIN, CLASS_INSIDE, INSIDE, medicines_gazetteer
+from engine.data.gazetteer import medicines_gazetteer
 from engine.data.tokenize import Sentence, Word, sentences
 from engine.types import Document, Fragment, Span
 
@@ -146,18 +146,7 @@ def common_words() -> frozenset[str]:
 
 def _drug_matches(words: Sequence[Word]) -> list[tuple[int, int]]:
     """Word index ranges [i, j) of medicine names, leftmost longest."""
-    tags = medicines_gazetteer().tags([w.text for w in words])
-    found, i = [], 0
-    while i < len(tags):
-        if tags[i] in (BEGIN, CLASS_BEGIN):
-            j = i + 1
-            while j < len(tags) and tags[j] in (INSIDE, CLASS_INSIDE):
-                j += 1
-            found.append((i, j))
-            i = j
-        else:
-            i += 1
-    return found
+    return [(first, last + 1) for first, last, _ in medicines_gazetteer().matches([w.text for w in words])]
 
 
 def _claim(claimed: list[bool], start: int, end: int, words: Sequence[Word]) -> tuple[int, int] | None:
