@@ -22,6 +22,16 @@ def describe(span: Span) -> str:
     return f"{span.label} '{span.text}' at {span.start}"
 
 
+def draft_key(corpus: str, document_id: str) -> str:
+    """Where a note's draft lives in the session."""
+    return f"draft:{corpus}:{document_id}"
+
+
+def gold_draft(based_on: int, spans) -> dict:
+    """A draft that starts from the current gold (revision ``based_on``)."""
+    return {"based_on": based_on, "spans": list(spans), "source": "the current gold"}
+
+
 st.title("Gold editing")
 listed = services.corpora()
 corpus = choose_corpus(key="gold-corpus", listed=listed)
@@ -34,8 +44,8 @@ models, _ = services.models()
 names = {services.model_label(m): m for m in models}
 
 reviewer = st.text_input("Your name (kept with each revision you save)", key="gold-author")
+reviewers = services.reviewers(corpus, split)
 if st.toggle("Review queue: the next document to review", key="gold-queue") and names:
-    reviewers = services.reviewers(corpus, split)
     queue_model = st.selectbox("Uncertainty from", list(names), key="gold-queue-model")
     st.caption(
         "Documents you have not saved yet, the one where the model expects most of its spans to be wrong first: "
@@ -70,9 +80,9 @@ if st.toggle("Review queue: the next document to review", key="gold-queue") and 
             hide_index=True,
         )
 
-saved_by_me = services.reviewers(corpus, split).get(reviewer.strip(), set()) if reviewer.strip() else set()
+saved_by_me = reviewers.get(reviewer.strip(), set()) if reviewer.strip() else set()
 document_column, next_column = st.columns([3, 1])
-if pending := st.session_state.pop("gold-next-unsaved", None):  # set before the selectbox is drawn
+if pending := st.session_state.pop("gold-open-next", None):  # set before the selectbox is drawn
     st.session_state["gold-document"] = pending
 document_id = document_column.selectbox("Document", document_ids, key="gold-document", help="Type to filter.")
 unsaved = [name for name in document_ids if name not in saved_by_me]
@@ -81,13 +91,13 @@ if reviewer.strip():
     st.caption(f"{status} · you have saved {len(saved_by_me)} of the {len(document_ids)} notes of this split")
 if next_column.button("Next note not saved by you", width="stretch", disabled=not reviewer.strip() or not unsaved):
     later = [name for name in unsaved if name > document_id]
-    st.session_state["gold-next-unsaved"] = (later or unsaved)[0]
+    st.session_state["gold-open-next"] = (later or unsaved)[0]
     st.rerun()
 history = services.gold_log(corpus, document_id)
 gold = services.document(corpus, document_id, history[0] if history else None)
 current = history[0].number if history else 0
 
-key = f"draft:{corpus}:{document_id}"
+key = draft_key(corpus, document_id)
 clock: EditingClock = st.session_state.setdefault("gold-clock", EditingClock())
 clock.tick(key, time.monotonic())  # reading the note before loading a model's spans is annotation time too
 start_left, start_right = st.columns([3, 1])
@@ -188,7 +198,7 @@ if st.button("Save gold revision", type="primary"):
     except services.ActionFailed as error:
         st.error(inert(error))
     else:
-        st.session_state[key] = {"based_on": saved.number, "spans": list(saved.spans), "source": "the current gold"}
+        st.session_state[key] = gold_draft(saved.number, saved.spans)
         clock.restart(key, time.monotonic())
         st.session_state["gold-saved"] = f"Saved revision {saved.number} of {inert(document_id)}."
         st.rerun()
@@ -370,22 +380,18 @@ else:
                 if keep_second.button(f"Take {inert(second)}'s version into the draft", key="agree-take-second"):
                     decision = (chosen.predicted, chosen.gold)
                 if decision is not None:
-                    target = f"draft:{corpus}:{chosen.document_id}"
+                    target = draft_key(corpus, chosen.document_id)
                     if target not in st.session_state:
                         log = services.gold_log(corpus, chosen.document_id)
                         current_gold = services.document(corpus, chosen.document_id, log[0] if log else None)
-                        st.session_state[target] = {
-                            "based_on": log[0].number if log else 0,
-                            "spans": list(current_gold.spans),
-                            "source": "the current gold",
-                        }
+                        st.session_state[target] = gold_draft(log[0].number if log else 0, current_gold.spans)
                     pending_draft = st.session_state[target]
                     pending_draft["spans"] = take_version(pending_draft["spans"], *decision)
                     where = "save it above"
                     if chosen.document_id not in document_ids:
                         where = "choose its split and the note above to see and save it"
                     elif chosen.document_id != document_id:
-                        st.session_state["gold-next-unsaved"] = chosen.document_id  # show that note above
+                        st.session_state["gold-open-next"] = chosen.document_id  # show that note above
                     st.session_state["gold-taken"] = f"Taken into the draft of {chosen.document_id}: {where}."
                     st.rerun()
 
