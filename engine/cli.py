@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from engine.data.brat import BratFormatError, NoteEncodingError, read_folder
+from engine.data.gazetteer import LEXICONS
 from engine.models.base import ANCHOR_SENTENCES
 from engine.types import RESOLVED_PRECISIONS
 
@@ -566,7 +567,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     training.add_argument(
         "--lexicon",
-        choices=("drugbank", "medicines"),
+        choices=tuple(LEXICONS),
         help="the names the gazetteer feature reads: the drug dictionary (default), or 'medicines': it, UK "
         "names (BNF, dm+d) and drug classes (MeSH, BNF), classes marked apart",
     )

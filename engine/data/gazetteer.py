@@ -117,8 +117,15 @@ def medicines_gazetteer() -> Gazetteer:
     return Gazetteer([*dictionary_names(), *uk_medicine_names()], classes=class_names())
 
 
-def lexicon_gazetteer(lexicon: str) -> Gazetteer:
-    """The gazetteer of one of :data:`LEXICONS`; an unknown name is an error that lists them."""
+def lexicon_values(lexicon: str) -> int:
+    """How many values the feature takes with one of :data:`LEXICONS`; an unknown name is an error
+    that lists them."""
     if lexicon not in LEXICONS:
         raise ValueError(f"unknown lexicon {lexicon!r}; choose one of {', '.join(LEXICONS)}")
+    return LEXICONS[lexicon]
+
+
+def lexicon_gazetteer(lexicon: str) -> Gazetteer:
+    """The gazetteer of one of :data:`LEXICONS`; an unknown name is an error that lists them."""
+    lexicon_values(lexicon)
     return drug_gazetteer() if lexicon == "drugbank" else medicines_gazetteer()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from engine.data.gazetteer import LEXICONS
+from engine.data.gazetteer import lexicon_values
 from engine.labels import TAGS
 from engine.models.base import ModelConfig, TrainingSettings
 from engine.models.hf import default_encoder, load_encoder, load_tokenizer
@@ -37,8 +37,7 @@ def build_tagger(
     (:data:`engine.data.gazetteer.LEXICONS`).
     """
     spec = kind_name if isinstance(kind_name, Kind) else kind(kind_name)
-    if lexicon not in LEXICONS:
-        raise ValueError(f"unknown lexicon {lexicon!r}; choose one of {', '.join(LEXICONS)}")
+    gazetteer_values = lexicon_values(lexicon)
     if spec.scratch:
         if size not in SIZES:
             raise ValueError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
@@ -59,7 +58,7 @@ def build_tagger(
         crf=spec.crf,
         dropout=dropout,
         gazetteer=gazetteer,
-        gazetteer_values=LEXICONS[lexicon],
+        gazetteer_values=gazetteer_values,
     )
     config = ModelConfig(
         kind=spec.name,
