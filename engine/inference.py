@@ -14,8 +14,9 @@ scores and the benches all call:
 3. **decode** (:func:`tag_and_score`): each window's word scores are cut back out of the batch,
    Viterbi (or argmax) gives the tags, windows are merged by the rule of encoding.py, and each
    entity gets its probability under the model.
-4. **spans** (:func:`annotate`): tags become character spans of each note, drug-dictionary names
-   the model left out are added where the model gives them enough probability (:func:`backstop`),
+4. **spans** (:func:`annotate`): tags become character spans of each note, Drug spans named like
+   a condition no medicine list knows are dropped, drug-dictionary names the model left out are
+   added where the model gives them enough probability (:func:`backstop`),
    and attributes far from any medication (:func:`anchored`) and ADEs with no cause
    (:func:`caused`) are dropped.
 
@@ -45,8 +46,10 @@ from engine.batches import (
 )
 from engine.data.bio import breaks_line, entity_ranges, predicted_spans
 from engine.data.causes import has_cause
-from engine.data.gazetteer import Gazetteer, lexicon_gazetteer
+from engine.data.gazetteer import Gazetteer, lexicon_gazetteer, medicines_gazetteer
+from engine.data.patterns import CONDITION_ENDINGS
 from engine.data.tokenize import Sentence, sentences
+from engine.data.tokenize import words as split_words
 from engine.devices import autocast, resolve_device, resolve_precision
 from engine.models import unpadded
 from engine.models.base import ANCHOR_SENTENCES
@@ -338,6 +341,17 @@ def backstop(
     return sorted([*spans, *added]) if added else list(spans)
 
 
+def named_like_condition(span: Span) -> bool:
+    """Whether a Drug span ends on a word of a disease, finding or procedure ("macromastia",
+    "akinesia", "barbiturate narcosis": :data:`engine.data.patterns.CONDITION_ENDINGS`) that no
+    medicine list knows (the drug dictionary, UK names and classes): a reading the model makes of
+    unfamiliar medical words, never a medication. "Januvia" is listed, so it stays."""
+    if span.label != "Drug":
+        return False
+    words = [word.text for word in split_words(span.text)]
+    return bool(words) and words[-1].lower().endswith(CONDITION_ENDINGS) and not medicines_gazetteer().matches(words)
+
+
 def caused(text: str, note: Sequence[Sentence], per_sentence: Sequence[Sequence[Span]]) -> list[list[Span]]:
     """Each sentence's spans less the ADEs without a drug and a causal cue in their sentence
     (:func:`engine.data.causes.has_cause`)."""
@@ -360,11 +374,13 @@ def annotate(
     """Spans for each note, in character offsets of that note, each with its probability
     (``Span.confidence``, :func:`tag_and_score`), read from the tags by the rules of
     :func:`engine.data.bio.tidy_ranges`: no span crosses a line break, starts or ends on a bracket,
-    dash or comma, or holds no letter or digit. Empty notes give no spans. A drug-dictionary name
-    the model left out becomes a Drug span where the model gives it enough probability
-    (:func:`backstop`). Attributes far from any medication are dropped (:func:`anchored`), and so
-    are adverse events whose sentence names no drug or says nothing of a cause (:func:`caused`);
-    ``anchor=None`` applies none of these three rules. ``confidence=False``
+    dash or comma, or holds no letter or digit, and a Drug's trailing form and route words are
+    spans of their own. Empty notes give no spans. A Drug span named like a condition that no
+    medicine list knows is dropped (:func:`named_like_condition`); a drug-dictionary name the model
+    left out becomes a Drug span where the model gives it enough probability (:func:`backstop`).
+    Attributes far from any medication are dropped (:func:`anchored`), and so are adverse events
+    whose sentence names no drug or says nothing of a cause (:func:`caused`); ``anchor=None``
+    applies none of these four rules. ``confidence=False``
     leaves the probabilities out (None), for callers that only count spans. ``pack=False`` gives
     every window a row of its own (the same labels, slower on short notes)."""
     split_notes = [sentences(text) for text in texts]
@@ -400,7 +416,12 @@ def annotate(
         if anchor is not None:
             with_names = [
                 backstop(
-                    text, sentence, spans, tagged.proposed[position + i], BACKSTOP_PROBABILITY, probabilities=confidence
+                    text,
+                    sentence,
+                    [span for span in spans if not named_like_condition(span)],
+                    tagged.proposed[position + i],
+                    BACKSTOP_PROBABILITY,
+                    probabilities=confidence,
                 )
                 for i, (sentence, spans) in enumerate(zip(note, per_sentence, strict=True))
             ]

@@ -19,6 +19,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from engine.data.patterns import FORM, ROUTE
 from engine.data.tokenize import Word
 from engine.labels import OUTSIDE, begin, inside, repair_tags, split_tag
 from engine.types import Span
@@ -204,7 +205,11 @@ def tidy_ranges(text: str, words: Sequence[Word], tags: Sequence[str]) -> list[t
        the span (:data:`PAIRED`: "Two (2)" keeps its bracket; "(500 mg)" gives "500 mg");
     2. an entity ends at the first line break inside it: what follows on the next line (a
        header, the next list item) is not its continuation;
-    3. rule 1 again on what is left, and an entity with no letter or digit left is dropped."""
+    3. rule 1 again on what is left, and an entity with no letter or digit left is dropped;
+    4. a Drug entity of several words gives up the form and route words at its end, as n2c2
+       annotates them: "albuterol inhaler" is a Drug and a Form, "saline nasal spray" a Drug, a
+       Route and a Form (:func:`attribute_edges`). A route before the name stays: group mentions
+       such as "IV antibiotics" or "oral steroids" are one Drug in the generated and open corpora."""
     if len(words) != len(tags):
         raise ValueError(f"got {len(tags)} tags for {len(words)} words")
     kept = []
@@ -217,8 +222,43 @@ def tidy_ranges(text: str, words: Sequence[Word], tags: Sequence[str]) -> list[t
                 break
         start, end = trimmed(words, start, end)
         if start <= end and any(c.isalnum() for word in words[start : end + 1] for c in word.text):
-            kept.append((start, end, label, (first, last)))
+            pieces = attribute_edges(text, words, start, end) if label == "Drug" else [(start, end, label)]
+            kept.extend((a, b, piece_label, (first, last)) for a, b, piece_label in pieces)
     return kept
+
+
+#: Route words that only a Drug span's edge makes a route ("saline nasal spray"); in running text
+#: they name body parts and findings ("nasal congestion"), so the weak labels' ROUTE leaves them out.
+_EDGE_ROUTES = frozenset({"nasal", "ophthalmic", "otic", "rectal", "vaginal", "inhalation"})
+
+
+def _edge_label(word: str) -> str | None:
+    if FORM.fullmatch(word):
+        return "Form"
+    if ROUTE.fullmatch(word) or word.lower() in _EDGE_ROUTES:
+        return "Route"
+    return None
+
+
+def attribute_edges(text: str, words: Sequence[Word], first: int, last: int) -> list[tuple[int, int, str]]:
+    """The Drug entity ``first..last`` less the form and route words at its end, each one an
+    entity of its own, in order: ``[(first, last, label), ...]``. A word is taken off only where
+    a space separates it from the rest ("Persa-Gel" stays whole) and a word with a letter is left
+    for the Drug; a one-word entity is left as it is."""
+    pieces_after: list[tuple[int, int, str]] = []
+
+    def spaced(left: int, right: int) -> bool:
+        return text[words[left].end : words[right].start].isspace()
+
+    def named(a: int, b: int) -> bool:
+        return any(c.isalpha() for word in words[a : b + 1] for c in word.text if _edge_label(word.text) is None)
+
+    while last > first and spaced(last - 1, last) and (label := _edge_label(words[last].text)):
+        if not named(first, last - 1):
+            break
+        pieces_after.insert(0, (last, last, label))
+        last -= 1
+    return [(first, last, "Drug"), *pieces_after]
 
 
 def predicted_spans(

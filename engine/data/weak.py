@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from engine.data.gazetteer import medicines_gazetteer
+from engine.data.patterns import CONDITION_ENDINGS, DOSAGE, DURATION, FORM, FREQUENCY, ROUTE, STRENGTH
 from engine.data.tokenize import Sentence, Word, sentences
 from engine.types import Document, Fragment, Span
 
@@ -67,51 +68,12 @@ _MAYBE_DRUGS = (
 )  # fmt: skip
 MAYBE_DRUGS = frozenset(_MAYBE_DRUGS)
 
-_NUMBER = r"(?:\d+(?:[.,]\d+)?|one|two|three|four|half|a half|1/2)"
-_AMOUNT_UNIT = (
-    r"(?:mg|mcg|µg|ug|g|gram|grams|mL|ml|L|units?|IU|iu|mEq|meq|mmol|%|milligrams?|micrograms?)"
-    r"(?:\s?/\s?(?:mL|ml|kg|hr|h|hour|dose|actuation|spray|puff|5\s?mL|5\s?ml))?"
-)
-STRENGTH = re.compile(rf"(?<![\w.])\d+(?:[.,]\d+)?(?:\s?-\s?\d+(?:[.,]\d+)?)?\s?{_AMOUNT_UNIT}(?![\w/])", re.I)
-FORM_WORDS = (
-    r"tablets?|tabs?|capsules?|caps?|pills?|cream|ointment|gel|lotion|patch(?:es)?|drops|"
-    r"inhaler|nebuli[sz]er|nebs?|spray|suppositor(?:y|ies)|solution|suspension|syrup|liquid|"
-    r"injection|injections|shot|lozenges?|powder|sachets?|pen|foam|shampoo|elixir|puffs?"
-)
-FORM = re.compile(rf"\b(?:(?:extended|delayed|modified|slow)[- ]release\s+)?(?:{FORM_WORDS})\b", re.I)
-DOSAGE = re.compile(rf"\b{_NUMBER}(?=\s+(?:{FORM_WORDS})\b)", re.I)
-ROUTE = re.compile(
-    r"\b(?:by mouth|orally|oral|p\.o\.|po|per os|topically|topical|intravenously|intravenous|iv|"
-    r"intramuscularly|intramuscular|im|subcutaneously|subcutaneous|subq|sq|sc|inhaled|via inhaler|"
-    r"nasally|intranasal|sublingually|sublingual|sl|rectally|pr|transdermal|per rectum|into the eye|"
-    r"to the affected area|vaginally|intra-articular)\b",
-    re.I,
-)
-FREQUENCY = re.compile(
-    r"\b(?:(?:once|twice|three times|four times|(?:\d|one|two|three|four)\s*(?:x|times))\s+(?:a|per|each)\s+"
-    r"(?:day|daily|week|month|night)|"
-    r"every\s+(?:other\s+)?(?:\d+(?:\s?(?:-|to)\s?\d+)?|one|two|three|four|six|eight|twelve)?\s*"
-    r"(?:hours?|hrs?|days?|weeks?|months?|morning|night|evening|day)"
-    r"|daily|nightly|weekly|monthly|at night|at bedtime|before bed|in the morning|in the evening|"
-    r"with meals|before meals|after meals|bid|b\.i\.d\.|tid|t\.i\.d\.|qid|q\.i\.d\.|qd|q\.d\.|qhs|q\.h\.s\.|"
-    r"qam|qpm|od|bd|tds|qds|mane|nocte|prn|p\.r\.n\.|q\d+h|q\s?\d+\s?(?:hours|hrs|h)|"
-    r"as needed|as required|when required)"
-    r"(?:\s+(?:as needed|as required|prn|when required|for pain))?\b",
-    re.I,
-)
-DURATION = re.compile(
-    r"\b(?:for|x|over the next|for the next)\s+(?:a|an|one|two|three|four|five|six|seven|ten|"
-    r"fourteen|\d+(?:\s?(?:-|to)\s?\d+)?|\d+/\d+|a couple of|a few)\s+(?:more\s+)?"
-    r"(?:days?|weeks?|months?|years?|doses?)\b|\bfor\s+\d+/(?:7|52|12)\b",
-    re.I,
-)
 #: Two-letter and other short frequency words that need a drug in the sentence before they count.
 _SHORT = frozenset({"od", "bd", "im", "pr", "sl", "sc", "iv", "po", "oral", "shot", "pen"})
 #: Word endings of conditions, procedures and findings: such a word is not an unknown drug.
 _NOT_DRUG_ENDINGS = (
-    "itis", "osis", "emia", "aemia", "ectomy", "otomy", "ostomy", "plasty", "scopy", "graphy", "gram",
-    "ology", "opathy", "algia", "oma", "uria", "pnea", "pnoea", "ism", "ness", "tion", "sion", "ment",
-    "ity", "ing", "ed", "ly", "ive", "ous", "ful", "ical", "ists", "ist", "al", "ia", "ae",
+    *CONDITION_ENDINGS, "gram", "ology", "oma", "ism", "ness", "tion", "sion", "ment", "ity", "ing", "ed", "ly",
+    "ive", "ous", "ful", "ical", "ists", "ist", "al", "ae",
 )  # fmt: skip
 _TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "doctor", "nurse", "professor", "prof"})
 

@@ -31,7 +31,7 @@ from engine.types import ModelInfo, Span
 FORMAT_VERSION = 1
 #: Bumped when inference would give other spans for the same weights (sentence split, windows,
 #: merge rule): it is part of every model fingerprint, so no cache serves stale spans.
-INFERENCE_VERSION = 4
+INFERENCE_VERSION = 5
 #: How many sentences an attribute may lie from a Drug span and still be kept (None keeps all);
 #: the rule is :func:`engine.inference.anchored`.
 ANCHOR_SENTENCES: int | None = 1

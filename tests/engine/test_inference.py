@@ -8,7 +8,14 @@ from engine.data.corpus import load_corpus
 from engine.data.gazetteer import Gazetteer
 from engine.data.tokenize import sentences, words
 from engine.devices import resolve_precision
-from engine.inference import anchored, annotate, backstop, dictionary_proposals, tag_sentences
+from engine.inference import (
+    anchored,
+    annotate,
+    backstop,
+    dictionary_proposals,
+    named_like_condition,
+    tag_sentences,
+)
 from engine.models.kinds import KINDS
 from engine.models.tagger import load_tagger
 from engine.types import Span
@@ -205,8 +212,10 @@ def test_annotate_drops_attributes_far_from_any_drug(tagger, tiny_corpus):
     notes = [d.text for d in load_corpus(tiny_corpus).documents("test")]
     for kept, everything in zip(annotate(tagger, notes), annotate(tagger, notes, anchor=None), strict=True):
         assert {s for s in kept if s.label != "Drug"} <= set(everything), "attributes are only ever dropped"
-        # every Drug stays; the rules may add the dictionary's names (test_annotate_adds_the_dictionary_names...)
-        assert {s for s in everything if s.label == "Drug"} <= {s for s in kept if s.label == "Drug"}
+        # every Drug stays but those named like a condition (test_annotate_drops_drug_spans_named_like...);
+        # the rules may add the dictionary's names (test_annotate_adds_the_dictionary_names...)
+        drugs = {s for s in everything if s.label == "Drug" and not named_like_condition(s)}
+        assert drugs <= {s for s in kept if s.label == "Drug"}
 
 
 def test_every_predicted_span_carries_its_probability(tagger, tiny_corpus):
@@ -326,3 +335,27 @@ def test_annotate_adds_the_dictionary_names_the_model_left_out_by_their_probabil
     assert not any(s.text in names - covered and s.label == "Drug" for s in raw if s not in without), (
         "anchor=None: no rule, no proposal"
     )
+
+
+def test_a_drug_span_named_like_a_condition_no_list_knows_is_not_a_medication():
+    def drug(text, label="Drug"):
+        return named_like_condition(Span(0, len(text), label, text))
+
+    assert drug("macromastia") and drug("Akinesia") and drug("barbiturate narcosis") and drug("gastritis")
+    assert not drug("Januvia"), "a listed brand keeps its reading"
+    assert not drug("metformin") and not drug("Persa-Gel") and not drug("pain medication")
+    assert not drug("macromastia", "Reason"), "only Drug spans"
+
+
+def test_annotate_drops_drug_spans_named_like_a_condition(tagger, monkeypatch):
+    note = "Macromastia with back pain; aspirin daily."
+    real = inference.predicted_spans
+
+    def with_macromastia(text, words, tags, confidence=None):
+        return sorted([*real(text, words, tags, confidence), Span.of(text, 0, 11, "Drug")])
+
+    monkeypatch.setattr(inference, "predicted_spans", with_macromastia)
+    (ruled,) = annotate(tagger, [note], precision="fp32")
+    (raw,) = annotate(tagger, [note], precision="fp32", anchor=None)
+    assert Span.of(note, 0, 11, "Drug") in raw, "anchor=None applies no rule"
+    assert not any(s.label == "Drug" and s.start == 0 for s in ruled)

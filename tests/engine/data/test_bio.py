@@ -182,6 +182,27 @@ def test_a_trimmed_span_keeps_the_probability_of_the_span_the_model_found():
     assert [(s.text, s.confidence) for s in spans] == [("Aspirin", 0.7), ("daily", 0.9)]
 
 
+def test_a_predicted_drug_gives_up_the_form_and_route_words_at_its_end():
+    def drug(note):
+        return [
+            (s.text, s.label)
+            for s in predicted_spans(note, words(note), ["B-Drug"] + ["I-Drug"] * (len(words(note)) - 1))
+        ]
+
+    assert drug("albuterol inhaler") == [("albuterol", "Drug"), ("inhaler", "Form")]
+    assert drug("saline nasal spray") == [("saline", "Drug"), ("nasal", "Route"), ("spray", "Form")]
+    assert drug("nicotine patches") == [("nicotine", "Drug"), ("patches", "Form")]
+    # not split: a form word joined to the name, a route before it, a span that is only a form
+    assert drug("Persa-Gel") == [("Persa-Gel", "Drug")]
+    assert drug("IV antibiotics") == [("IV antibiotics", "Drug")]
+    assert drug("nasal spray") == [("nasal spray", "Drug")]
+    # other labels keep their words, and the pieces keep the probability of what the model found
+    note = "albuterol inhaler"
+    assert tidy_ranges(note, words(note), ["B-Form", "I-Form"]) == [(0, 1, "Form", (0, 1))]
+    spans = predicted_spans(note, words(note), ["B-Drug", "I-Drug"], {(0, 1): 0.8})
+    assert [(s.text, s.confidence) for s in spans] == [("albuterol", 0.8), ("inhaler", 0.8)]
+
+
 @given(st.lists(st.sampled_from(["B-Drug", "I-Drug", "B-Strength", "I-Strength", "O"]), min_size=9, max_size=9))
 def test_no_predicted_span_crosses_a_line_or_is_punctuation_alone(tags):
     note = "( Aspirin -\n81 mg ) ,\r\nPlan :"
