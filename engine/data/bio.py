@@ -209,10 +209,13 @@ def tidy_ranges(text: str, words: Sequence[Word], tags: Sequence[str]) -> list[t
     4. a Drug entity of several words gives up the form and route words at its end, as n2c2
        annotates them: "albuterol inhaler" is a Drug and a Form, "saline nasal spray" a Drug, a
        Route and a Form (:func:`attribute_edges`). A route before the name stays: group mentions
-       such as "IV antibiotics" or "oral steroids" are one Drug in the generated and open corpora."""
+       such as "IV antibiotics" or "oral steroids" are one Drug in the generated and open corpora;
+    5. a Drug entity that stopped inside a name written as one word reaches its end
+       (:func:`joined_end`: "Retin-A", "Vick's"), and an entity whose words it took is dropped."""
     if len(words) != len(tags):
         raise ValueError(f"got {len(tags)} tags for {len(words)} words")
     kept = []
+    taken = -1  # the last word a kept entity holds: rule 5 may reach into the next entity's words
     for first, last, label in entity_ranges(tags):
         start, end = trimmed(words, first, last)
         for index in range(start + 1, end + 1):
@@ -221,10 +224,50 @@ def tidy_ranges(text: str, words: Sequence[Word], tags: Sequence[str]) -> list[t
                 end = index - 1
                 break
         start, end = trimmed(words, start, end)
-        if start <= end and any(c.isalnum() for word in words[start : end + 1] for c in word.text):
-            pieces = attribute_edges(text, words, start, end) if label == "Drug" else [(start, end, label)]
+        if start > taken and start <= end and any(c.isalnum() for word in words[start : end + 1] for c in word.text):
+            if label == "Drug":
+                end = joined_end(text, words, start, end)
+                pieces = attribute_edges(text, words, start, end)
+            else:
+                pieces = [(start, end, label)]
             kept.extend((a, b, piece_label, (first, last)) for a, b, piece_label in pieces)
+            taken = end
     return kept
+
+
+_HYPHENS = frozenset("-\u2010\u2011")
+_APOSTROPHES = frozenset("'\u2019")
+
+
+#: Words after a hyphen that make the name a modifier, not part of it ("Cisplatin-Induced").
+_MODIFIERS = frozenset({"induced", "related", "associated", "resistant", "treated", "based", "dependent", "free"})
+
+
+def _name_part(word: str) -> bool:
+    """A digit, one capital letter or a capitalised word: the end of a name written with a hyphen
+    ("Tylenol-3", "Retin-A", "Persa-Gel"). An acronym ("gentamicin-ARF") names something else."""
+    if word[0].isdigit() or (len(word) == 1 and word.isupper()):
+        return True
+    return word[0].isupper() and word[1:].islower() and word.lower() not in _MODIFIERS
+
+
+def joined_end(text: str, words: Sequence[Word], first: int, last: int) -> int:
+    """The last word of a Drug entity ``first..last`` that stopped inside a name written as one:
+    a hyphen and a digit, a capital or a capitalised word ("Tylenol-3", "Retin-A", "Persa-Gel":
+    :func:`_name_part`) or a brand's apostrophe s ("Vick's", "Zarbee\u2019s").
+    "metformin-induced", "gentamicin-ARF" and "aspirin/clopidogrel" end where they did."""
+
+    def joined(index: int) -> bool:
+        return index < len(words) and words[index - 1].end == words[index].start
+
+    while joined(last + 1) and joined(last + 2):
+        glue, after = words[last + 1].text, words[last + 2].text
+        hyphenated = glue in _HYPHENS and _name_part(after)
+        possessive = glue in _APOSTROPHES and after.lower() == "s" and words[first].text[:1].isupper()
+        if not (hyphenated or possessive):
+            break
+        last += 2
+    return last
 
 
 #: Route words that only a Drug span's edge makes a route ("saline nasal spray"); in running text

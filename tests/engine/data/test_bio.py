@@ -203,6 +203,28 @@ def test_a_predicted_drug_gives_up_the_form_and_route_words_at_its_end():
     assert [(s.text, s.confidence) for s in spans] == [("albuterol", 0.8), ("inhaler", 0.8)]
 
 
+def test_a_predicted_drug_that_stopped_inside_a_name_written_as_one_word_reaches_its_end():
+    def first_word_drug(note, *more):
+        tags = ["B-Drug"] + ["O"] * (len(words(note)) - 1)
+        for index, tag in more:
+            tags[index] = tag
+        return [(s.text, s.label) for s in predicted_spans(note, words(note), tags)]
+
+    assert first_word_drug("Retin-A nightly") == [("Retin-A", "Drug")]
+    assert first_word_drug("Tylenol-3 prn") == [("Tylenol-3", "Drug")]
+    assert first_word_drug("Vick's rub") == [("Vick's", "Drug")]
+    assert first_word_drug("Zarbee\u2019s syrup") == [("Zarbee\u2019s", "Drug")]
+    # "Gel" read as a Form is taken into the name, not kept as a span of its own
+    assert first_word_drug("Persa-Gel twice daily", (2, "B-Form")) == [("Persa-Gel", "Drug")]
+    # modifiers, acronyms of other things, slashes, spaces and lower-case possessives end the name
+    assert first_word_drug("metformin-induced acidosis") == [("metformin", "Drug")]
+    assert first_word_drug("Cisplatin-Induced neuropathy") == [("Cisplatin", "Drug")]
+    assert first_word_drug("gentamicin-ARF") == [("gentamicin", "Drug")]
+    assert first_word_drug("aspirin/clopidogrel") == [("aspirin", "Drug")]
+    assert first_word_drug("aspirin - daily") == [("aspirin", "Drug")]
+    assert first_word_drug("aspirin's effect") == [("aspirin", "Drug")]
+
+
 @given(st.lists(st.sampled_from(["B-Drug", "I-Drug", "B-Strength", "I-Strength", "O"]), min_size=9, max_size=9))
 def test_no_predicted_span_crosses_a_line_or_is_punctuation_alone(tags):
     note = "( Aspirin -\n81 mg ) ,\r\nPlan :"
