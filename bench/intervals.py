@@ -24,8 +24,8 @@ from bench.timing import median_seconds
 from engine.data.brat import read_folder
 from engine.experiments import evaluate_model
 from engine.inference import load_pipeline
-from engine.intervals import SEED, _bounds, draw_weights, figures, intervals, paired_test
-from engine.n2c2 import CountTable, prf
+from engine.scores.intervals import SEED, _bounds, draw_weights, figures, intervals, paired_test
+from engine.scores.tables import CountTable, prf
 
 
 def looped(table: CountTable, weights: np.ndarray, present: np.ndarray) -> dict[str, np.ndarray]:

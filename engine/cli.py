@@ -60,7 +60,7 @@ def _corpus_open(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from engine.data.corpus import coverage_of
-    from engine.evaluation import evaluate, format_report
+    from engine.scores.report import evaluate, format_report
 
     if args.model is not None:
         return _evaluate_model(args)
@@ -84,9 +84,9 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _evaluate_model(args: argparse.Namespace) -> int:
     from engine.data.corpus import coverage_of
-    from engine.evaluation import format_report
     from engine.experiments import evaluate_model, write_json_atomically
     from engine.inference import load_pipeline
+    from engine.scores.report import format_report
 
     if args.data is None:
         raise SystemExit("error: --model needs --data DIR (a BRAT folder, e.g. data/demo/test)")
@@ -172,7 +172,7 @@ def _compare(args: argparse.Namespace) -> int:
     from engine.data.corpus import coverage_of
     from engine.experiments import evaluate_model
     from engine.inference import load_pipeline
-    from engine.intervals import compare_tables, format_comparison
+    from engine.scores.intervals import compare_tables, format_comparison
 
     documents, problems = read_folder(args.data)
     for problem in problems:

@@ -13,9 +13,10 @@ from pathlib import Path
 from engine.atomic import atomic_write_text
 from engine.data.corpus import load_corpus
 from engine.data.partial import Coverage
-from engine.evaluation import Report, drug_subsets, evaluate
 from engine.inference import Pipeline, load_pipeline
 from engine.models.kinds import kind
+from engine.scores.report import Report, evaluate
+from engine.scores.strict import drug_subsets
 from engine.training import Progress, recipe, train
 from engine.types import Document
 
@@ -30,7 +31,7 @@ class ModelScore:
     model: str
     parameters: int
     seconds_per_note: float
-    #: strict Drug scores on names the model cannot have memorised (engine.evaluation.drug_subsets)
+    #: strict Drug scores on names the model cannot have memorised (engine.scores.strict.drug_subsets)
     drug_subsets: dict = field(default_factory=dict)
     #: the precision the model ran at (engine.devices): scores are of that precision's spans
     precision: str = "fp32"

@@ -5,7 +5,7 @@ partially labelled sentences of the open real corpora, plus weakly labelled clin
 notes, plus the drug-dictionary feature) is trained on the demo corpus and scored on the demo
 test split, on each open corpus's dev and test splits (strict, with the corpus's coverage) and
 on the hand-annotated real notes (:data:`NOTES_DEV`, complete), including the Drug scores on
-names the model cannot have memorised (:func:`engine.evaluation.drug_subsets`).
+names the model cannot have memorised (:func:`engine.scores.strict.drug_subsets`).
 
 Recipes are chosen on the **dev** splits of the real corpora and the real notes
 (:func:`best_recipe`); the test splits are reported, never used to choose. ``python -m engine real-text`` runs it

@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from engine.evaluation import evaluate
-from engine.n2c2 import n2c2_scores
+from engine.scores.n2c2 import n2c2_scores
+from engine.scores.report import evaluate
 from engine.types import Document, Span, SpanError
 
 

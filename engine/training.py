@@ -17,15 +17,14 @@ from pathlib import Path
 
 import torch
 import torch.distributed as dist
-from seqeval.scheme import IOB2, Entities
 from torch.nn.parallel import DistributedDataParallel
 from transformers import get_linear_schedule_with_warmup
 
+from engine.data.bio import entity_ranges
 from engine.data.corpus import Corpus, TaggedSentence, load_corpus
 from engine.data.open import NOTES_CORPUS
 from engine.data.sambd import sambd
 from engine.devices import autocast, describe, distributed_backend, resolve_device, resolve_precision
-from engine.evaluation import evaluate
 from engine.inference import annotate
 from engine.labels import TAG_TO_ID, TAGS
 from engine.models.base import TrainingSettings
@@ -33,6 +32,7 @@ from engine.models.encoding import EncodedInput, build_input, collate, gazetteer
 from engine.models.kinds import Kind
 from engine.models.registry import build_tagger, kind
 from engine.models.tagger import NeuralTagger
+from engine.scores.report import evaluate
 from engine.types import Document
 
 
@@ -171,13 +171,12 @@ def examples(tagger: NeuralTagger, sentences: Sequence[TaggedSentence], max_leng
 
 
 def training_drugs(sentences: Sequence[TaggedSentence]) -> frozenset[str]:
-    """The Drug names of the training sentences, as :func:`engine.evaluation.drug_name` writes them."""
-    found = Entities([list(sentence.tags) for sentence in sentences], IOB2).entities
+    """The Drug names of the training sentences, as :func:`engine.scores.strict.drug_name` writes them."""
     return frozenset(
-        " ".join(word.text.lower() for word in sentence.words[entity.start : entity.end])
-        for sentence, entities in zip(sentences, found, strict=True)
-        for entity in entities
-        if entity.tag == "Drug"
+        " ".join(word.text.lower() for word in sentence.words[first : last + 1])
+        for sentence in sentences
+        for first, last, label in entity_ranges(sentence.tags, strict=True)
+        if label == "Drug"
     )
 
 

@@ -207,7 +207,7 @@ class EditingTime:
 class EvaluationRecord:
     """An evaluation of one model on one split, as stored: the report's figures and its errors.
 
-    ``metrics`` is the evaluation report's JSON object (``engine.evaluation.Report.as_dict``).
+    ``metrics`` is the evaluation report's JSON object (``engine.scores.report.Report.as_dict``).
     """
 
     model: str

@@ -248,8 +248,8 @@ def errors_of(run_id: int):
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _paired(run_a: int, run_b: int, url: str) -> dict[str, dict[str, object]]:
-    from engine.evaluation import count_tables
-    from engine.intervals import compare_tables
+    from engine.scores.intervals import compare_tables
+    from engine.scores.report import count_tables
 
     a = store().evaluation(run_a, with_errors=False)
     b = store().evaluation(run_b, with_errors=False)
@@ -258,7 +258,7 @@ def _paired(run_a: int, run_b: int, url: str) -> dict[str, dict[str, object]]:
 
 def paired_comparison(a: EvaluationRecord, b: EvaluationRecord) -> dict[str, dict[str, object]]:
     """Paired tests of B against A on the documents both evaluations scored
-    (:func:`engine.intervals.compare_tables`): empty when either evaluation was stored before
+    (:func:`engine.scores.intervals.compare_tables`): empty when either evaluation was stored before
     per-document counts were kept; a ValueError names documents only one of them scored."""
     if a.id is None or b.id is None:
         raise ValueError("both evaluations must be stored ones")

@@ -87,22 +87,26 @@ def spans_to_tags(words: Sequence[Word], spans: Iterable[Span]) -> tuple[list[st
     return tags, report
 
 
-def entity_ranges(tags: Sequence[str]) -> list[tuple[int, int, str]]:
-    """``(first word, last word, label)`` of each entity in IOB2 tags, last inclusive; a stray
-    ``I-`` starts a new entity."""
+def entity_ranges(tags: Sequence[str], *, strict: bool = False) -> list[tuple[int, int, str]]:
+    """``(first word, last word, label)`` of each entity in IOB2 tags, last inclusive: the one
+    reading of entities from tags. A ``B-`` opens an entity and the ``I-`` of the same label
+    that follow continue it. A stray ``I-`` (after ``O`` or another label) starts a new entity,
+    as a model's tags are read; with ``strict`` it belongs to no entity, as seqeval's strict
+    IOB2 mode reads tags (what the scores count)."""
+    if not strict:
+        tags = repair_tags(list(tags))
     ranges: list[tuple[int, int, str]] = []
-    open_label = ""
-    first = 0
-    for index, tag in enumerate(repair_tags(list(tags))):
-        prefix, label = split_tag(tag)
-        if prefix == "I":
+    index = 0
+    while index < len(tags):
+        prefix, label = split_tag(tags[index])
+        if prefix != "B":
+            index += 1
             continue
-        if open_label:
-            ranges.append((first, index - 1, open_label))
-        open_label = label if prefix == "B" else ""
-        first = index
-    if open_label:
-        ranges.append((first, len(tags) - 1, open_label))
+        last = index
+        while last + 1 < len(tags) and tags[last + 1] == inside(label):
+            last += 1
+        ranges.append((index, last, label))
+        index = last + 1
     return ranges
 
 

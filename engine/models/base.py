@@ -9,7 +9,7 @@ A model folder holds:
 ``tokenizer/``         the tokenizer, as ``save_pretrained`` writes it
 ``metrics.json``       written after evaluation
 ``training_drugs.txt`` the Drug names the model saw in training, one a line (optional:
-                       for the unseen-drug scores of :func:`engine.evaluation.drug_subsets`)
+                       for the unseen-drug scores of :func:`engine.scores.strict.drug_subsets`)
 =====================  ===========================================================
 """
 

@@ -39,7 +39,7 @@ class NeuralTagger:
         #: Set when the tagger is saved or loaded: see :func:`engine.models.base.folder_fingerprint`.
         self.fingerprint = ""
         self.folder: Path | None = None
-        #: Drug names seen in training (:func:`engine.evaluation.drug_name` form), saved beside the weights.
+        #: Drug names seen in training (:func:`engine.scores.strict.drug_name` form), saved beside the weights.
         self.training_drugs: frozenset[str] = frozenset()
         config.parameters = self.parameter_count()
 

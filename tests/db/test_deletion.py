@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import inspect, text
 
 from db.repository import NotFound
-from engine.evaluation import evaluate, record_of
+from engine.scores.report import evaluate, record_of
 from engine.types import Document, Span
 from tests.db.test_repository import model
 

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import text
 
 from db.repository import NotFound, RevisionConflict, Store, StoreError, text_sha256
-from engine.evaluation import evaluate, record_of
+from engine.scores.report import evaluate, record_of
 from engine.types import Document, EditingTime, ModelInfo, Relation, Span
 from webapp.application.predictions import annotate
 

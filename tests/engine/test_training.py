@@ -176,7 +176,7 @@ def test_a_gazetteer_model_trains_saves_and_loads_with_its_feature(tiny_corpus, 
 def test_training_drugs_are_the_drug_spans_in_name_form():
     from engine.data.corpus import TaggedSentence
     from engine.data.tokenize import words
-    from engine.evaluation import drug_name
+    from engine.scores.strict import drug_name
     from engine.training import training_drugs
 
     text = "Co-codamol and Insulin Glargine then aspirin"

@@ -173,8 +173,8 @@ def test_a_document_is_deleted_with_everything_derived_after_confirmation(app_en
 
 
 def test_compare_shows_intervals_error_bars_and_a_against_b(app_env, store):
-    from engine.evaluation import count_tables
-    from engine.intervals import compare_tables
+    from engine.scores.intervals import compare_tables
+    from engine.scores.report import count_tables
 
     app = page("compare").run()
     assert not app.exception
@@ -209,7 +209,7 @@ def test_compare_shows_intervals_error_bars_and_a_against_b(app_env, store):
 
 
 def test_compare_paper_mode_sets_the_studys_published_figures_beside_ours(app_env, store):
-    from engine import study
+    from engine.scores import study
 
     app = page("compare").run()
     app.radio(key="scoring").set_value("paper mode (tag level, B and I merged)").run()
@@ -227,7 +227,7 @@ def test_compare_paper_mode_sets_the_studys_published_figures_beside_ours(app_en
 
 
 def test_error_analysis_lenient_view_marks_what_overlap_forgives(app_env, store):
-    from engine.evaluation import forgiven_by_lenient, predicted_spans
+    from engine.scores.errors import forgiven_by_lenient, predicted_spans
 
     app = page("errors").run()
     name = app.selectbox(key="errors-model").value.split(" · ")[0]

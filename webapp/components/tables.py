@@ -242,14 +242,14 @@ def paper_rows(
         )
     rows.sort(key=lambda r: (r["split"], -(r["paper macro F1"] or 0.0)))
     if published:
-        from engine.study import overall_rows
+        from engine.scores.study import overall_rows
 
         rows += [{**row, "split": "n2c2 test", "paper macro F1 95% interval": ""} for row in overall_rows()]
     return rows
 
 
 def comparison_rows(test: Mapping[str, object]) -> list[dict[str, object]]:
-    """A paired test (:func:`engine.intervals.paired_test`) as table rows: micro, macro, then labels."""
+    """A paired test (:func:`engine.scores.intervals.paired_test`) as table rows: micro, macro, then labels."""
     rows = [("micro F1", test["micro_f1"]), ("macro F1", test["macro_f1"])]
     rows += list(test["per_label"].items())
     return [

@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from engine import study
 from engine.labels import LABELS
+from engine.scores import study
 from webapp import services
 from webapp.components import tables
 from webapp.components.charts import learning_curve, per_label_bars, reliability_chart

@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from engine.evaluation import compare_errors, forgiven_by_lenient, predicted_spans
 from engine.labels import LABELS
+from engine.scores.errors import compare_errors, forgiven_by_lenient, predicted_spans
 from engine.types import ERROR_KINDS
 from webapp import services
 from webapp.components.charts import error_kind_bars
@@ -36,7 +36,7 @@ def error_table(errors, forgiven=None) -> pd.DataFrame:
 
 
 def lenient_verdicts(corpus: str, split: str, errors) -> dict:
-    """For each error, whether n2c2 lenient matching forgives it (engine.evaluation.forgiven_by_lenient)."""
+    """For each error, whether n2c2 lenient matching forgives it (engine.scores.errors.forgiven_by_lenient)."""
     gold = {document.id: document for document in services.documents(corpus, split)}
     by_document: dict[str, list] = {}
     for error in errors:

@@ -3,7 +3,7 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.data.bio import predicted_spans, spans_to_tags, tags_to_spans, tidy_ranges
+from engine.data.bio import entity_ranges, predicted_spans, spans_to_tags, tags_to_spans, tidy_ranges
 from engine.data.tokenize import words
 from engine.labels import LABELS
 from engine.types import Span
@@ -233,3 +233,21 @@ def test_no_predicted_span_crosses_a_line_or_is_punctuation_alone(tags):
     for span in predicted_spans(note, found, tags):
         assert "\n" not in span.text and "\r" not in span.text
         assert span.text[0].isalnum() and span.text[-1].isalnum()
+
+
+@given(st.lists(st.sampled_from(["O", "B-Drug", "I-Drug", "B-Strength", "I-Strength"]), max_size=12))
+def test_strict_entity_reading_is_seqevals_and_the_lenient_one_repairs_stray_inside_tags(tags):
+    from seqeval.scheme import IOB2, Entities
+
+    (expected,) = Entities([list(tags)], IOB2).entities
+    assert entity_ranges(tags, strict=True) == [(e.start, e.end - 1, e.tag) for e in expected]
+    lenient = entity_ranges(tags)
+    assert set(entity_ranges(tags, strict=True)) <= set(lenient), "a repair only adds entities"
+    covered = {i for first, last, _ in lenient for i in range(first, last + 1)}
+    assert covered == {i for i, tag in enumerate(tags) if tag != "O"}, "every tagged word is in an entity"
+
+
+def test_a_stray_inside_tag_starts_an_entity_unless_read_strictly():
+    tags = ["I-Drug", "I-Drug", "O", "B-Drug", "I-Strength"]
+    assert entity_ranges(tags) == [(0, 1, "Drug"), (3, 3, "Drug"), (4, 4, "Strength")]
+    assert entity_ranges(tags, strict=True) == [(3, 3, "Drug")]

@@ -1,6 +1,6 @@
 """Concept scores as the n2c2 2018 Track 2 shared task computed them: strict and lenient.
 
-These sit beside the product's seqeval scores (:mod:`engine.evaluation`) so that a model
+These sit beside the product's seqeval scores (:mod:`engine.scores.strict`) so that a model
 trained here can be set beside the published n2c2 results. They work on the character spans
 of the ``.ann`` files, not on word tags, as the official script did.
 
@@ -35,12 +35,12 @@ discontinuous concept is scored from its first to its last character, as its BIO
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from engine.data.partial import Coverage, scoreable
 from engine.labels import LABELS
+from engine.scores.tables import CountTable, prf
 from engine.types import Document, Span
 
 MODES: tuple[str, ...] = ("strict", "lenient")
@@ -66,58 +66,6 @@ def concept_counts(gold: Sequence[Span], system: Sequence[Span], mode: str) -> d
         tp = sum(1 for s in system_here if any(_equals(s, g, mode) for g in gold_here))
         result[label] = (tp, len(gold_here), len(system_here))
     return result
-
-
-@dataclass
-class CountTable:
-    """Per-document counts, ``counts[d, k] = (tp, gold, predicted)`` for document ``d`` and class
-    ``k``: what scores and their bootstrap intervals (:mod:`engine.intervals`) are computed from."""
-
-    documents: list[str]
-    classes: list[str]
-    counts: np.ndarray = field(repr=False)
-
-    @classmethod
-    def of(cls, documents: Sequence[str], classes: Sequence[str], rows: Iterable[Mapping[str, Sequence[int]]]):
-        """From one ``{class: (tp, gold, predicted)}`` mapping a document."""
-        classes = list(classes)
-        index = {name: k for k, name in enumerate(classes)}
-        rows = list(rows)
-        counts = np.zeros((len(rows), len(classes), 3), dtype=np.int64)
-        for d, row in enumerate(rows):
-            for name, triple in row.items():
-                counts[d, index[name]] = triple
-        return cls(list(documents), classes, counts)
-
-    def totals(self) -> np.ndarray:
-        return self.counts.sum(axis=0)
-
-    def as_dict(self) -> dict[str, object]:
-        return {"documents": self.documents, "classes": self.classes, "counts": self.counts.tolist()}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, object]) -> CountTable:
-        counts = np.asarray(data["counts"], dtype=np.int64).reshape(len(data["documents"]), len(data["classes"]), 3)
-        return cls(list(data["documents"]), list(data["classes"]), counts)
-
-    def aligned(self, documents: Sequence[str]) -> CountTable:
-        """The same counts in another document order (a subset allowed); unknown ids raise."""
-        position = {doc: d for d, doc in enumerate(self.documents)}
-        missing = [doc for doc in documents if doc not in position]
-        if missing:
-            raise KeyError(f"no counts for documents {', '.join(missing[:5])}")
-        return CountTable(list(documents), self.classes, self.counts[[position[doc] for doc in documents]])
-
-
-def prf(tp, gold, predicted):
-    """Precision, recall and F1 from counts (arrays or numbers); 0 where undefined."""
-    tp, gold, predicted = (np.asarray(x, dtype=float) for x in (tp, gold, predicted))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        precision = np.where(predicted > 0, tp / np.where(predicted > 0, predicted, 1), 0.0)
-        recall = np.where(gold > 0, tp / np.where(gold > 0, gold, 1), 0.0)
-        total = precision + recall
-        f1 = np.where(total > 0, 2 * precision * recall / np.where(total > 0, total, 1), 0.0)
-    return precision, recall, f1
 
 
 def scores_of(table: CountTable) -> dict[str, object]:

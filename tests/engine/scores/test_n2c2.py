@@ -7,8 +7,8 @@ import pytest
 from nervaluate import Evaluator
 
 from engine.data.partial import Coverage
-from engine.evaluation import count_tables, evaluate
-from engine.n2c2 import concept_counts, concept_tables, n2c2_scores, semeval_schemes
+from engine.scores.n2c2 import concept_counts, concept_tables, n2c2_scores, semeval_schemes
+from engine.scores.report import count_tables, evaluate
 from engine.types import Document, Span
 
 NOTE = "aspirin 81 mg daily for pain and metformin 500 mg bd"
@@ -151,7 +151,8 @@ def test_the_evaluation_json_carries_n2c2_schemes_and_per_document_counts():
 
 
 def test_errors_lenient_matching_forgives():
-    from engine.evaluation import evaluate, forgiven_by_lenient
+    from engine.scores.errors import forgiven_by_lenient
+    from engine.scores.report import evaluate
 
     gold = doc((0, 7, "Drug"), (8, 13, "Strength"), (14, 19, "Frequency"), (43, 49, "Dosage"))
     guess = doc((0, 7, "Drug"), (8, 10, "Strength"), (24, 28, "Reason"), (14, 19, "Route"), (43, 46, "Dosage"))

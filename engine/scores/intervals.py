@@ -1,6 +1,6 @@
 """How sure a score is: bootstrap intervals over documents, and paired tests between two models.
 
-Both work on per-document counts (:class:`engine.n2c2.CountTable`: ``(tp, gold, predicted)`` per
+Both work on per-document counts (:class:`engine.scores.tables.CountTable`: ``(tp, gold, predicted)`` per
 document and label), never on the notes again, so they are cheap: a resample is a vector of how
 often each document is drawn, and every resample's counts are one matrix product of those
 vectors with the table (1,000 resamples of 50 documents x 9 labels: about a millisecond).
@@ -28,7 +28,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from engine.n2c2 import CountTable, prf
+from engine.scores.tables import CountTable, prf
 
 #: Resamples (and permutations) unless told otherwise; ``MEDNER_RESAMPLES`` overrides it.
 RESAMPLES_VARIABLE = "MEDNER_RESAMPLES"

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from engine.evaluation import evaluate
-from engine.intervals import RESAMPLES_VARIABLE, default_resamples, draw_weights, intervals, paired_test
-from engine.n2c2 import CountTable, prf
+from engine.scores.intervals import RESAMPLES_VARIABLE, default_resamples, draw_weights, intervals, paired_test
+from engine.scores.report import evaluate
+from engine.scores.tables import CountTable, prf
 from engine.types import Document, Span
 
 CLASSES = ["Drug", "Strength", "ADE"]
