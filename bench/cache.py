@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.timing import timed
 from db.repository import Store
 from engine.data.brat import read_text
-from engine.inference import Pipeline
+from engine.inference.pipeline import Pipeline
 from engine.models.tagger import load_tagger
 from webapp.application.predictions import annotate
 

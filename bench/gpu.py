@@ -7,7 +7,7 @@ Training: batches of 12 demo training sentences (as in training) through a BERT-
 encoder-crf (random ``BertConfig()`` weights, MiniLM's WordPiece), forward + backward + fused
 AdamW, in fp32 and under the GPU's autocast (bf16 where the GPU has it, else fp16 with loss
 scaling): median ms per step and sentences/s. Annotation: the 500-word note of
-``bench/latency.py`` through ``engine.inference.Pipeline`` (packing, autocast, scan Viterbi on
+``bench/latency.py`` through ``engine.inference.pipeline.Pipeline`` (packing, autocast, scan Viterbi on
 the GPU) and through ``pipeline("token-classification")`` in fp32 on the same GPU, alternating,
 each call ending with ``torch.cuda.synchronize()``; and the spans of our autocast path against
 our fp32 path on the demo test notes (the agreement check of ``bench/latency.py``).
@@ -98,7 +98,7 @@ def main() -> int:
     from bench.latency import baseline_pipeline, bert_base_tagger, note_of
     from engine.data.corpus import load_corpus
     from engine.devices import describe, resolve_device, resolve_precision
-    from engine.inference import Pipeline
+    from engine.inference.pipeline import Pipeline
 
     device = resolve_device(args.device)
     precision = resolve_precision("auto", device)

@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.timing import median_seconds
 from engine.data.brat import read_folder
-from engine.experiments import evaluate_model
-from engine.inference import load_pipeline
+from engine.inference.pipeline import load_pipeline
+from engine.research.experiments import evaluate_model
 from engine.scores.intervals import SEED, _bounds, draw_weights, figures, intervals, paired_test
 from engine.scores.tables import CountTable, prf
 

@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from engine.data.corpus import load_corpus
 from engine.data.corpus import load_corpus as load_folder
 from engine.devices import cpu_report, resolve_precision
-from engine.inference import Pipeline, annotate
+from engine.inference.pipeline import Pipeline, annotate
 from engine.labels import TAGS
 from engine.models.base import ModelConfig, TrainingSettings
 from engine.models.network import WordTagger
@@ -126,7 +126,7 @@ def encoder_gflop(tagger: NeuralTagger, note: str) -> float:
     from torch import nn
 
     from engine.data.tokenize import sentences
-    from engine.inference import prepare
+    from engine.inference.pipeline import prepare
 
     encoder = tagger.network.encoder
     weights = sum(m.in_features * m.out_features for m in encoder.modules() if isinstance(m, nn.Linear))

@@ -36,7 +36,7 @@ def pseudo_labeller(teacher: Path, keep: float):
     """A drop-in for :func:`engine.data.weak.weak_document` that adds the teacher's spans."""
     from engine.data.open import notes
     from engine.data.weak import ANNOTATES, weak_labels
-    from engine.inference import load_pipeline
+    from engine.inference.pipeline import load_pipeline
     from engine.types import Document
 
     texts = []

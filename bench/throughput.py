@@ -26,7 +26,7 @@ from bench.timing import median_seconds
 from engine.data.brat import read_folder
 from engine.data.tokenize import sentences
 from engine.devices import resolve_precision
-from engine.inference import BATCH_SIZE, annotate, prepare
+from engine.inference.pipeline import BATCH_SIZE, annotate, prepare
 from engine.models import unpadded
 from engine.models.tagger import load_tagger
 

@@ -108,7 +108,7 @@ def resolve_precision(precision: str | None = None, device: torch.device | str =
 
 def default_precision() -> str:
     """What this process runs at when nothing is asked: ``$MEDNER_PRECISION``, else ``auto`` on
-    ``$MEDNER_DEVICE`` (what :func:`engine.inference.load_pipeline` resolves with no arguments)."""
+    ``$MEDNER_DEVICE`` (what :func:`engine.inference.pipeline.load_pipeline` resolves with no arguments)."""
     return resolve_precision(None, resolve_device(None))
 
 

@@ -25,7 +25,7 @@ from engine.data.corpus import Corpus, TaggedSentence, load_corpus
 from engine.data.open import NOTES_CORPUS
 from engine.data.sambd import sambd
 from engine.devices import autocast, describe, distributed_backend, resolve_device, resolve_precision
-from engine.inference import annotate
+from engine.inference.pipeline import annotate
 from engine.labels import TAG_TO_ID, TAGS
 from engine.models.base import TrainingSettings
 from engine.models.encoding import EncodedInput, build_input, collate, gazetteer_inputs, windows, word_pieces

@@ -27,7 +27,7 @@ class Span:
     text: str
     fragments: tuple[Fragment, ...] = ()
     ref: str = field(default="", compare=False)
-    #: A predicted span's probability under its model (:mod:`engine.inference`); None for gold
+    #: A predicted span's probability under its model (:mod:`engine.inference.pipeline`); None for gold
     #: spans and for predictions made without one. Not part of equality.
     confidence: float | None = field(default=None, compare=False)
 

@@ -187,8 +187,8 @@ def predictions(model: ModelInfo, texts: Sequence[str]) -> list[Prediction]:
 
 def review_queue(corpus: str, split: str, model: ModelInfo, reviewed: set[str]) -> list[tuple[str, float]]:
     """The documents of one split not among ``reviewed``, the one where ``model`` expects most
-    wrong spans first (:func:`engine.review.review_queue`)."""
-    from engine.review import review_queue as order
+    wrong spans first (:func:`engine.notes.review.review_queue`)."""
+    from engine.notes.review import review_queue as order
 
     notes = documents(corpus, split)
     found = predictions(model, [d.text for d in notes])
@@ -202,7 +202,7 @@ def author_versions(corpus: str) -> dict[str, int]:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _agreement(corpus: str, first: str, second: str, versions: tuple[int | None, int | None], url: str):
-    from engine.review import agreement as between
+    from engine.notes.review import agreement as between
 
     return between(
         store().latest_by_author(corpus, first), store().latest_by_author(corpus, second), names=(first, second)

@@ -28,7 +28,7 @@ TRAINING_DRUGS_FILE = "training_drugs.txt"
 
 class NeuralTagger:
     """A trained model's parts: its :class:`WordTagger` network, tokenizer and config, saved and
-    loaded as one folder. It does not annotate notes itself: :class:`engine.inference.Pipeline`
+    loaded as one folder. It does not annotate notes itself: :class:`engine.inference.pipeline.Pipeline`
     does (``load_pipeline(folder).predict(texts)``), so models never depend on inference."""
 
     def __init__(self, config: ModelConfig, network: WordTagger, tokenizer: PreTrainedTokenizerBase) -> None:

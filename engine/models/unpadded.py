@@ -6,7 +6,7 @@ trains: the same arithmetic as one padded window a row, less of it.
 - **Attention within each window only**, and never over padding: the windows are cut into
   groups of similar length, and each group's attention is one batched call over its windows
   padded to the group's longest (:data:`GROUP_COST_SUBWORDS` decides where a group ends). A
-  packed row (:mod:`engine.inference`) computes attention across the whole row and masks most
+  packed row (:mod:`engine.inference.pipeline`) computes attention across the whole row and masks most
   of it away; here only the blocks on the diagonal are computed.
 - **The last layer only where it is read.** The tagger reads the encoder at the first subword
   of each word, so in the last layer queries, the attention output, the feed-forward layer and
@@ -26,7 +26,7 @@ import torch
 from torch.nn import functional
 
 #: Where a group of windows ends: a new attention call costs about this many padded subwords of
-#: attention (the grouping is an exact cut of the kind :func:`engine.batches.length_groups` makes).
+#: attention (the grouping is an exact cut of the kind :func:`engine.inference.batches.length_groups` makes).
 GROUP_COST_SUBWORDS = 32
 
 

@@ -94,7 +94,7 @@ def test_precision_follows_the_device(monkeypatch):
 
 def test_training_and_annotating_on_auto_never_touch_cuda_without_a_gpu(no_gpu, tiny_corpus, tmp_path):
     from engine.data.corpus import load_corpus
-    from engine.inference import load_pipeline
+    from engine.inference.pipeline import load_pipeline
     from engine.models.base import TrainingSettings
     from engine.models.kinds import KINDS
     from engine.training import Recipe, train

@@ -8,11 +8,11 @@ import pytest
 import torch
 
 from engine.data.corpus import load_corpus
-from engine.experiments import evaluate_model
-from engine.inference import Pipeline
+from engine.inference.pipeline import Pipeline
 from engine.models.base import TrainingSettings
 from engine.models.kinds import KINDS
 from engine.models.tagger import load_tagger
+from engine.research.experiments import evaluate_model
 from engine.training import Progress, Recipe, fingerprint, select_documents, train
 
 
@@ -159,7 +159,7 @@ def test_a_gazetteer_model_trains_saves_and_loads_with_its_feature(tiny_corpus, 
     assert Pipeline(load_tagger(result.folder)).predict(notes) == predicted
     # the feature is read: hiding every dictionary match changes the emission scores
     from engine.data.tokenize import sentences
-    from engine.inference import prepare
+    from engine.inference.pipeline import prepare
 
     split = [s for d in corpus.documents("test") for s in sentences(d.text)]
     batches = prepare(tagger, split, pack=False).batches

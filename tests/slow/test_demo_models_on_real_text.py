@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.inference import load_pipeline
+from engine.inference.pipeline import load_pipeline
 from engine.synth.negatives import SHORTHAND
 
 pytestmark = pytest.mark.slow

@@ -95,7 +95,7 @@ DISAGREEMENT_CANDIDATES = (
 
 
 def test_two_models_side_by_side_with_differences_marked(app_env):
-    from engine.inference import load_pipeline
+    from engine.inference.pipeline import load_pipeline
 
     pipelines = [load_pipeline(Path(app_env["MEDNER_MODELS"]) / name) for name in ("tiny-t", "tiny-tcrf")]
     readings = {

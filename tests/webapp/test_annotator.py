@@ -3,8 +3,8 @@ change the draft (the browser half is driven by tests/e2e/test_annotation.py).""
 
 import pytest
 
-from engine.editing import Draft, EditRefused, pages
 from engine.labels import LABELS
+from engine.notes.editing import Draft, EditRefused, pages
 from engine.types import Span
 from webapp.components.annotator import apply_event, view_data
 

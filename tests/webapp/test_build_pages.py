@@ -259,7 +259,7 @@ def test_review_queue_orders_by_expected_corrections_and_counts_what_each_person
 
 
 def test_agreement_between_two_annotators_with_their_disagreements_in_context(app_env, store):
-    from engine.review import agreement
+    from engine.notes.review import agreement
 
     document = store.documents("demo", "dev")[0]
     spans = sorted(document.spans)

@@ -112,7 +112,7 @@ def test_a_model_asked_for_at_another_precision_is_another_pipeline(tmp_path, mo
 
 
 def test_the_real_loader_gives_a_pipeline_that_annotates(tiny_model):
-    from engine.inference import Pipeline
+    from engine.inference.pipeline import Pipeline
     from engine.models.base import folder_fingerprint
 
     pool = ModelPool()

@@ -7,7 +7,7 @@ reads them on each rerun (so a browser reload loses nothing). Three kinds of job
 - ``train``: train a model on a corpus of the store (its latest gold, so saved corrections count),
   then register it and record its evaluation on the corpus's dev and test splits;
 - ``evaluate``: score saved models on a corpus of the store and record the evaluations;
-- ``bootstrap``: the first-run demo models (``engine.bootstrap``), then their evaluations.
+- ``bootstrap``: the first-run demo models (``engine.research.bootstrap``), then their evaluations.
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def _evaluate_job(store: Store, job_id: int, settings: dict[str, Any]) -> str | 
 
 
 def _bootstrap_job(store: Store, job_id: int, settings: dict[str, Any]) -> None:
-    from engine.bootstrap import DEMO_MODELS, bootstrap
+    from engine.research.bootstrap import DEMO_MODELS, bootstrap
 
     data, models = Path(settings["data"]), Path(settings["models"])
     reporter = _Reporter(store, job_id, share=(0.0, 0.9), trainings=len(DEMO_MODELS))

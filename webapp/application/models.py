@@ -68,8 +68,8 @@ def evaluate_into_store(
     store: Store, model: ModelInfo, corpus_name: str, splits: Sequence[str], log: Callable[[str], None] = print
 ) -> None:
     """Score ``model`` on each split of the store corpus and record the evaluation with its errors."""
-    from engine.experiments import evaluate_model
-    from engine.inference import load_pipeline
+    from engine.inference.pipeline import load_pipeline
+    from engine.research.experiments import evaluate_model
     from engine.scores.report import record_of
 
     pipeline = load_pipeline(model.folder)

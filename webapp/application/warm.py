@@ -42,7 +42,7 @@ def serving_precision() -> str:
 
 
 def _load(folder: str, precision: str):
-    from engine.inference import load_pipeline
+    from engine.inference.pipeline import load_pipeline
 
     return load_pipeline(folder, precision=precision)
 

@@ -1,11 +1,11 @@
 """The annotation view: a note with its spans, where a person selects text with the mouse and
 presses a label's number key (1-9) or button to add a span, clicks a span to relabel or remove
 it, and undoes. A Streamlit custom component (components v2: HTML, CSS and JavaScript inline, no
-build step, no iframe); the edits themselves are :class:`engine.editing.Draft`'s, in Python.
+build step, no iframe); the edits themselves are :class:`engine.notes.editing.Draft`'s, in Python.
 
 Safety: the note reaches the browser as JSON data and is put on the page with ``textContent``
 only, never as HTML, so a note holding ``<script>`` shows those characters and runs nothing.
-Long notes are shown one page at a time (:func:`engine.editing.pages`)."""
+Long notes are shown one page at a time (:func:`engine.notes.editing.pages`)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from typing import Any
 
 import streamlit as st
 
-from engine.editing import Draft, EditRefused, on_page, pages
 from engine.labels import LABELS
+from engine.notes.editing import Draft, EditRefused, on_page, pages
 from engine.types import Span
 from webapp.components.highlight import colour
 from webapp.components.text import inert

@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from engine.editing import Draft
-from engine.export import safe_name, to_brat_zip, to_csv, to_json
-from engine.medications import medication_list
+from engine.notes.editing import Draft
+from engine.notes.export import safe_name, to_brat_zip, to_csv, to_json
+from engine.notes.medications import medication_list
 from engine.types import Document
 from webapp import services
 from webapp.components.annotator import annotation_view

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from engine.labels import LABELS
-from engine.medications import medication_list
+from engine.notes.medications import medication_list
 from webapp import services
 from webapp.components.charts import before_after_bars, histogram
 from webapp.components.highlight import highlight_html, legend_html

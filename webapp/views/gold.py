@@ -7,9 +7,9 @@ import time
 import pandas as pd
 import streamlit as st
 
-from engine.editing import Draft, EditingClock, EditRefused, phrase_matches, summarise_times, take_version
-from engine.export import corpus_zip
 from engine.labels import LABELS
+from engine.notes.editing import Draft, EditingClock, EditRefused, phrase_matches, summarise_times, take_version
+from engine.notes.export import corpus_zip
 from engine.types import Span
 from webapp import services
 from webapp.components.annotator import annotation_view

@@ -5,8 +5,8 @@ import streamlit as st
 
 from engine.data.gazetteer import LEXICONS
 from engine.data.open import OPEN_CORPORA
-from engine.export import safe_name
 from engine.models.kinds import KINDS
+from engine.notes.export import safe_name
 from webapp import services
 from webapp.components.jobs import job_summary, show_job
 from webapp.components.research import choose_corpus

@@ -1,11 +1,11 @@
 """An ADE needs a drug and a causal cue in its sentence (engine.data.causes), and the pipeline
-drops the ADEs that have neither (engine.inference.caused)."""
+drops the ADEs that have neither (engine.inference.pipeline.caused)."""
 
 import pytest
 
 from engine.data.causes import has_cause
 from engine.data.tokenize import sentences
-from engine.inference import caused
+from engine.inference.pipeline import caused
 from engine.types import Span
 
 

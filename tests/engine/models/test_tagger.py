@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from engine.data.corpus import load_corpus
-from engine.inference import Pipeline
+from engine.inference.pipeline import Pipeline
 from engine.models.base import FORMAT_VERSION, ModelFolderError
 from engine.models.tagger import load_tagger
 from tests.forking import Forker

@@ -3,12 +3,13 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from engine import devices, inference
+from engine import devices
 from engine.data.corpus import load_corpus
 from engine.data.gazetteer import Gazetteer
 from engine.data.tokenize import sentences, words
 from engine.devices import resolve_precision
-from engine.inference import (
+from engine.inference import pipeline as inference
+from engine.inference.pipeline import (
     anchored,
     annotate,
     backstop,
@@ -161,7 +162,7 @@ def test_labels_match_a_plain_hugging_face_token_classifier_with_the_same_weight
 def test_batches_cut_sorted_windows_at_the_cheapest_places():
     import itertools
 
-    from engine import batches
+    from engine.inference import batches
 
     lengths = [4, 5, 5, 5, 9, 17, 21, 21, 28, 32, 90]
     items = [SimpleNamespace(size=n) for n in lengths]
@@ -232,11 +233,11 @@ def test_span_probability_is_the_crf_marginal_of_that_span(tagger, precision):
 
     fp32: the pipeline packs its batches as it always does. bf16 (autocast asked for by name,
     on any CPU): one window a row on both sides, since under bf16 another layout rounds
-    differently (tests/engine/test_packing.py bounds that); the same operations in the same order
+    differently (tests/engine/inference/test_packing.py bounds that); the same operations in the same order
     round the same way, so the tolerance stays fp32's."""
     from engine.data.bio import entity_ranges
     from engine.devices import autocast
-    from engine.inference import prepare, tag_and_score
+    from engine.inference.pipeline import prepare, tag_and_score
 
     note = "Aspirin 81 mg PO daily for chest pain. Metoprolol 25 mg twice daily."
     split = sentences(note)

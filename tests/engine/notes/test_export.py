@@ -4,7 +4,7 @@ import json
 import zipfile
 
 from engine.data.brat import parse_ann
-from engine.export import corpus_zip, safe_name, to_brat_zip, to_csv, to_json
+from engine.notes.export import corpus_zip, safe_name, to_brat_zip, to_csv, to_json
 from engine.types import Document, Span
 
 TEXT = "=HYPERLINK(x) aspirin 81 mg daily"

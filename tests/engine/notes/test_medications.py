@@ -1,4 +1,4 @@
-from engine.medications import medication_list
+from engine.notes.medications import medication_list
 from engine.types import Document, Relation, Span
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from engine.review import agreement, expected_errors, review_queue
+from engine.notes.review import agreement, expected_errors, review_queue
 from engine.types import Document, Span
 
 NOTE = "aspirin 81 mg daily"

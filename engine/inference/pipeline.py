@@ -4,7 +4,7 @@ scores and the benches all call:
 1. **prepare** (:func:`prepare`): notes are split into sentences, each sentence's words into
    subwords once, a sentence longer than the encoder's window into overlapping windows
    (:mod:`engine.models.encoding`), and the windows laid out without padding
-   (:mod:`engine.batches`): for BERT and DistilBERT encoders end to end, attention within each
+   (:mod:`engine.inference.batches`): for BERT and DistilBERT encoders end to end, attention within each
    window only (:mod:`engine.models.unpadded`); for any other encoder *packed*, several short
    windows to a row, each with its own [CLS] ... [SEP], position ids that restart at 0 and a
    block-diagonal attention mask. Either way no window sees another and every word gets the
@@ -32,7 +32,14 @@ from pathlib import Path
 
 import torch
 
-from engine.batches import (
+from engine.data.bio import breaks_line, entity_ranges, predicted_spans
+from engine.data.causes import has_cause
+from engine.data.gazetteer import Gazetteer, lexicon_gazetteer, medicines_gazetteer
+from engine.data.patterns import CONDITION_ENDINGS
+from engine.data.tokenize import Sentence, sentences
+from engine.data.tokenize import words as split_words
+from engine.devices import autocast, resolve_device, resolve_precision
+from engine.inference.batches import (
     BATCH_SIZE,
     PACK_SUBWORDS,
     Batch,
@@ -44,13 +51,6 @@ from engine.batches import (
     pack_rows,
     packed_batch,
 )
-from engine.data.bio import breaks_line, entity_ranges, predicted_spans
-from engine.data.causes import has_cause
-from engine.data.gazetteer import Gazetteer, lexicon_gazetteer, medicines_gazetteer
-from engine.data.patterns import CONDITION_ENDINGS
-from engine.data.tokenize import Sentence, sentences
-from engine.data.tokenize import words as split_words
-from engine.devices import autocast, resolve_device, resolve_precision
 from engine.models import unpadded
 from engine.models.base import ANCHOR_SENTENCES
 from engine.models.encoding import (

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from engine.cli import main
-from engine.experiments import Run, grid, seed_summary, summarise_seeds
+from engine.research.experiments import Run, grid, seed_summary, summarise_seeds
 
 
 def test_grid_covers_kinds_sampling_and_the_learning_curve():

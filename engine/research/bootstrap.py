@@ -6,17 +6,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from engine.data.corpus import load_corpus
-from engine.experiments import evaluate_model, write_json_atomically
-from engine.inference import load_pipeline
+from engine.inference.pipeline import load_pipeline
 from engine.models.base import ModelFolderError
 from engine.models.tagger import load_tagger
-from engine.real_text import RECIPES
+from engine.research.experiments import evaluate_model, write_json_atomically
+from engine.research.real_text import RECIPES
 from engine.synth.generate import generate_corpus
 from engine.training import Progress, recipe, train
 
 #: The demo models: (folder name, kind, training options of engine.training.recipe), the recipes
 #: of the real-text experiment that scored best on the real-note dev set and the open corpora's
-#: dev splits (engine/real_text.py, docs/experiments.md 'Real clinical notes'): the SamBD sample
+#: dev splits (engine/research/real_text.py, docs/experiments.md 'Real clinical notes'): the SamBD sample
 #: of the demo corpus, 1,000 partially labelled sentences of each open real corpus, 1,000
 #: weakly labelled sentences of clinician-written notes, and the drug-dictionary feature.
 #: Sized to train within 10 minutes on 2 CPU cores (README, 'First run', has the measured time).

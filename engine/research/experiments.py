@@ -13,14 +13,13 @@ from pathlib import Path
 from engine.atomic import atomic_write_text
 from engine.data.corpus import load_corpus
 from engine.data.partial import Coverage
-from engine.inference import Pipeline, load_pipeline
+from engine.inference.pipeline import Pipeline, load_pipeline
 from engine.models.kinds import kind
+from engine.research import CURVE_KINDS, GRID_FRACTIONS, GRID_KINDS
 from engine.scores.report import Report, evaluate
 from engine.scores.strict import drug_subsets
 from engine.training import Progress, recipe, train
 from engine.types import Document
-
-DEFAULT_FRACTIONS = (0.1, 0.25, 0.5, 1.0)
 
 
 @dataclass
@@ -141,9 +140,9 @@ def run_experiments(
     out: Path | str,
     *,
     encoders: Sequence[str | None] = (None,),
-    kinds: Sequence[str] = ("transformer-crf", "encoder", "encoder-crf"),
-    fractions: Sequence[float] = DEFAULT_FRACTIONS,
-    curve_kinds: Sequence[str] = ("transformer-crf", "encoder-crf"),
+    kinds: Sequence[str] = GRID_KINDS,
+    fractions: Sequence[float] = GRID_FRACTIONS,
+    curve_kinds: Sequence[str] = CURVE_KINDS,
     options: Mapping[str, object] | None = None,
     learning_rates: Mapping[str, float] | None = None,
     on_progress: Callable[[str, Progress], None] | None = None,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from engine.data.corpus import load_corpus
-from engine.sharding import Distributed, ShardError, predict_sharded, read_notes, span_record
+from engine.inference.sharding import Distributed, ShardError, predict_sharded, read_notes, span_record
 from engine.types import Span
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,7 +90,7 @@ def test_each_rank_takes_every_world_th_shard(tmp_path):
 def _manifest_for_rank_one(request, tmp_path):
     """Rank 1 alone meets no manifest: write what rank 0 would have written."""
     if request.function.__name__ == "test_each_rank_takes_every_world_th_shard":
-        from engine.sharding import notes_fingerprint
+        from engine.inference.sharding import notes_fingerprint
 
         folder = tmp_path / "out.jsonl.shards"
         folder.mkdir()
@@ -153,7 +153,7 @@ def torchrun(*arguments, processes=2):
 def test_predict_under_torchrun_with_two_processes_equals_one_process_and_resumes(tiny_model, tiny_corpus, tmp_path):
     """Both runs at fp32, asked for on the command line (it wins over $MEDNER_PRECISION): two
     processes batch other notes together than one does, and under bf16 a note's rounding depends
-    on its batch (tests/engine/test_packing.py bounds that); this test is about the shards."""
+    on its batch (tests/engine/inference/test_packing.py bounds that); this test is about the shards."""
     from engine.cli import main
 
     notes = tmp_path / "notes"

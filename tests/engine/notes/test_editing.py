@@ -5,7 +5,7 @@ import itertools
 
 import pytest
 
-from engine.editing import (
+from engine.notes.editing import (
     Draft,
     EditingClock,
     EditRefused,

@@ -2,9 +2,9 @@ from dataclasses import replace
 
 import pytest
 
-from engine import real_text
 from engine.data.corpus import Corpus, load_corpus, write_corpus
 from engine.data.partial import Coverage
+from engine.research import real_text
 
 
 @pytest.fixture

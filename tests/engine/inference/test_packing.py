@@ -8,11 +8,12 @@ Every comparison here runs both layouts at one precision, named in the test (nev
 import pytest
 import torch
 
-from engine import batches, inference
-from engine.batches import pack_rows
 from engine.data.corpus import load_corpus
 from engine.data.tokenize import sentences
-from engine.inference import Pipeline, annotate, prepare, tag_and_score
+from engine.inference import batches
+from engine.inference import pipeline as inference
+from engine.inference.batches import pack_rows
+from engine.inference.pipeline import Pipeline, annotate, prepare, tag_and_score
 from engine.models.kinds import KINDS
 
 

@@ -10,7 +10,7 @@ import re
 import zipfile
 
 from engine.data.brat import format_ann
-from engine.medications import ATTRIBUTES, medication_list
+from engine.notes.medications import ATTRIBUTES, medication_list
 from engine.types import Document, Span
 
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")

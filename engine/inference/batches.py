@@ -1,5 +1,5 @@
 """How windows of subwords are laid out for the encoder, the first stage of
-:mod:`engine.inference`: batches of rows cut where padding costs more than a pass, several short
+:mod:`engine.inference.pipeline`: batches of rows cut where padding costs more than a pass, several short
 windows packed into one row with a block-diagonal attention mask, or (for the encoders
 :mod:`engine.models.unpadded` covers) windows laid end to end with no padding at all.
 

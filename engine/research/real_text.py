@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.data.corpus import coverage_of, load_corpus
-from engine.experiments import evaluate_model, write_json_atomically
-from engine.inference import load_pipeline
+from engine.inference.pipeline import load_pipeline
 from engine.models.base import ModelFolderError
+from engine.research.experiments import evaluate_model, write_json_atomically
 from engine.training import Progress, Recipe, recipe, train
 
 #: The hand-annotated real notes (vendored, a dev split only: recipes are chosen on it).

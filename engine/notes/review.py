@@ -2,7 +2,7 @@
 
 **Review order** (:func:`review_queue`): the unreviewed documents by the model's *expected number
 of wrong spans*, ``sum(1 - p)`` over the spans it predicts (``p``: each span's probability, see
-:mod:`engine.inference`). By linearity of expectation that is how many of its spans a reviewer
+:mod:`engine.inference.pipeline`). By linearity of expectation that is how many of its spans a reviewer
 should expect to correct, so the queue puts first the document where a review changes most. A
 mean would put a short note with one unsure span first; a maximum would ignore how many unsure
 spans a note holds. What it does not see: entities the model missed altogether (its probability

@@ -1,0 +1,128 @@
+"""``predict``: annotate notes with a model; with ``--output``, sharded and resumable."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from engine.cli.options import add_anchor_option, add_device_option, positive
+
+
+def _read_notes(paths: Sequence[Path]) -> list[tuple[str, str]]:
+    from engine.inference.sharding import read_notes
+
+    if not paths:
+        return [("stdin", sys.stdin.read())]
+    return read_notes(paths)
+
+
+def run(args: argparse.Namespace) -> int:
+    from engine.data.brat import write_document
+    from engine.inference.sharding import Distributed
+    from engine.types import Document
+
+    place = Distributed.from_environment()
+    if args.output is None and place.world > 1:
+        raise SystemExit("error: under torchrun, give --output FILE.jsonl (the processes write shards and merge them)")
+    if args.output is not None and not args.files:
+        raise SystemExit("error: --output needs notes: .txt files, folders or a .jsonl file")
+    from engine.inference.pipeline import load_pipeline  # torch: seconds to import, so after the checks that need none
+
+    pipeline = load_pipeline(args.model, device=args.device, precision=args.precision, anchor=args.anchor)
+    notes = _read_notes(args.files)
+    if args.output is not None:
+        return _predict_sharded(args, pipeline, notes, place)
+    predicted = pipeline.predict([text for _, text in notes])
+    documents = [Document(name, text, tuple(spans)) for (name, text), spans in zip(notes, predicted, strict=True)]
+    if args.out is not None:
+        for document in documents:
+            write_document(document, args.out)
+        print(f"wrote {len(documents)} annotated notes to {args.out}", file=sys.stderr)
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "document": d.id,
+                        "spans": [{"start": s.start, "end": s.end, "label": s.label, "text": s.text} for s in d.spans],
+                    }
+                    for d in documents
+                ],
+                indent=2,
+            )
+        )
+    elif args.out is None:
+        for document in documents:
+            for span in document.spans:
+                print(f"{document.id}\t{span.start}\t{span.end}\t{span.label}\t{span.text}")
+    return 0
+
+
+def _predict_sharded(args: argparse.Namespace, pipeline, notes: list[tuple[str, str]], place) -> int:
+    """``predict --output FILE.jsonl``: shards across the torchrun processes, resumable
+    (engine/inference/sharding.py)."""
+    from tqdm import tqdm
+
+    from engine.inference.sharding import predict_sharded
+
+    bar = None
+    if place.rank == 0:
+        bar = tqdm(total=(len(notes) + args.shard_size - 1) // args.shard_size, desc="shards", unit="shard")
+
+    def progress(done: int, total: int) -> None:
+        bar.update(done - bar.n)
+
+    began = time.perf_counter()
+    run = predict_sharded(
+        pipeline.predict,
+        notes,
+        args.output,
+        model_fingerprint=pipeline.tagger.fingerprint,
+        precision=pipeline.precision,
+        anchor=args.anchor,
+        shard_size=args.shard_size,
+        place=place,
+        on_shard=progress,
+    )
+    seconds = time.perf_counter() - began
+    if bar is not None:
+        bar.update(run.shards - bar.n)
+        bar.close()
+        print(
+            f"{len(notes)} notes in {run.shards} shards over {place.world} process(es): this process wrote "
+            f"{run.written} and skipped {run.skipped} already written; {run.notes_annotated / seconds:.1f} notes/s "
+            f"here; merged in input order into {run.merged}",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def register(commands) -> None:
+    predict = commands.add_parser(
+        "predict",
+        help="annotate notes (files, folders, a .jsonl file, or stdin) with a model; with --output, sharded and "
+        "resumable, also under torchrun --nnodes N --nproc_per_node M",
+    )
+    predict.add_argument("--model", type=Path, required=True)
+    predict.add_argument(
+        "files",
+        type=Path,
+        nargs="*",
+        help='.txt files, folders of them, or .jsonl files of {"id", "text"} lines; stdin when none',
+    )
+    predict.add_argument(
+        "--output",
+        type=Path,
+        help="write the spans as JSON lines in input order to this file, through resumable shards beside it "
+        "(FILE.shards/); the processes of a torchrun share the work",
+    )
+    predict.add_argument("--shard-size", type=positive, default=32, help="notes per shard (default 32)")
+    predict.add_argument("--json", action="store_true", help="print the spans as JSON")
+    predict.add_argument("--out", type=Path, help="write the annotated notes as BRAT into this folder")
+    add_anchor_option(predict)
+    add_device_option(predict)
+    predict.set_defaults(run=run)

@@ -1,0 +1,26 @@
+import pytest
+
+from engine.cli import main
+from engine.inference.pipeline import named_like_condition
+from engine.types import Span
+from tests.engine.cli.commands import run_json
+
+
+def test_predict_keeps_far_attributes_only_when_asked(capsys, tiny_model, tiny_corpus):
+    notes = [str(path) for path in sorted((tiny_corpus / "test").glob("*.txt"))]
+
+    def spans(*anchor: str) -> set[tuple]:
+        found = run_json(capsys, "predict", "--model", str(tiny_model), *anchor, "--json", *notes)
+        return {(d["document"], s["start"], s["end"], s["label"], s["text"]) for d in found for s in d["spans"]}
+
+    default, everything = spans(), spans("--anchor", "none")
+    assert default == spans("--anchor", "1")
+    assert {s for s in default if s[3] != "Drug"} <= everything, "attributes are only ever dropped"
+    # every Drug stays but those named like a condition; the dictionary backstop may add Drugs
+    drugs = {s for s in everything if s[3] == "Drug" and not named_like_condition(Span(s[1], s[2], s[3], s[4]))}
+    assert drugs <= default
+    assert spans("--anchor", "0") <= default
+    with pytest.raises(SystemExit) as exit_info:
+        main(["predict", "--model", str(tiny_model), "--anchor", "near"])
+    assert exit_info.value.code == 2
+    assert "'none', not 'near'" in capsys.readouterr().err
