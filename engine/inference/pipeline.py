@@ -14,11 +14,11 @@ scores and the benches all call:
 3. **decode** (:func:`tag_and_score`): each window's word scores are cut back out of the batch,
    Viterbi (or argmax) gives the tags, windows are merged by the rule of encoding.py, and each
    entity gets its probability under the model.
-4. **spans** (:func:`annotate`): tags become character spans of each note, Drug spans named like
-   a condition no medicine list knows are dropped, drug-dictionary names the model left out are
-   added where the model gives them enough probability (:func:`backstop`),
-   and attributes far from any medication (:func:`anchored`) and ADEs with no cause
-   (:func:`caused`) are dropped.
+4. **spans** (:func:`annotate`): tags become character spans of each note, and the span rules of
+   :mod:`engine.inference.rules` apply: Drug spans named like a condition no medicine list knows
+   are dropped, drug-dictionary names the model left out are added where the model gives them
+   enough probability, and attributes far from any medication and ADEs with no cause are
+   dropped.
 
 :class:`Pipeline` holds a loaded model with these choices (device, precision, anchor) and is
 what callers keep: ``Pipeline(tagger).predict(texts)``.
@@ -32,12 +32,9 @@ from pathlib import Path
 
 import torch
 
-from engine.data.bio import breaks_line, entity_ranges, predicted_spans
-from engine.data.causes import has_cause
-from engine.data.gazetteer import Gazetteer, lexicon_gazetteer, medicines_gazetteer
-from engine.data.patterns import CONDITION_ENDINGS
+from engine.data.bio import entity_ranges, predicted_spans
+from engine.data.gazetteer import lexicon_gazetteer
 from engine.data.tokenize import Sentence, sentences
-from engine.data.tokenize import words as split_words
 from engine.devices import autocast, resolve_device, resolve_precision
 from engine.inference.batches import (
     BATCH_SIZE,
@@ -51,6 +48,7 @@ from engine.inference.batches import (
     pack_rows,
     packed_batch,
 )
+from engine.inference.rules import BACKSTOP_PROBABILITY, dictionary_proposals, note_rules
 from engine.models import unpadded
 from engine.models.base import ANCHOR_SENTENCES
 from engine.models.encoding import (
@@ -216,7 +214,8 @@ def tag_and_score(
     end of that window (a sentence longer than a window, rare) is scored on the part inside it.
     With ``confidence=False`` no probability is computed (training's dev scores need none).
     ``proposals`` (word ranges of each sentence) are scored the same way as Drug spans, whatever
-    the tags say (:func:`backstop`). The network runs where its weights are (:func:`device_of`)."""
+    the tags say (:func:`engine.inference.rules.backstop`). The network runs where its weights
+    are (:func:`device_of`)."""
     config, network = tagger.config, tagger.network
     prepared = prepare(tagger, split, batch_size=batch_size, pack=pack)
     predicted: dict[tuple[int, int], list[int]] = {}
@@ -282,85 +281,6 @@ def tag_sentences(
     return tag_and_score(tagger, split, batch_size=batch_size, precision=precision, confidence=False, pack=pack).tags
 
 
-def anchored(per_sentence: Sequence[Sequence[Span]], window: int | None = ANCHOR_SENTENCES) -> list[Span]:
-    """The spans of one note's sentences, less every attribute with no Drug span within ``window``
-    sentences of its own (``window=None`` keeps every span).
-
-    In n2c2 2018 Track 2 every attribute (Strength to ADE) is annotated only as the attribute of a
-    medication, so a frequency, a route or an adverse event with no medication near it is not an
-    entity of this scheme: "fh" read as a frequency in a family-history line, a rash after a food
-    read as an ADE. One sentence either side was chosen on dev data (docs/experiments.md,
-    "Attributes anchored to a medication"): it keeps 99.4 % of the demo corpus's gold attributes."""
-    if window is None:
-        return [span for spans in per_sentence for span in spans]
-    near_drug = [any(span.label == "Drug" for span in spans) for spans in per_sentence]
-    kept: list[Span] = []
-    for index, spans in enumerate(per_sentence):
-        anchored_here = any(near_drug[max(0, index - window) : index + window + 1])
-        kept.extend(span for span in spans if anchored_here or span.label == "Drug")
-    return kept
-
-
-#: A name of the drug dictionary that the model left outside every span becomes a Drug span when
-#: the model gives that reading at least this probability: the dictionary proposes, the context
-#: decides ("his Prozac" late in a long sentence is taken; "sodium" in a list of lab results is
-#: not). Chosen on the dev splits of the real notes and the open corpora (docs/experiments.md,
-#: "A dictionary backstop").
-BACKSTOP_PROBABILITY = 0.05
-
-
-def dictionary_proposals(gazetteer: Gazetteer, text: str, sentence: Sentence) -> list[tuple[int, int]]:
-    """Word ranges of the dictionary's drug names (not class names) in a sentence that lie on one
-    line and hold at least three characters, one of them a letter."""
-    words = sentence.words
-    found = []
-    for first, last, is_class in gazetteer.matches([word.text for word in words]):
-        name = text[words[first].start : words[last].end]
-        if not is_class and len(name) >= 3 and any(c.isalpha() for c in name) and not breaks_line(name):
-            found.append((first, last))
-    return found
-
-
-def backstop(
-    text: str,
-    sentence: Sentence,
-    spans: Sequence[Span],
-    proposed: dict[tuple[int, int], float],
-    threshold: float = BACKSTOP_PROBABILITY,
-    *,
-    probabilities: bool = True,
-) -> list[Span]:
-    """``spans`` and, as Drug spans (with their probability unless ``probabilities`` is False),
-    the proposed names (word ranges of ``sentence``) that overlap none of them and that the model
-    reads as a Drug with probability ``threshold`` or more."""
-    added = []
-    for (first, last), probability in sorted(proposed.items()):
-        start, end = sentence.words[first].start, sentence.words[last].end
-        if probability >= threshold and not any(start < s.end and s.start < end for s in [*spans, *added]):
-            added.append(Span.of(text, start, end, "Drug", confidence=probability if probabilities else None))
-    return sorted([*spans, *added]) if added else list(spans)
-
-
-def named_like_condition(span: Span) -> bool:
-    """Whether a Drug span ends on a word of a disease, finding or procedure ("macromastia",
-    "akinesia", "barbiturate narcosis": :data:`engine.data.patterns.CONDITION_ENDINGS`) that no
-    medicine list knows (the drug dictionary, UK names and classes): a reading the model makes of
-    unfamiliar medical words, never a medication. "Januvia" is listed, so it stays."""
-    if span.label != "Drug":
-        return False
-    words = [word.text for word in split_words(span.text)]
-    return bool(words) and words[-1].lower().endswith(CONDITION_ENDINGS) and not medicines_gazetteer().matches(words)
-
-
-def caused(text: str, note: Sequence[Sentence], per_sentence: Sequence[Sequence[Span]]) -> list[list[Span]]:
-    """Each sentence's spans less the ADEs without a drug and a causal cue in their sentence
-    (:func:`engine.data.causes.has_cause`)."""
-    return [
-        [span for span in spans if span.label != "ADE" or has_cause(text, sentence.start, sentence.end, span, spans)]
-        for sentence, spans in zip(note, per_sentence, strict=True)
-    ]
-
-
 def annotate(
     tagger,
     texts: Sequence[str],
@@ -376,10 +296,10 @@ def annotate(
     :func:`engine.data.bio.tidy_ranges`: no span crosses a line break, starts or ends on a bracket,
     dash or comma, or holds no letter or digit, and a Drug's trailing form and route words are
     spans of their own. Empty notes give no spans. A Drug span named like a condition that no
-    medicine list knows is dropped (:func:`named_like_condition`); a drug-dictionary name the model
-    left out becomes a Drug span where the model gives it enough probability (:func:`backstop`).
-    Attributes far from any medication are dropped (:func:`anchored`), and so are adverse events
-    whose sentence names no drug or says nothing of a cause (:func:`caused`); ``anchor=None``
+    medicine list knows is dropped, a drug-dictionary name the model left out becomes a Drug span
+    where the model gives it enough probability, attributes far from any medication are dropped,
+    and so are adverse events whose sentence names no drug or says nothing of a cause
+    (:mod:`engine.inference.rules`, :func:`~engine.inference.rules.note_rules`); ``anchor=None``
     applies none of these four rules. ``confidence=False``
     leaves the probabilities out (None), for callers that only count spans. ``pack=False`` gives
     every window a row of its own (the same labels, slower on short notes)."""
@@ -413,21 +333,19 @@ def annotate(
             predicted_spans(text, sentence.words, tagged.tags[position + i], tagged.confidence[position + i])
             for i, sentence in enumerate(note)
         ]
-        if anchor is not None:
-            with_names = [
-                backstop(
-                    text,
-                    sentence,
-                    [span for span in spans if not named_like_condition(span)],
-                    tagged.proposed[position + i],
-                    BACKSTOP_PROBABILITY,
-                    probabilities=confidence,
-                )
-                for i, (sentence, spans) in enumerate(zip(note, per_sentence, strict=True))
-            ]
-            per_sentence = caused(text, note, with_names)
+        proposed = tagged.proposed[position : position + len(note)]
         position += len(note)
-        result.append(anchored(per_sentence, anchor))
+        result.append(
+            note_rules(
+                text,
+                note,
+                per_sentence,
+                proposed,
+                anchor=anchor,
+                threshold=BACKSTOP_PROBABILITY,
+                probabilities=confidence,
+            )
+        )
     return result
 
 

@@ -33,7 +33,7 @@ FORMAT_VERSION = 1
 #: merge rule): it is part of every model fingerprint, so no cache serves stale spans.
 INFERENCE_VERSION = 5
 #: How many sentences an attribute may lie from a Drug span and still be kept (None keeps all);
-#: the rule is :func:`engine.inference.pipeline.anchored`.
+#: the rule is :func:`engine.inference.rules.anchored`.
 ANCHOR_SENTENCES: int | None = 1
 REQUIRED_FILES = ("config.json", "model.safetensors", "encoder.json", "tokenizer")
 

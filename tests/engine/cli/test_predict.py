@@ -1,7 +1,7 @@
 import pytest
 
 from engine.cli import main
-from engine.inference.pipeline import named_like_condition
+from engine.inference.rules import named_like_condition
 from engine.types import Span
 from tests.engine.cli.commands import run_json
 

@@ -1,11 +1,11 @@
 """An ADE needs a drug and a causal cue in its sentence (engine.data.causes), and the pipeline
-drops the ADEs that have neither (engine.inference.pipeline.caused)."""
+drops the ADEs that have neither (engine.inference.rules.caused)."""
 
 import pytest
 
 from engine.data.causes import has_cause
 from engine.data.tokenize import sentences
-from engine.inference.pipeline import caused
+from engine.inference.rules import caused
 from engine.types import Span
 
 

@@ -5,18 +5,11 @@ import torch
 
 from engine import devices
 from engine.data.corpus import load_corpus
-from engine.data.gazetteer import Gazetteer
 from engine.data.tokenize import sentences, words
 from engine.devices import resolve_precision
 from engine.inference import pipeline as inference
-from engine.inference.pipeline import (
-    anchored,
-    annotate,
-    backstop,
-    dictionary_proposals,
-    named_like_condition,
-    tag_sentences,
-)
+from engine.inference.pipeline import annotate, tag_sentences
+from engine.inference.rules import named_like_condition
 from engine.models.kinds import KINDS
 from engine.models.tagger import load_tagger
 from engine.types import Span
@@ -184,31 +177,6 @@ def test_batches_cut_sorted_windows_at_the_cheapest_places():
     assert max(len(c) for c in batches.capped(long_windows, 256)) == batches.MAX_BATCH_SUBWORDS // 512
 
 
-def span(label, start=0):
-    return Span(start, start + 1, label, "x")
-
-
-def test_attributes_need_a_drug_within_the_window_of_sentences():
-    per_sentence = [
-        [span("Frequency")],  # 0: a drug two sentences on
-        [],
-        [span("Drug"), span("Strength")],  # 2
-        [span("Route")],  # 3: next to the drug
-        [],
-        [span("ADE"), span("Reason")],  # 5: three sentences away
-        [span("Drug")],  # 6: a drug is kept anywhere
-    ]
-
-    def labels(window):
-        return [s.label for s in anchored(per_sentence, window)]
-
-    assert labels(None) == ["Frequency", "Drug", "Strength", "Route", "ADE", "Reason", "Drug"]
-    assert labels(0) == ["Drug", "Strength", "Drug"]
-    assert labels(1) == ["Drug", "Strength", "Route", "ADE", "Reason", "Drug"]
-    assert labels(2) == labels(None)
-    assert anchored([[span("ADE")], [span("Frequency")]], 5) == [], "no medication in the note: no attributes"
-
-
 def test_annotate_drops_attributes_far_from_any_drug(tagger, tiny_corpus):
     notes = [d.text for d in load_corpus(tiny_corpus).documents("test")]
     for kept, everything in zip(annotate(tagger, notes), annotate(tagger, notes, anchor=None), strict=True):
@@ -287,38 +255,6 @@ def test_no_predicted_span_crosses_a_line_break_or_starts_or_ends_on_punctuation
         assert LINES_AND_PUNCTUATION[span.start : span.end] == span.text
 
 
-def test_the_dictionary_proposes_drug_names_on_one_line_not_classes_nor_short_names():
-    gazetteer = Gazetteer(["lantus", "insulin glargine", "ox", "aspirin"], classes=["antibiotics"])
-    note = "Increase Lantus to 20 units, insulin\nglargine at night, antibiotics, ox bile and ASPIRIN."
-    found = [
-        note[sentence.words[a].start : sentence.words[b].end]
-        for sentence in sentences(note)
-        for a, b in dictionary_proposals(gazetteer, note, sentence)
-    ]
-    assert found == ["Lantus", "ASPIRIN"], "no name over a line break, no class name, nothing under 3 characters"
-    one_line = note.replace("\n", " ")
-    assert "insulin glargine" in [
-        one_line[sentence.words[a].start : sentence.words[b].end]
-        for sentence in sentences(one_line)
-        for a, b in dictionary_proposals(gazetteer, one_line, sentence)
-    ]
-
-
-def test_a_proposed_name_is_a_drug_span_where_the_model_gives_it_enough_probability():
-    note = "Increase Lantus to 20 units at night with aspirin."
-    (sentence,) = sentences(note)
-    index = {w.text: i for i, w in enumerate(sentence.words)}
-    strength = Span.of(note, note.index("20"), note.index("20") + 8, "Strength")
-    proposed = {(index["Lantus"], index["Lantus"]): 0.3, (index["aspirin"], index["aspirin"]): 0.01}
-    spans = backstop(note, sentence, [strength], proposed, 0.05)
-    assert [(s.text, s.label, s.confidence) for s in spans] == [("Lantus", "Drug", 0.3), ("20 units", "Strength", None)]
-    assert backstop(note, sentence, [strength], proposed, 0.5) == [strength]
-    overlapping = Span.of(note, note.index("Lantus"), note.index("Lantus") + 9, "Drug")  # "Lantus to"
-    assert backstop(note, sentence, [overlapping], proposed, 0.05) == [overlapping], "a span is there already"
-    (plain,) = [s for s in backstop(note, sentence, [], proposed, 0.05, probabilities=False) if s.text == "Lantus"]
-    assert plain.confidence is None
-
-
 def test_annotate_adds_the_dictionary_names_the_model_left_out_by_their_probability(tagger, monkeypatch):
     """Scored by the model like its own spans: with a threshold of 0 every dictionary name that no
     span covers comes out as a Drug (with its probability), with one above 1 none does."""
@@ -336,16 +272,6 @@ def test_annotate_adds_the_dictionary_names_the_model_left_out_by_their_probabil
     assert not any(s.text in names - covered and s.label == "Drug" for s in raw if s not in without), (
         "anchor=None: no rule, no proposal"
     )
-
-
-def test_a_drug_span_named_like_a_condition_no_list_knows_is_not_a_medication():
-    def drug(text, label="Drug"):
-        return named_like_condition(Span(0, len(text), label, text))
-
-    assert drug("macromastia") and drug("Akinesia") and drug("barbiturate narcosis") and drug("gastritis")
-    assert not drug("Januvia"), "a listed brand keeps its reading"
-    assert not drug("metformin") and not drug("Persa-Gel") and not drug("pain medication")
-    assert not drug("macromastia", "Reason"), "only Drug spans"
 
 
 def test_annotate_drops_drug_spans_named_like_a_condition(tagger, monkeypatch):
