@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 
-def generate(args: argparse.Namespace) -> int:
+def run_generate(args: argparse.Namespace) -> int:
     from engine.synth.generate import generate_corpus
 
     sizes = generate_corpus(args.out, seed=args.seed, sizes={"train": args.train, "dev": args.dev, "test": args.test})
@@ -16,7 +16,7 @@ def generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def stats(args: argparse.Namespace) -> int:
+def run_stats(args: argparse.Namespace) -> int:
     from engine.data.corpus import corpus_stats, load_corpus, stats_table
 
     corpus = load_corpus(args.data)
@@ -30,7 +30,7 @@ def stats(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_open(args: argparse.Namespace) -> int:
+def run_open(args: argparse.Namespace) -> int:
     from engine.data.corpus import write_corpus
     from engine.data.open import OPEN_CORPORA, open_corpus
 
@@ -56,11 +56,11 @@ def register(commands) -> None:
     generate.add_argument("--train", type=int, default=150, help="number of training notes")
     generate.add_argument("--dev", type=int, default=30, help="number of development notes")
     generate.add_argument("--test", type=int, default=50, help="number of test notes")
-    generate.set_defaults(run=generate)
+    generate.set_defaults(run=run_generate)
     stats = corpus_commands.add_parser("stats", help="label counts, sentences and alignment problems per split")
     stats.add_argument("data", type=Path, help="corpus folder (train/ dev/ test/) or one BRAT folder")
     stats.add_argument("--json", action="store_true")
-    stats.set_defaults(run=stats)
+    stats.set_defaults(run=run_stats)
 
     open_corpora = corpus_commands.add_parser(
         "open", help="write the vendored open corpora (Chia, NeuroTrialNER, BC5CDR, TAC 2017 ADR) as BRAT"
@@ -68,4 +68,4 @@ def register(commands) -> None:
     open_corpora.add_argument("names", nargs="*", help="which corpora (default: all)")
     open_corpora.add_argument("--out", type=Path, required=True, help="folder to write one corpus folder per name into")
     open_corpora.add_argument("--verbose", action="store_true", help="print every problem the readers found")
-    open_corpora.set_defaults(run=write_open)
+    open_corpora.set_defaults(run=run_open)

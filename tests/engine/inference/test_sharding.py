@@ -13,7 +13,7 @@ from engine.data.corpus import load_corpus
 from engine.inference.sharding import Distributed, ShardError, predict_sharded, read_notes, span_record
 from engine.types import Span
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 class CountingPredict:
