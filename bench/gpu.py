@@ -51,7 +51,8 @@ def training_step_ms(device, precision: str, data: Path, steps: int) -> dict[str
     from bench.latency import bert_base_tagger
     from engine.data.corpus import load_corpus, tagged_sentences
     from engine.devices import autocast
-    from engine.training import adamw, batches, examples, to_tensors
+    from engine.training.data import batches, examples, to_tensors
+    from engine.training.loop import adamw
 
     corpus = load_corpus(data)
     sentences = [s for d in corpus.documents("train")[:60] for s in tagged_sentences(d)[0]]

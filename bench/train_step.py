@@ -25,7 +25,7 @@ from engine.data.corpus import load_corpus, tagged_sentences
 from engine.data.sambd import sambd
 from engine.models.base import TrainingSettings
 from engine.models.registry import build_tagger
-from engine.training import batches, examples, to_tensors
+from engine.training.data import batches, examples, to_tensors
 
 
 def main() -> int:

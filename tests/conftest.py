@@ -55,7 +55,8 @@ def tiny_corpus(tmp_path_factory) -> Path:
 def tiny_model(tiny_corpus, tmp_path_factory) -> Path:
     """A tiny scratch transformer-crf trained for a few epochs (seconds on a CPU)."""
     from engine.models.kinds import KINDS
-    from engine.training import Recipe, train
+    from engine.training.loop import train
+    from engine.training.settings import Recipe
 
     folder = tmp_path_factory.mktemp("models") / "tiny-tcrf"
     settings = TrainingSettings(epochs=4, learning_rate=2e-3, batch_size=8, seed=3)
@@ -85,7 +86,8 @@ def shallow_encoder(tmp_path_factory) -> str:
 def app_world(tiny_corpus, tiny_model, tmp_path_factory) -> dict[str, str]:
     from db.repository import Store
     from engine.models.kinds import KINDS
-    from engine.training import Recipe, train
+    from engine.training.loop import train
+    from engine.training.settings import Recipe
     from webapp.application.sync import sync
 
     root = tmp_path_factory.mktemp("app")

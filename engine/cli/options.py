@@ -84,7 +84,7 @@ def add_training_options(parser: argparse.ArgumentParser, *, epochs: int | None)
 
 def training_options(args: argparse.Namespace) -> dict[str, object]:
     """The training options given on the command line (None: not given), for
-    :func:`engine.training.recipe`, which resolves them."""
+    :func:`engine.training.settings.recipe`, which resolves them."""
     open_corpora = getattr(args, "open_corpora", None)
     return {
         "epochs": args.epochs,

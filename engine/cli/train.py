@@ -14,7 +14,8 @@ from engine.models.kinds import KINDS
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.training import recipe, train
+    from engine.training.loop import train
+    from engine.training.settings import recipe
 
     result = train(
         recipe(args.kind, training_options(args)),

@@ -12,9 +12,10 @@ from engine.models.tagger import load_tagger
 from engine.research.experiments import evaluate_model, write_json_atomically
 from engine.research.real_text import RECIPES
 from engine.synth.generate import generate_corpus
-from engine.training import Progress, recipe, train
+from engine.training.loop import Progress, train
+from engine.training.settings import recipe
 
-#: The demo models: (folder name, kind, training options of engine.training.recipe), the recipes
+#: The demo models: (folder name, kind, training options of engine.training.settings.recipe), the recipes
 #: of the real-text experiment that scored best on the real-note dev set and the open corpora's
 #: dev splits (engine/research/real_text.py, docs/experiments.md 'Real clinical notes'): the SamBD sample
 #: of the demo corpus, 1,000 partially labelled sentences of each open real corpus, 1,000

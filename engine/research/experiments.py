@@ -18,7 +18,8 @@ from engine.models.kinds import kind
 from engine.research import CURVE_KINDS, GRID_FRACTIONS, GRID_KINDS
 from engine.scores.report import Report, evaluate
 from engine.scores.strict import drug_subsets
-from engine.training import Progress, recipe, train
+from engine.training.loop import Progress, train
+from engine.training.settings import recipe
 from engine.types import Document
 
 
@@ -153,7 +154,7 @@ def run_experiments(
     """Train and score every run of the grid on ``data``; write ``results.json`` and ``results.md``.
 
     ``options`` holds what all runs share (epochs, batch size, seed, size, any option of
-    :func:`engine.training.recipe`); each kind trains at
+    :func:`engine.training.settings.recipe`); each kind trains at
     ``learning_rates[kind]``, by default the study's (1e-4 from scratch, 5e-5 for encoders).
     With ``seeds`` above 1 each cell runs with seeds ``seed``, ``seed + 1``, ... and
     ``results.md`` adds the mean and standard deviation of each figure over them.

@@ -23,7 +23,8 @@ from engine.data.corpus import coverage_of, load_corpus
 from engine.inference.pipeline import load_pipeline
 from engine.models.base import ModelFolderError
 from engine.research.experiments import evaluate_model, write_json_atomically
-from engine.training import Progress, Recipe, recipe, train
+from engine.training.loop import Progress, train
+from engine.training.settings import Recipe, recipe
 
 #: The hand-annotated real notes (vendored, a dev split only: recipes are chosen on it).
 NOTES_DEV = "clinical-notes-dev"
@@ -37,7 +38,7 @@ _REAL = {"open_corpora": _OPEN, "open_sentences": 150}
 #: 1,000 sentences of each open corpus and 1,000 of the weakly labelled clinician-written notes.
 _NOTES = {"open_corpora": _OPEN, "open_sentences": 1000, "note_sentences": 1000}
 
-#: name -> (kind, training options of :func:`engine.training.recipe`).
+#: name -> (kind, training options of :func:`engine.training.settings.recipe`).
 RECIPES: dict[str, tuple[str, dict[str, object]]] = {
     "transformer-crf generated": ("transformer-crf", {**_SCRATCH}),
     "transformer-crf +real": ("transformer-crf", {**_SCRATCH, **_REAL}),

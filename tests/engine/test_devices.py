@@ -97,7 +97,8 @@ def test_training_and_annotating_on_auto_never_touch_cuda_without_a_gpu(no_gpu, 
     from engine.inference.pipeline import load_pipeline
     from engine.models.base import TrainingSettings
     from engine.models.kinds import KINDS
-    from engine.training import Recipe, train
+    from engine.training.loop import train
+    from engine.training.settings import Recipe
 
     lines = []
     settings = TrainingSettings(epochs=1, learning_rate=2e-3, batch_size=8, seed=3)

@@ -58,7 +58,7 @@ def test_a_job_that_fails_is_marked_failed_with_its_traceback(store):
 
 
 def test_progress_of_two_trainings_in_one_job_moves_forward_only(store):
-    from engine.training import Progress
+    from engine.training.loop import Progress
     from webapp.application.jobs import _Reporter
 
     job = store.create_job("bootstrap", {}, "")

@@ -78,7 +78,8 @@ class _Reporter:
 
 def _train_job(store: Store, job_id: int, settings: dict[str, Any], output: str) -> str:
     from engine.models.base import describe_model
-    from engine.training import recipe, train
+    from engine.training.loop import train
+    from engine.training.settings import recipe
 
     options = dict(settings)
     corpus_name = options.pop("corpus")

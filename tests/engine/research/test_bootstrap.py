@@ -2,7 +2,7 @@ import json
 
 from engine.models.tagger import load_tagger
 from engine.research import bootstrap as bootstrap_module
-from engine.training import Progress
+from engine.training.loop import Progress
 
 TINY_OPTIONS = {"epochs": 1, "learning_rate": 2e-3, "batch_size": 8, "sambd": True}
 TINY = (("tiny-tcrf", "transformer-crf", dict(TINY_OPTIONS)),)

@@ -1,8 +1,4 @@
 import json
-import os
-import subprocess
-import sys
-from collections import Counter
 
 import pytest
 import torch
@@ -13,7 +9,8 @@ from engine.models.base import TrainingSettings
 from engine.models.kinds import KINDS
 from engine.models.tagger import load_tagger
 from engine.research.experiments import evaluate_model
-from engine.training import Progress, Recipe, fingerprint, select_documents, train
+from engine.training.loop import Progress, train
+from engine.training.settings import Recipe
 
 
 @pytest.mark.parametrize(
@@ -47,16 +44,6 @@ def test_same_seed_same_model(tiny_corpus, tmp_path):
     assert (tmp_path / "a" / "model.safetensors").read_bytes() == (tmp_path / "b" / "model.safetensors").read_bytes()
 
 
-def test_train_fraction_nests_and_fingerprints_differ(tiny_corpus):
-    documents = load_corpus(tiny_corpus).documents("train")
-    quarter, half = select_documents(documents, 0.25, 1), select_documents(documents, 0.5, 1)
-    assert len(quarter) == 2 and len(half) == 4
-    assert {d.id for d in quarter} <= {d.id for d in half}
-    assert fingerprint(quarter) != fingerprint(half)
-    with pytest.raises(ValueError, match="train fraction"):
-        select_documents(documents, 0.0, 1)
-
-
 def test_early_stopping_stops_when_dev_stops_improving(tiny_corpus, tmp_path):
     # A learning rate of zero never improves on the first epoch's dev score.
     settings = TrainingSettings(epochs=6, learning_rate=0.0, crf_learning_rate=0.0, patience=2, batch_size=16)
@@ -64,87 +51,8 @@ def test_early_stopping_stops_when_dev_stops_improving(tiny_corpus, tmp_path):
     assert result.epochs_run == 3 and result.best_epoch == 1
 
 
-def test_two_gloo_processes_train_one_model(tiny_corpus, tmp_path):
-    out = tmp_path / "ddp"
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    command = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--nproc_per_node",
-        "2",
-        "--master_port",
-        "29533",
-        "-m",
-        "engine",
-        "train",
-        "--kind",
-        "transformer-crf",
-        "--size",
-        "tiny",
-        "--data",
-        str(tiny_corpus),
-        "--out",
-        str(out),
-        "--epochs",
-        "1",
-        "--lr",
-        "2e-3",
-        "--sambd",
-        "--batch-size",
-        "8",
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    summary = json.loads(done.stdout[done.stdout.index("{") :])
-    assert summary["epochs_run"] == 1
-    assert load_tagger(out).config.kind == "transformer-crf"
-
-
-@pytest.mark.parametrize("kind", ["transformer-crf", "transformer"])
-def test_open_corpus_sentences_join_training_partially_labelled(kind, tiny_corpus, tmp_path):
-    from engine.training import TrainingData, examples, prepare_data, to_tensors
-
-    settings = TrainingSettings(
-        epochs=1, learning_rate=2e-3, batch_size=8, open_corpora=("neurotrialner", "tac2017-adr"), open_sentences=15
-    )
-    prepared: TrainingData = prepare_data(load_corpus(tiny_corpus), settings)
-    partial = [s for s in prepared.sentences if s.partial]
-    assert len(partial) == 30
-    assert any("Drug" not in s.annotates for s in partial) and any("ADE" not in s.annotates for s in partial)
-    result = train(Recipe(KINDS[kind], settings, size="tiny"), tiny_corpus, tmp_path / kind)
-    tagger = load_tagger(result.folder)
-    assert tagger.config.training.open_corpora == ["neurotrialner", "tac2017-adr"]
-    # the real sentences' words are in the scratch WordPiece vocabulary: the commonest word of the
-    # sampled real sentences that the demo notes never write (which sentences are sampled follows
-    # the sentence splitter's rules, so the word is found, not named)
-    demo_text = " ".join(d.text for d in load_corpus(tiny_corpus).documents("train"))
-    new_words = Counter(w.text for s in partial for w in s.words if w.text.isalpha() and w.text not in demo_text)
-    real_word, count = new_words.most_common(1)[0]
-    assert count >= 3 and real_word in tagger.tokenizer.get_vocab()
-    tensors = to_tensors(examples(tagger, partial[:4], 64), tagger.tokenizer.pad_token_id)
-    assert tensors["allowed"].sum(-1)[tensors["word_mask"]].gt(1).any()
-
-
-def test_recipe_resolves_options_once_with_the_kind_defaults():
-    from engine.training import recipe
-
-    plan = recipe("encoder-crf", {"epochs": "3", "encoder": "", "sambd": None, "gazetteer": 1})
-    assert plan.kind is KINDS["encoder-crf"]
-    assert plan.settings.learning_rate == KINDS["encoder-crf"].learning_rate
-    assert plan.settings.epochs == 3 and plan.settings.sambd is False
-    assert plan.encoder is None and plan.gazetteer is True and plan.size == "small"
-    scratch = recipe("transformer-crf", {"open_corpora": "chia,bc5cdr", "learning_rate": 5e-4, "size": "tiny"})
-    assert scratch.settings.open_corpora == ("chia", "bc5cdr") and scratch.settings.learning_rate == 5e-4
-    assert scratch.describe() == "transformer-crf, size tiny"
-    with pytest.raises(ValueError, match="unknown training options: epoch, lr"):
-        recipe("encoder", {"epoch": 2, "lr": 1e-3})
-    with pytest.raises(ValueError, match="unknown model kind"):
-        recipe("bilstm")
-
-
 def test_a_gazetteer_model_trains_saves_and_loads_with_its_feature(tiny_corpus, tmp_path):
-    from engine.training import training_drugs
+    from engine.training.data import training_drugs
 
     settings = TrainingSettings(epochs=1, learning_rate=2e-3, batch_size=8, seed=2)
     result = train(Recipe(KINDS["transformer-crf"], settings, size="tiny", gazetteer=True), tiny_corpus, tmp_path / "g")
@@ -173,21 +81,7 @@ def test_a_gazetteer_model_trains_saves_and_loads_with_its_feature(tiny_corpus, 
             tagger.network.emissions(*inputs)
 
 
-def test_training_drugs_are_the_drug_spans_in_name_form():
-    from engine.data.corpus import TaggedSentence
-    from engine.data.tokenize import words
-    from engine.scores.strict import drug_name
-    from engine.training import training_drugs
-
-    text = "Co-codamol and Insulin Glargine then aspirin"
-    split = tuple(words(text))
-    tags = ("B-Drug", "I-Drug", "I-Drug", "O", "B-Drug", "I-Drug", "O", "B-Drug")
-    names = training_drugs([TaggedSentence("d", split, tags)])
-    assert names == {drug_name("Co-codamol"), "insulin glargine", "aspirin"}
-
-
 def test_a_model_reading_the_medicines_lexicon_saves_it_and_old_configs_read_the_drug_dictionary(tiny_corpus, tmp_path):
-    import json
 
     from engine.models.base import ModelConfig, ModelFolderError
 
