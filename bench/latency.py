@@ -126,7 +126,7 @@ def encoder_gflop(tagger: NeuralTagger, note: str) -> float:
     from torch import nn
 
     from engine.data.tokenize import sentences
-    from engine.inference.pipeline import prepare
+    from engine.inference.prepare import prepare
 
     encoder = tagger.network.encoder
     weights = sum(m.in_features * m.out_features for m in encoder.modules() if isinstance(m, nn.Linear))

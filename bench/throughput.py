@@ -26,7 +26,9 @@ from bench.timing import median_seconds
 from engine.data.brat import read_folder
 from engine.data.tokenize import sentences
 from engine.devices import resolve_precision
-from engine.inference.pipeline import BATCH_SIZE, annotate, prepare
+from engine.inference.batches import BATCH_SIZE
+from engine.inference.pipeline import annotate
+from engine.inference.prepare import prepare
 from engine.models import unpadded
 from engine.models.tagger import load_tagger
 

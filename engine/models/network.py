@@ -62,7 +62,7 @@ class WordTagger(nn.Module):
 
         ``attention_mask`` is (batch, subwords), or (batch, 1, subwords, subwords) for rows that
         pack several windows, with ``position_ids`` restarting at each window
-        (:func:`engine.inference.pipeline.prepare`)."""
+        (:func:`engine.inference.prepare.prepare`)."""
         extra = {"position_ids": position_ids} if position_ids is not None else {}
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask, **extra).last_hidden_state
         # shape: (batch, words, hidden)

@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from engine.data.corpus import load_corpus
 from engine.models.base import TrainingSettings
 from engine.models.registry import build_tagger
 
@@ -28,3 +29,10 @@ def fresh(shallow_encoder):
         return tagger
 
     return build
+
+
+@pytest.fixture(scope="module")
+def notes(tiny_corpus):
+    """The tiny corpus's test and dev notes as text."""
+    corpus = load_corpus(tiny_corpus)
+    return [d.text for d in corpus.documents("test")] + [d.text for d in corpus.documents("dev")]

@@ -8,19 +8,13 @@ Every comparison here runs both layouts at one precision, named in the test (nev
 import pytest
 import torch
 
-from engine.data.corpus import load_corpus
 from engine.data.tokenize import sentences
-from engine.inference import batches
-from engine.inference import pipeline as inference
-from engine.inference.batches import pack_rows
-from engine.inference.pipeline import Pipeline, annotate, prepare, tag_and_score
+from engine.inference import decode
+from engine.inference.decode import tag_and_score
+from engine.inference.pipeline import Pipeline, annotate
+from engine.inference.prepare import prepare
+from engine.models import unpadded
 from engine.models.kinds import KINDS
-
-
-@pytest.fixture(scope="module")
-def notes(tiny_corpus):
-    corpus = load_corpus(tiny_corpus)
-    return [d.text for d in corpus.documents("test")] + [d.text for d in corpus.documents("dev")]
 
 
 @pytest.fixture(params=["end to end", "packed rows"])
@@ -28,7 +22,7 @@ def layout(request, monkeypatch):
     """Each test runs on both layouts: packed rows are what an encoder the end-to-end pass does
     not cover gets, so they are tested by switching that pass off."""
     if request.param == "packed rows":
-        monkeypatch.setattr(inference.unpadded, "supports", lambda encoder: False)
+        monkeypatch.setattr(unpadded, "supports", lambda encoder: False)
     return request.param
 
 
@@ -97,19 +91,19 @@ def test_word_scores_of_a_packed_window_equal_its_scores_alone(notes, layout, ki
     with torch.inference_mode():
         packed = {}
         for batch in prepare(tagger, split).batches:
-            scores = inference.forward(tagger.network, batch, device, "fp32")
+            scores = decode.forward(tagger.network, batch, device, "fp32")
             for row, segment in enumerate(batch.segments):
                 packed[segment.sentence] = scores[row, : len(segment.encoded.word_starts)]
         for batch in prepare(tagger, split, pack=False).batches:
             assert not batch.packed
-            scores = inference.forward(tagger.network, batch, device, "fp32")
+            scores = decode.forward(tagger.network, batch, device, "fp32")
             for row, segment in enumerate(batch.segments):
                 alone = scores[row, : len(segment.encoded.word_starts)]
                 assert torch.allclose(packed[segment.sentence], alone, atol=1e-4)
 
 
 def test_a_short_note_is_one_row(monkeypatch, fresh):
-    monkeypatch.setattr(inference.unpadded, "supports", lambda encoder: False)
+    monkeypatch.setattr(unpadded, "supports", lambda encoder: False)
     words = "Aspirin 81 mg daily. Metoprolol 25 mg twice daily. Stop ibuprofen."
     tagger = fresh("transformer-crf", [words] * 20)
     plan = prepare(tagger, sentences(words))
@@ -126,25 +120,6 @@ def test_a_short_note_is_one_row(monkeypatch, fresh):
     assert mask[second.offset + 1, second.offset] and not mask[second.offset, first.offset]
 
 
-def test_rows_are_packed_first_fit_longest_first_and_never_overfull():
-    lengths = [120, 30, 200, 90, 60, 300, 10, 250]
-    rows = pack_rows(lengths, 256)
-    assert sorted(i for row in rows for i in row) == list(range(len(lengths)))
-    for row in rows:
-        assert row == sorted(row)
-        assert sum(lengths[i] for i in row) <= 256 or len(row) == 1  # 300 keeps a row of its own
-    assert len(rows) == 5
-    assert pack_rows([], 256) == []
-
-
-def test_eager_attention_gets_an_additive_mask():
-    mask = batches.block_mask([[2, 1]], 4, "eager")[0, 0]
-    assert mask.dtype == torch.float32
-    assert mask[0, 1] == 0 and mask[0, 2] < -1e30 and mask[3, 3] == 0 and mask[3, 0] < -1e30
-    boolean = batches.block_mask([[2, 1]], 4, "sdpa")[0, 0]
-    assert boolean.dtype == torch.bool and torch.equal(boolean, mask == 0)
-
-
 def test_the_pipeline_predicts_the_same_spans_packed_or_not(tiny_model, notes):
     from engine.models.tagger import load_tagger
 
@@ -152,37 +127,3 @@ def test_the_pipeline_predicts_the_same_spans_packed_or_not(tiny_model, notes):
     assert Pipeline(tagger, precision="fp32").predict(notes) == Pipeline(tagger, pack=False, precision="fp32").predict(
         notes
     )
-
-
-def test_windows_end_to_end_attend_within_their_own_window_and_read_only_word_starts(notes, fresh):
-    from engine.models import unpadded
-
-    tagger = fresh("encoder", notes)
-    encoder = tagger.network.encoder
-    split = sentences(notes[0])[:6]
-    plan = prepare(tagger, split)
-    (batch,) = plan.batches
-    lengths = [len(segment.encoded.input_ids) for segment in batch.segments]
-    words = [segment.encoded.word_starts for segment in batch.segments]
-    assert batch.tensors["input_ids"].shape == (sum(lengths),), "no padding at all"
-    with torch.inference_mode():
-        states = unpadded.word_states(
-            encoder, batch.tensors["input_ids"], batch.tensors["position_ids"], lengths, words
-        )
-        assert states.shape == (sum(len(w) for w in words), encoder.config.hidden_size)
-        row = 0
-        for segment in batch.segments:
-            alone = encoder(input_ids=torch.tensor([segment.encoded.input_ids])).last_hidden_state[0]
-            expected = alone[segment.encoded.word_starts]
-            assert torch.allclose(states[row : row + len(expected)], expected, atol=1e-4)
-            row += len(expected)
-
-
-def test_the_end_to_end_pass_covers_only_what_it_can_compute_exactly(notes, fresh):
-    from engine.models import unpadded
-
-    tagger = fresh("encoder-crf", notes)
-    assert unpadded.supports(tagger.network.encoder)
-    tagger.network.train()
-    assert not unpadded.supports(tagger.network.encoder), "dropout in training: not this pass"
-    assert not unpadded.supports(None) and not unpadded.supports(torch.nn.Linear(2, 2))

@@ -8,7 +8,8 @@ from engine.data.corpus import load_corpus
 from engine.data.tokenize import sentences, words
 from engine.devices import resolve_precision
 from engine.inference import pipeline as inference
-from engine.inference.pipeline import annotate, tag_sentences
+from engine.inference.decode import tag_sentences
+from engine.inference.pipeline import annotate
 from engine.inference.rules import named_like_condition
 from engine.models.kinds import KINDS
 from engine.models.tagger import load_tagger
@@ -152,31 +153,6 @@ def test_labels_match_a_plain_hugging_face_token_classifier_with_the_same_weight
         assert [tagger.config.tags[int(logits[i].argmax())] for i in first] == tags
 
 
-def test_batches_cut_sorted_windows_at_the_cheapest_places():
-    import itertools
-
-    from engine.inference import batches
-
-    lengths = [4, 5, 5, 5, 9, 17, 21, 21, 28, 32, 90]
-    items = [SimpleNamespace(size=n) for n in lengths]
-    groups = batches.length_groups(lengths, items)
-    assert [item for group in groups for item in group] == items
-
-    def cost(parts):
-        return sum(batches.BATCH_COST_SUBWORDS + len(part) * max(i.size for i in part) for part in parts)
-
-    best = min(
-        cost([items[a:b] for a, b in itertools.pairwise((0, *cuts, len(items)))])
-        for k in range(len(items))
-        for cuts in itertools.combinations(range(1, len(items)), k)
-    )
-    assert cost(groups) == best
-    windows = [SimpleNamespace(encoded=SimpleNamespace(input_ids=[0] * 8)) for _ in range(10)]
-    assert [len(chunk) for chunk in batches.capped(windows, 4)] == [4, 4, 2]
-    long_windows = [SimpleNamespace(encoded=SimpleNamespace(input_ids=[0] * 512)) for _ in range(40)]
-    assert max(len(c) for c in batches.capped(long_windows, 256)) == batches.MAX_BATCH_SUBWORDS // 512
-
-
 def test_annotate_drops_attributes_far_from_any_drug(tagger, tiny_corpus):
     notes = [d.text for d in load_corpus(tiny_corpus).documents("test")]
     for kept, everything in zip(annotate(tagger, notes), annotate(tagger, notes, anchor=None), strict=True):
@@ -205,7 +181,8 @@ def test_span_probability_is_the_crf_marginal_of_that_span(tagger, precision):
     round the same way, so the tolerance stays fp32's."""
     from engine.data.bio import entity_ranges
     from engine.devices import autocast
-    from engine.inference.pipeline import prepare, tag_and_score
+    from engine.inference.decode import tag_and_score
+    from engine.inference.prepare import prepare
 
     note = "Aspirin 81 mg PO daily for chest pain. Metoprolol 25 mg twice daily."
     split = sentences(note)

@@ -67,7 +67,7 @@ def test_a_gazetteer_model_trains_saves_and_loads_with_its_feature(tiny_corpus, 
     assert Pipeline(load_tagger(result.folder)).predict(notes) == predicted
     # the feature is read: hiding every dictionary match changes the emission scores
     from engine.data.tokenize import sentences
-    from engine.inference.pipeline import prepare
+    from engine.inference.prepare import prepare
 
     split = [s for d in corpus.documents("test") for s in sentences(d.text)]
     batches = prepare(tagger, split, pack=False).batches
