@@ -11,8 +11,6 @@ Settings come from the environment, so tests and deployments point the app elsew
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -23,8 +21,9 @@ from typing import Any
 import streamlit as st
 
 from db.repository import RevisionConflict, Store, StoreError
-from engine.atomic import process_alive
 from engine.types import Document, EvaluationRecord, ModelInfo, Prediction, TrainingJob
+from webapp.application import jobs as job_control
+from webapp.application import review, uploads
 from webapp.application.corpora import DEMO_CORPUS
 from webapp.application.models import model_roots
 from webapp.application.models import under_root as _under_root
@@ -187,12 +186,9 @@ def predictions(model: ModelInfo, texts: Sequence[str]) -> list[Prediction]:
 
 def review_queue(corpus: str, split: str, model: ModelInfo, reviewed: set[str]) -> list[tuple[str, float]]:
     """The documents of one split not among ``reviewed``, the one where ``model`` expects most
-    wrong spans first (:func:`engine.notes.review.review_queue`)."""
-    from engine.notes.review import review_queue as order
-
+    wrong spans first (:func:`webapp.application.review.review_queue`)."""
     notes = documents(corpus, split)
-    found = predictions(model, [d.text for d in notes])
-    return order({d.id: p.spans for d, p in zip(notes, found, strict=True)}, reviewed)
+    return review.review_queue(notes, predictions(model, [d.text for d in notes]), reviewed)
 
 
 def author_versions(corpus: str) -> dict[str, int]:
@@ -202,11 +198,7 @@ def author_versions(corpus: str) -> dict[str, int]:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _agreement(corpus: str, first: str, second: str, versions: tuple[int | None, int | None], url: str):
-    from engine.notes.review import agreement as between
-
-    return between(
-        store().latest_by_author(corpus, first), store().latest_by_author(corpus, second), names=(first, second)
-    )
+    return review.agreement(store(), corpus, first, second)
 
 
 def agreement(corpus: str, first: str, second: str, versions: dict[str, int] | None = None):
@@ -216,17 +208,7 @@ def agreement(corpus: str, first: str, second: str, versions: dict[str, int] | N
     return _agreement(corpus, first, second, (versions.get(first), versions.get(second)), _database_url())
 
 
-def decode_upload(data: bytes, name: str) -> tuple[str, str | None]:
-    """An uploaded file's text and a notice when it was not UTF-8 (then read as Latin-1, which
-    never fails, so nothing is lost; the notice says so)."""
-    if b"\x00" in data[:4096]:
-        raise ValueError(f"{name} looks like a binary file, not a text note")
-    try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError as error:
-        return data.decode("latin-1"), (
-            f"{name} is not UTF-8 (byte {error.start}); it was read as Latin-1; check accented letters"
-        )
+decode_upload = uploads.decode_upload
 
 
 # --- evaluations and corpora ------------------------------------------------------------------------
@@ -394,62 +376,21 @@ def delete_document(corpus: str, document_id: str):
 # --- jobs -----------------------------------------------------------------------------------------
 
 
-def job_log_path(job: TrainingJob) -> Path:
-    """Where the job's process writes its output: ``MEDNER_JOB_LOGS`` (default ``runs/jobs``), one
-    file a job, named by id and creation time so that two stores never share one."""
-    folder = _under_root(os.environ.get("MEDNER_JOB_LOGS", "runs/jobs"))
-    return folder / f"job-{job.id}-{job.created_at:%Y%m%dT%H%M%S%f}.log"
-
-
 def start_job(kind: str, settings: dict[str, Any], output: str) -> TrainingJob:
-    """Record a job and start ``python -m webapp.worker job ID`` as its own process."""
-    job = store().create_job(kind, settings, output)
-    environment = dict(os.environ)
-    environment["DATABASE_URL"] = store().engine.url.render_as_string(hide_password=False)
-    log_path = job_log_path(job)
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "ab") as log:
-        subprocess.Popen(
-            [sys.executable, "-m", "webapp.worker", "job", str(job.id)],
-            cwd=ROOT,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    return job
+    """Record a job and start its worker process (:func:`webapp.application.jobs.start_job`)."""
+    return job_control.start_job(store(), kind, settings, output)
 
 
 def restart_job(job: TrainingJob) -> TrainingJob:
-    """Run a finished (failed or cancelled) job again as a new job with the same settings; a training
-    job writes the same model folder, which holds the previous model until the new one is saved."""
-    if not job.finished:
-        raise ValueError(f"job #{job.id} is still {job.status}")
-    return start_job(job.kind, dict(job.settings), job.output)
-
-
-#: Characters of a dead job's own output copied into its log in the store.
-LOG_TAIL_CHARS = 4000
+    """A finished job run again as a new one (:func:`webapp.application.jobs.restart_job`)."""
+    return job_control.restart_job(store(), job)
 
 
 def refresh_job(job_id: int) -> TrainingJob:
-    """The job as stored; a job whose process is gone without saying how it ended is marked failed,
-    with the end of that process's own output added to its log."""
-    job = store().job(job_id)
-    if job.status == "running" and not process_alive(job.pid):
-        try:
-            tail = job_log_path(job).read_text(encoding="utf-8", errors="replace")[-LOG_TAIL_CHARS:]
-        except OSError:
-            tail = ""
-        store().append_log(job.id, "the worker process ended without reporting (killed?); its last output:")
-        store().append_log(job.id, tail.strip() or "(none)")
-        store().finish_job(job.id, "failed", error="the worker process ended without reporting (killed?)")
-        job = store().job(job.id)
-    return job
+    """The job as stored, marked failed if its process died silently
+    (:func:`webapp.application.jobs.refresh_job`)."""
+    return job_control.refresh_job(store(), job_id)
 
 
-def cancel_job(job: TrainingJob) -> None:
-    import signal
-
-    if job.status == "running" and process_alive(job.pid):
-        os.kill(job.pid, signal.SIGTERM)  # type: ignore[arg-type]
+cancel_job = job_control.cancel_job
+job_log_path = job_control.job_log_path

@@ -34,7 +34,7 @@ import torch
 
 from engine.data.bio import predicted_spans
 from engine.data.gazetteer import lexicon_gazetteer
-from engine.data.tokenize import sentences
+from engine.data.tokenize import Sentence, sentences
 from engine.devices import resolve_device, resolve_precision
 from engine.inference.batches import (
     BATCH_SIZE,
@@ -70,14 +70,7 @@ def annotate(
     every window a row of its own (the same labels, slower on short notes)."""
     split_notes = [sentences(text) for text in texts]
     flat = [sentence for note in split_notes for sentence in note]
-    proposals = None
-    if anchor is not None and flat:
-        gazetteer = lexicon_gazetteer(tagger.config.lexicon)
-        proposals = [
-            dictionary_proposals(gazetteer, text, sentence)
-            for text, note in zip(texts, split_notes, strict=True)
-            for sentence in note
-        ]
+    proposals = _proposals(tagger, texts, split_notes) if anchor is not None and flat else None
     tagged = (
         tag_and_score(
             tagger,
@@ -112,6 +105,17 @@ def annotate(
             )
         )
     return result
+
+
+def _proposals(tagger, texts: Sequence[str], split_notes: Sequence[Sequence[Sentence]]) -> list[list[tuple[int, int]]]:
+    """For every sentence of every note, the drug-dictionary names the backstop may add
+    (:func:`engine.inference.rules.dictionary_proposals`), read with the model's own lexicon."""
+    gazetteer = lexicon_gazetteer(tagger.config.lexicon)
+    return [
+        dictionary_proposals(gazetteer, text, sentence)
+        for text, note in zip(texts, split_notes, strict=True)
+        for sentence in note
+    ]
 
 
 @dataclass

@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 import traceback
 from pathlib import Path
 from typing import Any
 
 from db.repository import Store
+from engine.atomic import process_alive
+from engine.types import TrainingJob
 from webapp.application.corpora import store_corpus
-from webapp.application.models import evaluate_into_store
+from webapp.application.models import evaluate_into_store, under_root
 from webapp.application.sync import sync
 
 #: Step reports are stored at most this often (epoch ends always are).
@@ -147,3 +151,69 @@ def run_job(store: Store, job_id: int) -> None:
         store.finish_job(job_id, "failed", error=f"{type(error).__name__}: {error}")
     else:
         store.finish_job(job_id, "succeeded", model_fingerprint=fingerprint)
+
+
+# --- starting, following and stopping a job's process (the page side) --------------------------------
+
+#: The repository root: the worker runs from it.
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def job_log_path(job: TrainingJob) -> Path:
+    """Where the job's process writes its output: ``MEDNER_JOB_LOGS`` (default ``runs/jobs``), one
+    file a job, named by id and creation time so that two stores never share one."""
+    folder = under_root(os.environ.get("MEDNER_JOB_LOGS", "runs/jobs"))
+    return folder / f"job-{job.id}-{job.created_at:%Y%m%dT%H%M%S%f}.log"
+
+
+def start_job(store: Store, kind: str, settings: dict[str, Any], output: str) -> TrainingJob:
+    """Record a job and start ``python -m webapp.worker job ID`` as its own process."""
+    job = store.create_job(kind, settings, output)
+    environment = dict(os.environ)
+    environment["DATABASE_URL"] = store.engine.url.render_as_string(hide_password=False)
+    log_path = job_log_path(job)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        subprocess.Popen(
+            [sys.executable, "-m", "webapp.worker", "job", str(job.id)],
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return job
+
+
+def restart_job(store: Store, job: TrainingJob) -> TrainingJob:
+    """Run a finished (failed or cancelled) job again as a new job with the same settings; a training
+    job writes the same model folder, which holds the previous model until the new one is saved."""
+    if not job.finished:
+        raise ValueError(f"job #{job.id} is still {job.status}")
+    return start_job(store, job.kind, dict(job.settings), job.output)
+
+
+#: Characters of a dead job's own output copied into its log in the store.
+LOG_TAIL_CHARS = 4000
+
+
+def refresh_job(store: Store, job_id: int) -> TrainingJob:
+    """The job as stored; a job whose process is gone without saying how it ended is marked failed,
+    with the end of that process's own output added to its log."""
+    job = store.job(job_id)
+    if job.status == "running" and not process_alive(job.pid):
+        try:
+            tail = job_log_path(job).read_text(encoding="utf-8", errors="replace")[-LOG_TAIL_CHARS:]
+        except OSError:
+            tail = ""
+        store.append_log(job.id, "the worker process ended without reporting (killed?); its last output:")
+        store.append_log(job.id, tail.strip() or "(none)")
+        store.finish_job(job.id, "failed", error="the worker process ended without reporting (killed?)")
+        job = store.job(job.id)
+    return job
+
+
+def cancel_job(job: TrainingJob) -> None:
+    """Ask a running job's process to stop (SIGTERM: the worker records it as cancelled)."""
+    if job.status == "running" and process_alive(job.pid):
+        os.kill(job.pid, signal.SIGTERM)  # type: ignore[arg-type]
