@@ -11,10 +11,9 @@ Settings come from the environment, so tests and deployments point the app elsew
 from __future__ import annotations
 
 import os
-import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +22,12 @@ import streamlit as st
 from db.repository import RevisionConflict, Store, StoreError
 from engine.types import Document, EvaluationRecord, ModelInfo, Prediction, TrainingJob
 from webapp.application import jobs as job_control
+from webapp.application import predictions as predictions_app
 from webapp.application import review, uploads
 from webapp.application.corpora import DEMO_CORPUS
 from webapp.application.models import model_roots
 from webapp.application.models import under_root as _under_root
-from webapp.application.predictions import annotate as cache_first
+from webapp.application.predictions import Annotation
 from webapp.application.warm import serving_precision
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,16 +55,14 @@ def store() -> Store:
     return _store(_database_url())
 
 
-def tagger(model: ModelInfo, precision: str):
-    """The loaded model at ``precision``, once per process and per fingerprint (a retrained folder
-    loads anew), from the pool the server fills in the background as it starts
-    (:mod:`webapp.application.warm`)."""
+def _loading(models: Sequence[ModelInfo], precision: str):
+    """A spinner while a model these notes may need is still loading into the pool
+    (:mod:`webapp.application.warm`); nothing when all are ready."""
     from webapp.application.warm import POOL
 
-    if POOL.ready(model.folder, model.fingerprint, precision):
-        return POOL.get(model.folder, model.fingerprint, precision)
-    with st.spinner("Loading the model…"):
-        return POOL.get(model.folder, model.fingerprint, precision)
+    if all(POOL.ready(m.folder, m.fingerprint, precision) for m in models):
+        return nullcontext()
+    return st.spinner("Loading the model…")
 
 
 @st.cache_resource(show_spinner=False)
@@ -148,40 +146,22 @@ def ensure_demo_corpus() -> None:
 # --- annotation -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Annotation:
-    """One model's spans for the pasted note, and how they were obtained."""
-
-    model: ModelInfo
-    prediction: Prediction
-    seconds: float  # wall time of this request, cache lookup included
-
-
 def annotate(models_chosen: Sequence[ModelInfo], text: str, *, use_cache: bool = True) -> list[Annotation]:
     """Each chosen model's spans for ``text``: from the store's cache when this exact model saw this
-    exact note before, else from the model (then cached as offsets and labels, never the text)."""
-    results = []
+    exact note before, else from the model (then cached as offsets and labels, never the text):
+    :func:`webapp.application.predictions.annotate_note`."""
     precision = serving_precision()
-    for model in models_chosen:
-        began = time.perf_counter()
-        (prediction,) = cache_first(
-            store(),
-            model,
-            [text],
-            lambda texts, m=model: tagger(m, precision).predict(texts),
-            precision=precision,
-            use_cache=use_cache,
-        )
-        results.append(Annotation(model, prediction, time.perf_counter() - began))
-    return results
+    with _loading(models_chosen, precision):
+        return predictions_app.annotate_note(store(), models_chosen, text, precision=precision, use_cache=use_cache)
 
 
 def predictions(model: ModelInfo, texts: Sequence[str]) -> list[Prediction]:
     """``model``'s spans for many notes at once, from the cache where it has them."""
     precision = serving_precision()
-    return cache_first(
-        store(), model, list(texts), lambda batch: tagger(model, precision).predict(batch), precision=precision
-    )
+    with _loading([model], precision):
+        return predictions_app.annotate(
+            store(), model, list(texts), predictions_app.pooled(model, precision), precision=precision
+        )
 
 
 def review_queue(corpus: str, split: str, model: ModelInfo, reviewed: set[str]) -> list[tuple[str, float]]:

@@ -22,16 +22,19 @@ class PredictionCache(StoreBase):
     application's to decide (``webapp.application.predictions.annotate``)."""
 
     def cached_predictions(
-        self, model: ModelInfo | str, texts: Sequence[str], *, precision: str
+        self, model: ModelInfo | str, texts: Sequence[str], *, precision: str, digests: Sequence[str] | None = None
     ) -> list[Prediction | None]:
         """For each note, the cached spans of exactly this model (by fingerprint) run at exactly
         this precision (``fp32``, ``bf16``, ``fp16``: :func:`engine.devices.resolve_precision`), or None.
 
         A row whose checksum does not match what it holds (altered on disk, half-written by a
         broken tool, or cached before checksums existed) is never trusted: it is deleted, logged,
-        and reported as a miss, so the caller recomputes it."""
+        and reported as a miss, so the caller recomputes it. ``digests``: the notes' sha256, where
+        the caller has them already (a note is hashed once per request)."""
         fingerprint = model if isinstance(model, str) else model.fingerprint
-        digests = [text_sha256(text) for text in texts]
+        digests = [text_sha256(text) for text in texts] if digests is None else list(digests)
+        if len(digests) != len(texts):
+            raise ValueError(f"got {len(digests)} digests for {len(texts)} notes")
         with self._read() as session:
             rows = session.execute(
                 select(
@@ -71,14 +74,22 @@ class PredictionCache(StoreBase):
         return self.cached_predictions(model, [text], precision=precision)[0]
 
     def save_predictions(
-        self, model: ModelInfo, items: Sequence[tuple[str, Sequence[Span], float]], *, precision: str
+        self,
+        model: ModelInfo,
+        items: Sequence[tuple[str, Sequence[Span], float]],
+        *,
+        precision: str,
+        digests: Sequence[str] | None = None,
     ) -> None:
         """Cache (note, spans, seconds) for ``model`` run at ``precision``; the note itself is not
-        stored, only its hash."""
+        stored, only its hash (``digests``, where the caller has them already)."""
+        if digests is not None and len(digests) != len(items):
+            raise ValueError(f"got {len(digests)} digests for {len(items)} notes")
         if precision not in RESOLVED_PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(RESOLVED_PRECISIONS)}, got {precision!r}")
         if not items:
             return
+        hashed = [text_sha256(text) for text, _, _ in items] if digests is None else list(digests)
 
         def work(session: Session) -> None:
             model_id = self._model_id(session, model)
@@ -96,8 +107,8 @@ class PredictionCache(StoreBase):
                     "created_at": utc_now(),
                 }
                 for digest, offsets, confidences, seconds in (
-                    (text_sha256(text), records.span_offsets(spans), records.span_confidences(spans), seconds)
-                    for text, spans, seconds in items
+                    (digest, records.span_offsets(spans), records.span_confidences(spans), seconds)
+                    for digest, (_, spans, seconds) in zip(hashed, items, strict=True)
                 )
             ]
             session.execute(self._insert(PredictionRow).values(values).on_conflict_do_nothing())
