@@ -66,6 +66,13 @@ def _loading(models: Sequence[ModelInfo], precision: str):
 
 
 @st.cache_resource(show_spinner=False)
+def component(name: str, *, css: str, js: str):
+    """A custom element of the app (components v2), registered once per process: the annotation
+    view's (:mod:`webapp.components.annotator`)."""
+    return st.components.v2.component(name, html="", css=css, js=js, isolate_styles=False)
+
+
+@st.cache_resource(show_spinner=False)
 def warm_models() -> None:
     """Start loading the model folders in the background, once per process: at once under
     ``python -m webapp.serve``, else at the first page a session opens (``streamlit run``)."""

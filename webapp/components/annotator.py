@@ -17,6 +17,7 @@ import streamlit as st
 from engine.labels import LABELS
 from engine.notes.editing import Draft, EditRefused, on_page, pages
 from engine.types import Span
+from webapp import services
 from webapp.components.highlight import colour
 from webapp.components.text import inert
 
@@ -192,11 +193,6 @@ export default function (component) {
 _EVENTS = ("add", "relabel", "remove", "undo")
 
 
-@st.cache_resource(show_spinner=False)
-def _component():
-    return st.components.v2.component("medner_annotator", html="", css=CSS, js=JS, isolate_styles=False)
-
-
 def _ignore() -> None:
     """The component's events are read from its result after it is mounted."""
 
@@ -266,7 +262,7 @@ def annotation_view(draft: Draft, *, key: str, reference: Collection[Span] | Non
     refused = st.session_state.pop(f"{key}-refused", "")
     if refused:
         st.error(inert(refused))
-    result = _component()(
+    result = services.component("medner_annotator", css=CSS, js=JS)(
         key=key,
         data=view_data(
             draft, parts[page], reference=None if reference is None else set(reference), view=f"{key}:{page}"
