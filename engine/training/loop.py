@@ -135,11 +135,12 @@ def train(
     if not items:
         raise ValueError("no training sentences: the train split is empty")
     network = tagger.network.to(device)
-    run = _Run(tagger, distributed.wrapped(network, device, world), device, precision, rank, world)
+    model = distributed.wrapped(network, device, world)
     # fp16 gradients underflow without loss scaling; bf16 and fp32 need none
-    run.scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
+    scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
     steps_per_epoch = math.ceil(len(items) / settings.batch_size) // world
-    run.optimizer, run.scheduler = make_optimizer(network, settings, steps_per_epoch * settings.epochs)
+    optimizer, scheduler = make_optimizer(network, settings, steps_per_epoch * settings.epochs)
+    run = _Run(tagger, model, device, precision, rank, scaler, optimizer, scheduler)
     history: list[dict] = []
     best = _Best()
     epochs_run = 0
@@ -193,10 +194,9 @@ class _Run:
     device: torch.device
     precision: str
     rank: int
-    world: int
-    scaler: torch.amp.GradScaler | None = None
-    optimizer: torch.optim.Optimizer | None = None
-    scheduler: object = None
+    scaler: torch.amp.GradScaler
+    optimizer: torch.optim.Optimizer
+    scheduler: object
 
 
 def _run_epoch(
