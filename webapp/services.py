@@ -11,7 +11,6 @@ Settings come from the environment, so tests and deployments point the app elsew
 from __future__ import annotations
 
 import os
-from collections import Counter
 from collections.abc import Sequence
 from contextlib import nullcontext
 from pathlib import Path
@@ -24,10 +23,40 @@ from engine.types import Document, EvaluationRecord, ModelInfo, Prediction, Trai
 from webapp.application import jobs as job_control
 from webapp.application import predictions as predictions_app
 from webapp.application import review, uploads
-from webapp.application.corpora import DEMO_CORPUS
-from webapp.application.models import model_roots
+from webapp.application import scores as scores_app
+from webapp.application.corpora import DEMO_CORPUS, sambd_report
+from webapp.application.models import folder_signature, model_roots
+from webapp.application.models import model_label as model_label
+from webapp.application.models import training_choices as training_choices
 from webapp.application.models import under_root as _under_root
+from webapp.application.notes import (
+    Download as Download,
+)
+from webapp.application.notes import (
+    corpus_zip as corpus_zip,
+)
+from webapp.application.notes import (
+    downloads as downloads,
+)
+from webapp.application.notes import (
+    medications as medications,
+)
+from webapp.application.notes import (
+    phrase_matches as phrase_matches,
+)
+from webapp.application.notes import (
+    safe_name as safe_name,
+)
+from webapp.application.notes import (
+    summarise_times as summarise_times,
+)
+from webapp.application.notes import (
+    take_version as take_version,
+)
 from webapp.application.predictions import Annotation
+from webapp.application.scores import compare_errors as compare_errors
+from webapp.application.scores import predicted_spans as predicted_spans
+from webapp.application.scores import published_figures as published_figures
 from webapp.application.warm import serving_precision
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,19 +111,6 @@ def warm_models() -> None:
     POOL.warm(warm_order(model_folders(model_roots())))
 
 
-def _folder_signature(roots: Sequence[Path]) -> tuple:
-    from webapp.application.models import model_folders
-
-    signature = []
-    for folder in model_folders(roots):
-        for name in ("config.json", "model.safetensors"):
-            path = folder / name
-            if path.exists():
-                stat = path.stat()
-                signature.append((str(path), stat.st_mtime_ns, stat.st_size))
-    return tuple(signature)
-
-
 @st.cache_data(show_spinner="Looking for models…", max_entries=8)
 def _register(roots: tuple[str, ...], signature: tuple, url: str) -> tuple[list[ModelInfo], list[str]]:
     from webapp.application.models import register_folders
@@ -106,17 +122,7 @@ def models() -> tuple[list[ModelInfo], list[str]]:
     """The model folders on disk, registered in the store (re-read when a folder changes), and the
     folders that are not loadable models, as messages."""
     roots = model_roots()
-    return _register(tuple(map(str, roots)), _folder_signature(roots), _database_url())
-
-
-def model_label(model: ModelInfo) -> str:
-    training = model.training
-    extras = []
-    if training.get("sambd"):
-        extras.append("SamBD")
-    if float(training.get("train_fraction", 1.0)) < 1.0:
-        extras.append(f"{float(training['train_fraction']):.0%} of notes")
-    return f"{model.name} ({model.kind}{', ' + ', '.join(extras) if extras else ''})"
+    return _register(tuple(map(str, roots)), folder_signature(roots), _database_url())
 
 
 @st.cache_resource(show_spinner="Importing the demo corpus…")
@@ -217,12 +223,20 @@ def errors_of(run_id: int):
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _paired(run_a: int, run_b: int, url: str) -> dict[str, dict[str, object]]:
-    from engine.scores.intervals import compare_tables
-    from engine.scores.report import count_tables
+    return scores_app.paired(store().evaluation(run_a, with_errors=False), store().evaluation(run_b, with_errors=False))
 
-    a = store().evaluation(run_a, with_errors=False)
-    b = store().evaluation(run_b, with_errors=False)
-    return compare_tables(count_tables(a.metrics), count_tables(b.metrics))
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _lenient(run_id: int, corpus: str, split: str, version: tuple[int, int], url: str) -> dict:
+    return scores_app.lenient_verdicts(documents(corpus, split), errors_of(run_id))
+
+
+def lenient_verdicts(corpus: str, record: EvaluationRecord) -> dict:
+    """For each error of a stored run on ``corpus``, whether n2c2 lenient matching forgives it,
+    against the corpus's current gold (:func:`webapp.application.scores.lenient_verdicts`)."""
+    if record.id is None:
+        raise ValueError("the evaluation must be a stored one")
+    return _lenient(record.id, corpus, record.split, store().corpus_version(corpus), _database_url())
 
 
 def paired_comparison(a: EvaluationRecord, b: EvaluationRecord) -> dict[str, dict[str, object]]:
@@ -251,19 +265,7 @@ def documents(corpus: str, split: str | None = None) -> list[Document]:
 
 @st.cache_data(show_spinner="Counting labels before and after SamBD…", max_entries=8)
 def _sambd_counts(corpus: str, version: tuple[int, int], url: str) -> dict[str, Any]:
-    from engine.data.corpus import tagged_sentences
-    from engine.data.sambd import sambd
-
-    sentences = [s for d in documents(corpus, "train") for s in tagged_sentences(d)[0]]
-    if not sentences:
-        return {}
-    kept, report = sambd(sentences, seed=13)
-
-    def word_labels(chosen) -> dict[str, int]:
-        counts = Counter(tag.split("-", 1)[-1] for sentence in chosen for tag in sentence.tags)
-        return dict(counts)
-
-    return {**report.as_dict(), "words": {"before": word_labels(sentences), "after": word_labels(kept)}}
+    return sambd_report(documents(corpus, "train"))
 
 
 def sambd_counts(corpus: str) -> dict[str, Any]:

@@ -3,10 +3,13 @@ as an ``engine`` corpus (its latest gold) for training."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from db.repository import Store
+from engine.types import Document
 
 DEMO_CORPUS = "demo"
 #: Store name of an open real corpus: real-chia, real-bc5cdr, ...
@@ -77,3 +80,20 @@ def store_corpus(store: Store, name: str):
     if not splits["train"]:
         raise ValueError(f"corpus {name!r} has no train split in the store")
     return Corpus(Path(f"store:{name}"), splits, coverage=corpus_coverage(store, name))
+
+
+def sambd_report(train: Sequence[Document]) -> dict[str, Any]:
+    """What SamBD (seed 13, as training uses) does to these training notes: its report, and the
+    words of each label before and after (empty when the notes have no sentence)."""
+    from engine.data.corpus import tagged_sentences
+    from engine.data.sambd import sambd
+
+    sentences = [s for d in train for s in tagged_sentences(d)[0]]
+    if not sentences:
+        return {}
+    kept, report = sambd(sentences, seed=13)
+
+    def word_labels(chosen) -> dict[str, int]:
+        return dict(Counter(tag.split("-", 1)[-1] for sentence in chosen for tag in sentence.tags))
+
+    return {**report.as_dict(), "words": {"before": word_labels(sentences), "after": word_labels(kept)}}

@@ -1,13 +1,17 @@
-"""Model folders registered in the store, and models scored into it."""
+"""Model folders registered in the store, models scored into it, and the kinds a new one can be."""
 
 from __future__ import annotations
 
 import json
 import os
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from db.repository import Store
+from engine.data.gazetteer import LEXICONS
+from engine.data.open import OPEN_CORPORA
+from engine.models.kinds import KINDS, Kind
 from engine.types import ModelInfo
 from webapp.application.corpora import corpus_coverage
 
@@ -24,6 +28,44 @@ def model_roots() -> list[Path]:
     """``MEDNER_MODELS``: folders holding model folders, separated by ``os.pathsep`` (default ``models``)."""
     value = os.environ.get("MEDNER_MODELS", "models")
     return [under_root(part) for part in value.split(os.pathsep) if part]
+
+
+@dataclass(frozen=True)
+class TrainingChoices:
+    """What the Train page offers: the model kinds (name to kind), the gazetteer's dictionaries and
+    the open corpora a run can add."""
+
+    kinds: dict[str, Kind]
+    lexicons: tuple[str, ...]
+    open_corpora: tuple[str, ...]
+
+
+def training_choices() -> TrainingChoices:
+    return TrainingChoices(dict(KINDS), tuple(LEXICONS), tuple(OPEN_CORPORA))
+
+
+def folder_signature(roots: Iterable[Path | str]) -> tuple:
+    """What changes when a model folder under ``roots`` is added, removed or saved again: each
+    folder's config and weights with their modification time and size."""
+    signature = []
+    for folder in model_folders(roots):
+        for name in ("config.json", "model.safetensors"):
+            path = folder / name
+            if path.exists():
+                stat = path.stat()
+                signature.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(signature)
+
+
+def model_label(model: ModelInfo) -> str:
+    """A model as the pages name it: its name, kind, and SamBD or a share of the notes if used."""
+    training = model.training
+    extras = []
+    if training.get("sambd"):
+        extras.append("SamBD")
+    if float(training.get("train_fraction", 1.0)) < 1.0:
+        extras.append(f"{float(training['train_fraction']):.0%} of notes")
+    return f"{model.name} ({model.kind}{', ' + ', '.join(extras) if extras else ''})"
 
 
 def warm_order(folders: Iterable[Path]) -> list[Path]:

@@ -285,3 +285,32 @@ def calibration_rows(models: Iterable[ModelInfo], evaluations: Iterable[Evaluati
         )
     rows.sort(key=lambda r: (r["split"], r["ECE"]))
     return rows
+
+
+def editing_time_rows(summaries) -> list[dict[str, object]]:
+    """Gold editing time per annotator (:func:`engine.notes.editing.summarise_times`), one row each."""
+    return [
+        {
+            "annotator": row.author,
+            "documents": row.documents,
+            "revisions": row.revisions,
+            "median per revision (s)": round(row.median_seconds, 1),
+            "total (min)": round(row.total_seconds / 60, 1),
+            "seconds per span": round(row.seconds_per_span, 1),
+        }
+        for row in summaries
+    ]
+
+
+def revision_time_rows(timed) -> list[dict[str, object]]:
+    """The editing time of each timed gold revision, one row each (the page's CSV download)."""
+    return [
+        {
+            "annotator": t.author,
+            "document": t.document_id,
+            "revision": t.number,
+            "seconds": t.seconds,
+            "spans": t.span_count,
+        }
+        for t in timed
+    ]

@@ -4,8 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from engine.notes.editing import Draft
-from engine.notes.export import safe_name, to_brat_zip, to_csv, to_json
-from engine.notes.medications import medication_list
 from engine.types import Document
 from webapp import services
 from webapp.components.annotator import annotation_view
@@ -77,7 +75,7 @@ if st.button("Annotate", type="primary"):
             continue
         if notice:
             st.warning(inert(notice))
-        notes.append((safe_name(file.name.rsplit(".", 1)[0]), text))
+        notes.append((services.safe_name(file.name.rsplit(".", 1)[0]), text))
     chosen = [names[label] for label in chosen_labels]
     if not chosen:
         st.error("Choose at least one model.")
@@ -163,7 +161,7 @@ def final_spans(annotation) -> tuple:
 tabs = st.tabs([f"Medications: {inert(a.model.name)}" for a in annotations])
 for tab, annotation in zip(tabs, annotations, strict=True):
     document = Document(name, text, final_spans(annotation))
-    medications = medication_list(document)
+    medications = services.medications(document)
     with tab:
         st.caption(
             "Each attribute is attached to the nearest Drug in its sentence (ties: the Drug before it); "
@@ -174,19 +172,9 @@ for tab, annotation in zip(tabs, annotations, strict=True):
             st.write(
                 "Not attached to a drug: " + ", ".join(inert(f"{s.label} '{s.text}'") for s in medications.unattached)
             )
-        stem = f"{safe_name(name)}-{safe_name(annotation.model.name)}"
-        left, middle, right = st.columns(3)
-        left.download_button(
-            "JSON",
-            to_json(document, model=annotation.model.name),
-            f"{stem}.json",
-            "application/json",
-            key=f"json-{stem}",
-        )
-        middle.download_button("CSV", to_csv(document), f"{stem}.csv", "text/csv", key=f"csv-{stem}")
-        right.download_button(
-            "BRAT (.zip)", to_brat_zip(document), f"{stem}.zip", "application/zip", key=f"brat-{stem}"
-        )
+        files = services.downloads(document, name=name, model=annotation.model.name)
+        for column, file in zip(st.columns(len(files)), files, strict=True):
+            column.download_button(file.label, file.data, file.file_name, file.mime, key=f"download-{file.file_name}")
 
 with st.expander("Save to a corpus (for gold editing and training)"):
     st.write(
@@ -194,7 +182,7 @@ with st.expander("Save to a corpus (for gold editing and training)"):
         "revision 1 of a new document."
     )
     corpus = st.text_input("Corpus", value="my-notes")
-    document_name = st.text_input("Document name", value=safe_name(name))
+    document_name = st.text_input("Document name", value=services.safe_name(name))
     author = st.text_input("Your name (kept with the revision)")
     if st.button("Save note"):
         if not author.strip():
@@ -202,7 +190,9 @@ with st.expander("Save to a corpus (for gold editing and training)"):
         else:
             try:
                 saved = services.save_note(
-                    corpus.strip(), Document(safe_name(document_name), text, final_spans(annotations[0])), by=author
+                    corpus.strip(),
+                    Document(services.safe_name(document_name), text, final_spans(annotations[0])),
+                    by=author,
                 )
             except services.ActionFailed as error:
                 st.error(inert(error))

@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from engine.labels import LABELS
-from engine.scores import study
 from webapp import services
 from webapp.components import tables
 from webapp.components.charts import learning_curve, per_label_bars, reliability_chart
@@ -61,12 +60,13 @@ reference = None
 labels = list(LABELS)
 if scoring == "paper":
     labels.append("macro")
+    published, source = services.published_figures()
     if st.checkbox("Show the study's published figures (n2c2, not run here)", value=True, key="published"):
-        reference = study.per_label_rows()
+        reference = published
     st.caption(
         "Paper mode is the study's scoring: tag level, per subword, here with B- and I- merged into the label as "
         "in its Figures 6 and 7; 'macro' averages the nine labels and O. The hatched grey bars are the study's "
-        f"published figures on n2c2 2018 ({study.SOURCE}, read off the figures, +-0.005): they were not run here, "
+        f"published figures on n2c2 2018 ({source}, read off the figures, +-0.005): they were not run here, "
         "and a model compares with them only when it is trained and tested on n2c2."
     )
     paper = tables.paper_rows(models, chosen_records, published=reference is not None)

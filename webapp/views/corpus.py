@@ -6,7 +6,6 @@ import pandas as pd
 import streamlit as st
 
 from engine.labels import LABELS
-from engine.notes.medications import medication_list
 from webapp import services
 from webapp.components.charts import before_after_bars, histogram
 from webapp.components.highlight import highlight_html, legend_html
@@ -57,7 +56,7 @@ with browse:
         counts = Counter(span.label for span in document.spans)
         st.html(legend_html(counts=counts))
         st.html(highlight_html(document.text, document.spans))
-        medications = medication_list(document)
+        medications = services.medications(document)
         st.caption(f"Medications (grouped by {medications.grouped_by})")
         st.dataframe(pd.DataFrame(medications.rows()), hide_index=True, width="stretch")
         with st.expander("Delete this document and everything derived from it"):

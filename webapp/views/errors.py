@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from engine.labels import LABELS
-from engine.scores.errors import compare_errors, forgiven_by_lenient, predicted_spans
 from engine.types import ERROR_KINDS
 from webapp import services
 from webapp.components.charts import error_kind_bars
@@ -33,23 +32,6 @@ def error_table(errors, forgiven=None) -> pd.DataFrame:
         ],
         columns=columns,
     )
-
-
-def lenient_verdicts(corpus: str, split: str, errors) -> dict:
-    """For each error, whether n2c2 lenient matching forgives it (engine.scores.errors.forgiven_by_lenient)."""
-    gold = {document.id: document for document in services.documents(corpus, split)}
-    by_document: dict[str, list] = {}
-    for error in errors:
-        by_document.setdefault(error.document_id, []).append(error)
-    verdicts = {}
-    for document_id, mine in by_document.items():
-        document = gold.get(document_id)
-        if document is None:  # the document left the corpus after the evaluation: nothing to compare with
-            verdicts.update(dict.fromkeys(mine, False))
-            continue
-        predicted = predicted_spans(document, mine)
-        verdicts.update({e: forgiven_by_lenient(e, document.spans, predicted) for e in mine})
-    return verdicts
 
 
 st.title("Error analysis")
@@ -84,7 +66,7 @@ lenient = st.toggle(
     help="Lenient matching counts a prediction that overlaps a gold span of the same label as found: "
     "boundary errors are forgiven, wrong labels, misses and spurious spans are not.",
 )
-forgiven = lenient_verdicts(corpus, record.split, errors) if lenient else None
+forgiven = services.lenient_verdicts(corpus, record) if lenient else None
 hide_forgiven = lenient and st.checkbox("Hide the forgiven errors", key="errors-hide-forgiven")
 shown = [
     e
@@ -108,7 +90,7 @@ if shown:
     index = st.number_input("Show error number (row of the table, from 0)", 0, len(shown) - 1, 0, key="error-index")
     error = shown[int(index)]
     gold = services.document(corpus, error.document_id)
-    predicted = predicted_spans(gold, errors)  # it keeps the errors of this document
+    predicted = services.predicted_spans(gold, errors)  # it keeps the errors of this document
     window = (error.start - CONTEXT_CHARS, error.start + CONTEXT_CHARS)
     focus_gold = {error.gold: "focus"} if error.gold else {}
     focus_predicted = {error.predicted: "focus"} if error.predicted else {}
@@ -128,7 +110,7 @@ other = choose_evaluation(
 )
 if other is not None and other[1].id != record.id:
     other_model, other_record = other
-    fixed, broken, both = compare_errors(errors, services.errors_of(other_record.id))
+    fixed, broken, both = services.compare_errors(errors, services.errors_of(other_record.id))
     st.write(
         f"On {inert(record.split)}: **{len(fixed)}** errors of {inert(model.name)} that {inert(other_model.name)} "
         "does not make (fixed), "

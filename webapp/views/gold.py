@@ -8,10 +8,10 @@ import pandas as pd
 import streamlit as st
 
 from engine.labels import LABELS
-from engine.notes.editing import Draft, EditingClock, EditRefused, phrase_matches, summarise_times, take_version
-from engine.notes.export import corpus_zip
+from engine.notes.editing import Draft, EditingClock, EditRefused
 from engine.types import Span
 from webapp import services
+from webapp.components import tables
 from webapp.components.annotator import annotation_view
 from webapp.components.highlight import highlight_html
 from webapp.components.research import choose_corpus
@@ -156,7 +156,7 @@ with edit:
         st.rerun()
 with add:
     phrase = st.text_input("Exact text of the new span", key="gold-phrase")
-    found = phrase_matches(gold.text, phrase)
+    found = services.phrase_matches(gold.text, phrase)
     if phrase.strip():
         st.caption(f"'{inert(phrase.strip())}' occurs {len(found)} time(s) in the note as whole words.")
     occurrence = st.number_input("Which occurrence in the note", 1, 10_000, 1, key="gold-occurrence")
@@ -232,34 +232,8 @@ else:
         "The editing time of every revision saved on this page: from one action to the next on the same draft, a "
         "pause of over 5 minutes counted as 5; the model's pre-annotation and time on other notes not counted."
     )
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "annotator": row.author,
-                    "documents": row.documents,
-                    "revisions": row.revisions,
-                    "median per revision (s)": round(row.median_seconds, 1),
-                    "total (min)": round(row.total_seconds / 60, 1),
-                    "seconds per span": round(row.seconds_per_span, 1),
-                }
-                for row in summarise_times(timed)
-            ]
-        ),
-        hide_index=True,
-    )
-    per_revision = pd.DataFrame(
-        [
-            {
-                "annotator": t.author,
-                "document": t.document_id,
-                "revision": t.number,
-                "seconds": t.seconds,
-                "spans": t.span_count,
-            }
-            for t in timed
-        ]
-    )
+    st.dataframe(pd.DataFrame(tables.editing_time_rows(services.summarise_times(timed))), hide_index=True)
+    per_revision = pd.DataFrame(tables.revision_time_rows(timed))
     st.download_button(
         "Download the time of each revision (CSV)",
         per_revision.to_csv(index=False),
@@ -386,7 +360,7 @@ else:
                         current_gold = services.document(corpus, chosen.document_id, log[0] if log else None)
                         st.session_state[target] = gold_draft(log[0].number if log else 0, current_gold.spans)
                     pending_draft = st.session_state[target]
-                    pending_draft["spans"] = take_version(pending_draft["spans"], *decision)
+                    pending_draft["spans"] = services.take_version(pending_draft["spans"], *decision)
                     where = "save it above"
                     if chosen.document_id not in document_ids:
                         where = "choose its split and the note above to see and save it"
@@ -400,7 +374,7 @@ if taken := st.session_state.pop("gold-taken", None):  # what a decision or a co
 
 if st.button(f"Export {inert(corpus)} as BRAT (current gold of every document)"):
     split_of = {name: split for split in info.documents for name in services.document_ids(corpus, split)}
-    st.session_state["gold-export"] = (corpus, corpus_zip(services.documents(corpus), split_of=split_of))
+    st.session_state["gold-export"] = (corpus, services.corpus_zip(services.documents(corpus), split_of=split_of))
 export = st.session_state.get("gold-export")
 if export is not None and export[0] == corpus:
     st.download_button(f"Download {inert(corpus)}-brat.zip", export[1], f"{corpus}-brat.zip", "application/zip")

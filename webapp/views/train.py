@@ -3,10 +3,6 @@
 import pandas as pd
 import streamlit as st
 
-from engine.data.gazetteer import LEXICONS
-from engine.data.open import OPEN_CORPORA
-from engine.models.kinds import KINDS
-from engine.notes.export import safe_name
 from webapp import services
 from webapp.components.jobs import job_summary, show_job
 from webapp.components.research import choose_corpus
@@ -19,11 +15,12 @@ st.caption(
 )
 
 corpus = choose_corpus(key="train-corpus")
+choices = services.training_choices()
 if corpus is not None:
     kind_name = st.selectbox(
-        "Kind", list(KINDS), format_func=lambda k: f"{k}: {KINDS[k].description}", key="train-kind"
+        "Kind", list(choices.kinds), format_func=lambda k: f"{k}: {choices.kinds[k].description}", key="train-kind"
     )
-    spec = KINDS[kind_name]
+    spec = choices.kinds[kind_name]
     with st.form("train"):
         left, right = st.columns(2)
         name = left.text_input("Model name (its folder under the models folder)", value=f"{kind_name}-custom")
@@ -65,7 +62,7 @@ if corpus is not None:
         )
         lexicon = right.selectbox(
             "Dictionary of the gazetteer feature",
-            list(LEXICONS),
+            list(choices.lexicons),
             key="train-lexicon",
             help="drugbank: the DrugBank names; medicines: those, UK medicine names and drug classes (a second "
             "channel for classes)",
@@ -73,7 +70,7 @@ if corpus is not None:
         replace = st.checkbox("Replace a model folder of the same name", key="train-replace")
         submitted = st.form_submit_button("Start training", type="primary")
     if submitted:
-        folder = services.model_roots()[0] / safe_name(name, default="model")
+        folder = services.model_roots()[0] / services.safe_name(name, default="model")
         if folder.exists() and not replace:
             st.error(f"{inert(folder)} already exists; choose another name or tick 'Replace'.")
         else:
@@ -86,7 +83,7 @@ if corpus is not None:
                 "learning_rate": float(rate),
                 "train_fraction": float(share),
                 "sambd": bool(use_sambd),
-                "open_corpora": list(OPEN_CORPORA) if use_real and open_sentences else [],
+                "open_corpora": list(choices.open_corpora) if use_real and open_sentences else [],
                 "open_sentences": int(open_sentences),
                 "note_sentences": int(note_sentences) if use_real else 0,
                 "gazetteer": bool(use_gazetteer),
