@@ -63,12 +63,14 @@ class Span:
 
 @dataclass(frozen=True)
 class Relation:
-    """A BRAT ``R`` line: ``Strength-Drug Arg1:T4 Arg2:T3`` (attribute first, drug second)."""
+    """A BRAT ``R`` line: ``Strength-Drug Arg1:T4 Arg2:T3`` (attribute first, drug second);
+    ``confidence``: the linker's probability for a predicted relation (None for gold)."""
 
     ref: str
     kind: str
     arg1: str
     arg2: str
+    confidence: float | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

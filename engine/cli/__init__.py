@@ -5,6 +5,7 @@
 ``corpus``      generate the demo corpus, describe a corpus, write the open corpora as BRAT
 ``evaluate``    score predictions against gold, or a model over one or several folders
 ``train``       train a model
+``linker``      ``train-linker``: fit the drug-attribute linker to a corpus's relations
 ``compare``     two models on the same notes, paired
 ``predict``     annotate notes, sharded and resumable with ``--output``
 ``experiment``  the study's grid and learning curve
@@ -23,11 +24,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from engine.cli import bootstrap, compare, corpus, evaluate, experiment, predict, real_text, train
+from engine.cli import bootstrap, compare, corpus, evaluate, experiment, linker, predict, real_text, train
 from engine.data.brat import BratFormatError, NoteEncodingError
 
 #: The commands in the order ``--help`` lists them.
-COMMANDS = (corpus, evaluate, train, compare, predict, experiment, real_text, bootstrap)
+COMMANDS = (corpus, evaluate, train, linker, compare, predict, experiment, real_text, bootstrap)
 
 
 def build_parser() -> argparse.ArgumentParser:

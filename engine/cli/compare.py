@@ -25,8 +25,9 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit(f"error: {args.data} holds no .txt notes")
     coverage = coverage_of(args.data)
     tables = []
-    for folder in (args.a, args.b):
+    for folder, linker in ((args.a, args.a_linker), (args.b, args.b_linker)):
         pipeline = load_pipeline(folder, device=args.device, precision=args.precision, anchor=args.anchor)
+        pipeline.linker = chosen_linker(linker, folder)
         score = evaluate_model(pipeline, documents, model=str(folder), coverage=coverage)
         tables.append(score.report.tables)
     result = compare_tables(*tables, resamples=args.resamples, seed=args.seed)
@@ -37,6 +38,21 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def chosen_linker(choice: str, folder: Path):
+    """``--a-linker`` / ``--b-linker``: ``model`` (the folder's own linker, else the product's),
+    ``nearest`` (the nearest-drug rule) or the path of a ``linker.json``."""
+    from engine.notes.linking import LearnedLinker, NearestDrug, load_linker
+
+    if choice == "model":
+        return load_linker(folder)
+    if choice == "nearest":
+        return NearestDrug()
+    try:
+        return LearnedLinker.load(choice)
+    except ValueError as error:
+        raise SystemExit(f"error: {error}") from error
+
+
 def register(commands) -> None:
     compare = commands.add_parser(
         "compare", help="two models on the same notes: differences, intervals and p-values (paired)"
@@ -45,6 +61,14 @@ def register(commands) -> None:
     compare.add_argument("--b", type=Path, required=True, help="model folder B")
     compare.add_argument("--data", type=Path, required=True, help="a BRAT folder of gold notes (e.g. data/demo/test)")
     compare.add_argument("--json", action="store_true", help="print one JSON object")
+    for side in ("a", "b"):
+        compare.add_argument(
+            f"--{side}-linker",
+            default="model",
+            metavar="LINKER",
+            help=f"what attaches attributes to Drugs for {side.upper()}: 'model' (the folder's linker.json, else the "
+            "product's learned linker; default), 'nearest' (the nearest-drug rule) or a linker.json path",
+        )
     add_anchor_option(compare)
     add_interval_options(compare)
     add_device_option(compare)

@@ -23,7 +23,6 @@ def _read_notes(paths: Sequence[Path]) -> list[tuple[str, str]]:
 def run(args: argparse.Namespace) -> int:
     from engine.data.brat import write_document
     from engine.inference.sharding import Distributed
-    from engine.types import Document
 
     place = Distributed.from_environment()
     if args.output is None and place.world > 1:
@@ -36,8 +35,7 @@ def run(args: argparse.Namespace) -> int:
     notes = _read_notes(args.files)
     if args.output is not None:
         return _predict_sharded(args, pipeline, notes, place)
-    predicted = pipeline.predict([text for _, text in notes])
-    documents = [Document(name, text, tuple(spans)) for (name, text), spans in zip(notes, predicted, strict=True)]
+    documents = pipeline.documents(notes)
     if args.out is not None:
         for document in documents:
             write_document(document, args.out)
@@ -49,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
                     {
                         "document": d.id,
                         "spans": [{"start": s.start, "end": s.end, "label": s.label, "text": s.text} for s in d.spans],
+                        **_linked(d),
                     }
                     for d in documents
                 ],
@@ -60,6 +59,30 @@ def run(args: argparse.Namespace) -> int:
             for span in document.spans:
                 print(f"{document.id}\t{span.start}\t{span.end}\t{span.label}\t{span.text}")
     return 0
+
+
+def _linked(document) -> dict[str, object]:
+    """``relations`` (attribute and Drug by span index, with the linker's probability) and
+    ``medications`` (each Drug's status and normalised name) of one annotated note."""
+    from engine.notes.medications import medication_list
+
+    index = {span.ref: i for i, span in enumerate(document.spans)}
+    relations = [
+        {"kind": r.kind, "attribute": index[r.arg1], "drug": index[r.arg2], "probability": r.confidence}
+        for r in document.relations
+        if r.arg1 in index and r.arg2 in index
+    ]
+    medications = [
+        {
+            "drug": document.spans.index(m.drug) if m.drug in document.spans else None,
+            "text": m.drug.text,
+            "status": m.status.status,
+            "status_cue": m.status.cue,
+            "normalised": m.name.as_dict() if m.name else None,
+        }
+        for m in medication_list(document).medications
+    ]
+    return {"relations": relations, "medications": medications}
 
 
 def _predict_sharded(args: argparse.Namespace, pipeline, notes: list[tuple[str, str]], place) -> int:

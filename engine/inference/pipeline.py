@@ -19,9 +19,13 @@ scores and the benches all call:
    are dropped, drug-dictionary names the model left out are added where the model gives them
    enough probability, and attributes far from any medication and ADEs with no cause are
    dropped.
+5. **link** (:meth:`Pipeline.link`): each attribute is attached to its Drug by the model
+   folder's linker (:mod:`engine.notes.linking`; the learned one, or the nearest-drug rule where
+   none can be read), written as BRAT relations.
 
-:class:`Pipeline` holds a loaded model with these choices (device, precision, anchor) and is
-what callers keep: ``Pipeline(tagger).predict(texts)``.
+:class:`Pipeline` holds a loaded model with these choices (device, precision, anchor, linker)
+and is what callers keep: ``Pipeline(tagger).predict(texts)`` for spans,
+``.documents(notes)`` for spans and relations.
 """
 
 from __future__ import annotations
@@ -43,7 +47,8 @@ from engine.inference.decode import Tagged, tag_and_score
 from engine.inference.rules import BACKSTOP_PROBABILITY, dictionary_proposals, note_rules
 from engine.models.base import ANCHOR_SENTENCES
 from engine.models.tagger import load_tagger
-from engine.types import Span
+from engine.notes.linking import load_linker, with_relations
+from engine.types import Document, Span
 
 
 def annotate(
@@ -131,11 +136,15 @@ class Pipeline:
     anchor: int | None = ANCHOR_SENTENCES
     pack: bool = True
     batch_size: int = BATCH_SIZE
+    #: what attaches attributes to Drugs after tagging (:func:`engine.notes.linking.load_linker`)
+    linker: object = None
 
     def __post_init__(self) -> None:
         self.device = torch.device(self.device)
         self.precision = resolve_precision(self.precision, self.device)
         self.tagger.network.to(self.device).eval()
+        if self.linker is None:
+            self.linker = load_linker(None)
 
     @property
     def name(self) -> str:
@@ -153,6 +162,18 @@ class Pipeline:
             pack=self.pack,
         )
 
+    def link(self, document: Document) -> Document:
+        """The last stage: ``document``'s attributes attached to its Drugs by the linker, as
+        relations (:func:`engine.notes.linking.with_relations`)."""
+        return with_relations(document, self.linker.links(document))
+
+    def documents(self, notes: Sequence[tuple[str, str]], *, confidence: bool = True) -> list[Document]:
+        """Each ``(id, text)`` note tagged (:meth:`predict`) and linked (:meth:`link`)."""
+        predicted = self.predict([text for _, text in notes], confidence=confidence)
+        return [
+            self.link(Document(name, text, tuple(spans))) for (name, text), spans in zip(notes, predicted, strict=True)
+        ]
+
 
 def load_pipeline(
     folder: Path | str,
@@ -164,4 +185,4 @@ def load_pipeline(
     """The model folder loaded onto ``device`` (default ``$MEDNER_DEVICE`` or auto:
     :func:`engine.devices.resolve_device`), ready to ``predict``."""
     chosen = device if isinstance(device, torch.device) else resolve_device(device)
-    return Pipeline(load_tagger(folder), chosen, precision=precision, anchor=anchor)
+    return Pipeline(load_tagger(folder), chosen, precision=precision, anchor=anchor, linker=load_linker(folder))

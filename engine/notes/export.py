@@ -1,5 +1,8 @@
-"""An annotated note as a download: JSON (spans and medication list), CSV (one row a medication)
-and BRAT (a zip holding ``NAME.txt`` and ``NAME.ann``)."""
+"""An annotated note as a download: JSON (spans and medication list), CSV (one row a medication),
+BRAT (a zip holding ``NAME.txt`` and ``NAME.ann``) and FHIR R4 (:mod:`engine.notes.fhir`).
+
+Each medication carries its status and its normalised name and identifiers in every format
+(BRAT as annotator notes, ``#`` lines, so that BRAT readers keep them apart from the spans)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import re
 import zipfile
 
 from engine.data.brat import format_ann
+from engine.notes.linking import with_relations
 from engine.notes.medications import ATTRIBUTES, medication_list
 from engine.types import Document, Span
 
@@ -40,7 +44,13 @@ def to_json(document: Document, *, model: str = "") -> str:
         "medications": [
             {
                 "drug": _span(m.drug),
+                "status": m.status.status,
+                "status_cue": m.status.cue,
+                "normalised": m.name.as_dict() if m.name else None,
                 **{label.lower(): [_span(s) for s in m.attributes.get(label, ())] for label in ATTRIBUTES},
+                "links": [
+                    {"attribute": _span(k.attribute), "method": k.method, "probability": k.probability} for k in m.links
+                ],
             }
             for m in medications.medications
         ],
@@ -51,10 +61,25 @@ def to_json(document: Document, *, model: str = "") -> str:
 
 
 def to_csv(document: Document) -> str:
-    """One row a medication: drug, its offsets, each attribute's texts joined with ``; ``, and the
-    model's probability of the drug and the lowest of its spans' (empty for gold)."""
+    """One row a medication: drug, its offsets, generic name and identifiers, status and the cue
+    that decided it, each attribute's texts joined with ``; ``, how they were linked (with the
+    lowest link probability), and the model's probability of the drug and the lowest of its
+    spans' (empty for gold)."""
     buffer = io.StringIO()
-    columns = ["drug", "start", "end", *(label.lower() for label in ATTRIBUTES), "confidence", "lowest confidence"]
+    columns = [
+        "drug",
+        "start",
+        "end",
+        "generic",
+        "identifiers",
+        "status",
+        "status cue",
+        *(label.lower() for label in ATTRIBUTES),
+        "linked by",
+        "link probability",
+        "confidence",
+        "lowest confidence",
+    ]
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", restval="")
     writer.writeheader()
     for row in medication_list(document).rows():
@@ -70,8 +95,31 @@ def _defuse(value: object) -> object:
 
 
 def to_brat_zip(document: Document) -> bytes:
-    """A zip with ``NAME.txt`` (the note, unchanged) and ``NAME.ann`` (its spans and relations)."""
-    return corpus_zip([document])
+    """A zip with ``NAME.txt`` (the note, unchanged) and ``NAME.ann``: its spans, its relations
+    (the linker's, when the note has none of its own) and, for each Drug, an annotator note with
+    its status and normalised name (``#1<TAB>AnnotatorNotes T1<TAB>status=stopped; generic=...``)."""
+    medications = medication_list(document)
+    linked = (
+        document
+        if document.relations
+        else with_relations(document, [k for m in medications.medications for k in m.links])
+    )
+    ref_of = {(s.start, s.end, s.label): s.ref for s in linked.spans}
+    notes = []
+    for number, medication in enumerate(medications.medications, start=1):
+        drug = medication.drug
+        facts = [f"status={medication.status.status}"]
+        if medication.name is not None:
+            facts.append(f"generic={medication.name.generic}")
+            facts += [f"{system}={code}" for system, code in medication.name.identifiers().items()]
+        ref = ref_of[(drug.start, drug.end, drug.label)]
+        notes.append(f"#{number}\tAnnotatorNotes {ref}\t{'; '.join(facts)}\n")
+    name = safe_name(document.id)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{name}.txt", document.text.encode("utf-8"))
+        archive.writestr(f"{name}.ann", (format_ann(linked) + "".join(notes)).encode("utf-8"))
+    return buffer.getvalue()
 
 
 def corpus_zip(documents: list[Document], *, split_of: dict[str, str] | None = None) -> bytes:

@@ -74,7 +74,15 @@ def evaluate_model(
     def pieces(word: str) -> int:
         return len(tokenizer.tokenize(word))
 
-    report = evaluate(documents, guesses, pieces_per_word=pieces, coverage=coverage, resamples=resamples, seed=seed)
+    report = evaluate(
+        documents,
+        guesses,
+        pieces_per_word=pieces,
+        coverage=coverage,
+        resamples=resamples,
+        seed=seed,
+        linkers=relation_linkers(pipeline.linker),
+    )
     subsets = drug_subsets(documents, guesses, seen=tagger.training_drugs or None, coverage=coverage)
     return ModelScore(
         report,
@@ -84,6 +92,19 @@ def evaluate_model(
         subsets,
         precision=pipeline.precision,
     )
+
+
+def relation_linkers(linker) -> dict[str, object]:
+    """What :func:`engine.scores.report.evaluate` scores relations with: the pipeline's linker
+    and, as the baseline, the nearest-drug rule."""
+    from engine.notes.linking import NearestDrug
+    from engine.scores.report import LEARNED_LINKER, RULE_LINKER
+
+    def pairs(chosen):
+        return lambda document: [(link.attribute, link.drug) for link in chosen.links(document)]
+
+    rule = NearestDrug()
+    return {LEARNED_LINKER: pairs(linker if linker.name != rule.name else rule), RULE_LINKER: pairs(rule)}
 
 
 def write_json_atomically(path: Path, data: object) -> None:

@@ -180,8 +180,14 @@ def paired_test(
     }
 
 
-#: The per-document tables two models are compared on: seqeval strict spans and n2c2 lenient concepts.
-COMPARED = {"strict": "strict spans (seqeval)", "n2c2_lenient": "n2c2 lenient concepts"}
+#: The per-document tables two models are compared on: seqeval strict spans, n2c2 lenient concepts, and
+#: the relations of each side's linker where the gold has relations (:mod:`engine.scores.relations`).
+COMPARED = {
+    "strict": "strict spans (seqeval)",
+    "n2c2_lenient": "n2c2 lenient concepts",
+    "relations/linker:given_gold_entities": "drug-attribute relations, given gold entities",
+    "relations/linker:end_to_end": "drug-attribute relations, end to end",
+}
 
 
 def compare_tables(
@@ -208,14 +214,14 @@ def format_comparison(result: Mapping[str, Mapping[str, object]], a: str, b: str
             f"{COMPARED.get(name, name)} on {test['documents']} documents: "
             f"difference B - A, {test['level']:.0%} paired bootstrap interval, "
             f"approximate-randomisation p-value ({test['resamples']} permutations)",
-            f"  {'figure':<12} {'A':>7} {'B':>7} {'B - A':>8} {'interval':>18} {'p':>7}",
+            f"  {'figure':<15} {'A':>7} {'B':>7} {'B - A':>8} {'interval':>18} {'p':>7}",
         ]
         rows = [("micro F1", test["micro_f1"]), ("macro F1", test["macro_f1"])]
         rows += [(label, row) for label, row in test["per_label"].items()]
         for label, row in rows:
             low, high = row["ci"]
             lines.append(
-                f"  {label:<12} {row['a']:>7.4f} {row['b']:>7.4f} {row['difference']:>+8.4f} "
+                f"  {label:<15} {row['a']:>7.4f} {row['b']:>7.4f} {row['difference']:>+8.4f} "
                 f"{f'[{low:+.3f}, {high:+.3f}]':>18} {row['p_value']:>7.4f}"
             )
     return "\n".join(lines) + "\n"

@@ -23,9 +23,18 @@ from engine.scores.calibration import calibration
 from engine.scores.errors import NONE
 from engine.scores.n2c2 import concept_counts, n2c2_scores, semeval_schemes
 from engine.scores.paper import paper_scores
+from engine.scores.relations import document_counts, has_relations, relation_keys, relation_table
+from engine.scores.relations import scores as relation_scores
 from engine.scores.strict import Counts, score_document, tag_counts
 from engine.scores.tables import CountTable, prf_row
 from engine.types import ERROR_KINDS, Document, EvaluationRecord
+
+#: Tables of relation counts are named ``relations/LINKER:SETTING``.
+RELATIONS_PREFIX = "relations/"
+#: The linker names :func:`evaluate` is given by the product: the learned linker and the rule.
+LEARNED_LINKER, RULE_LINKER = "linker", "nearest_drug"
+#: A relation linker as :func:`evaluate` takes it: a document in, (attribute, Drug) span pairs out.
+RelationLinker = Callable[[Document], Iterable[tuple[object, object]]]
 
 
 @dataclass
@@ -100,6 +109,39 @@ class Report:
             _attach(scores[mode], self.intervals[f"n2c2_{mode}"])
         return scores
 
+    def relation_tables(self) -> dict[str, dict[str, CountTable]]:
+        """The relation tables by linker and setting: ``{linker: {setting: table}}``."""
+        found: dict[str, dict[str, CountTable]] = {}
+        for name, table in self.tables.items():
+            if name.startswith(RELATIONS_PREFIX):
+                linker, setting = name[len(RELATIONS_PREFIX) :].split(":", 1)
+                found.setdefault(linker, {})[setting] = table
+        return found
+
+    def relations(self) -> dict[str, object] | None:
+        """Relation P/R/F1 (:mod:`engine.scores.relations`) of each linker in each setting, with
+        the micro F1's interval, and the paired test of the learned linker against the rule;
+        None when the gold has no relations."""
+        from engine.scores.intervals import paired_test
+
+        by_linker = self.relation_tables()
+        if not by_linker:
+            return None
+        result: dict[str, object] = {"scoring": "n2c2 2018 relations: exact attribute and Drug spans"}
+        for linker, settings in by_linker.items():
+            result[linker] = {}
+            for setting, table in settings.items():
+                figures = relation_scores(table)
+                figures["micro_f1_ci"] = self.intervals[f"{RELATIONS_PREFIX}{linker}:{setting}"]["micro_f1"]
+                result[linker][setting] = figures
+        if LEARNED_LINKER in by_linker and RULE_LINKER in by_linker:
+            result["linker_against_rule"] = {
+                setting: paired_test(by_linker[RULE_LINKER][setting], table, resamples=self.resamples, seed=self.seed)
+                for setting, table in by_linker[LEARNED_LINKER].items()
+                if setting in by_linker[RULE_LINKER]
+            }
+        return result
+
     @cached_property
     def schemes(self) -> dict[str, dict[str, float | int]]:
         """nervaluate's SemEval 2013 schemes (:func:`engine.scores.n2c2.semeval_schemes`)."""
@@ -115,6 +157,20 @@ class Report:
             "classes": first.classes,
             "order": "tp, gold, predicted",
             **{name: self.tables[name].counts.tolist() for name in names},
+            **self._relation_documents(),
+        }
+
+    def _relation_documents(self) -> dict[str, object]:
+        relation_names = [name for name in self.tables if name.startswith(RELATIONS_PREFIX)]
+        if not relation_names:
+            return {}
+        first = self.tables[relation_names[0]]
+        return {
+            "relations": {
+                "documents": first.documents,
+                "classes": first.classes,
+                **{name[len(RELATIONS_PREFIX) :]: self.tables[name].counts.tolist() for name in relation_names},
+            }
         }
 
     def as_dict(self) -> dict[str, object]:
@@ -153,6 +209,7 @@ class Report:
             "alignment": {"gold": c.gold_alignment.summary(), "predicted": c.predicted_alignment.summary()},
             "missing_predictions": list(self.missing_predictions),
             "paper": paper,
+            **({"relations": relations} if (relations := self.relations()) is not None else {}),
         }
 
 
@@ -163,11 +220,18 @@ def count_tables(metrics: Mapping[str, object]) -> dict[str, CountTable]:
     if not isinstance(stored, Mapping):
         return {}
     documents, classes = stored["documents"], stored["classes"]
-    return {
+    tables = {
         name: CountTable.from_dict({"documents": documents, "classes": classes, "counts": stored[name]})
         for name in ("strict", "n2c2_strict", "n2c2_lenient")
         if name in stored
     }
+    relations = stored.get("relations")
+    if isinstance(relations, Mapping):
+        for name, counts in relations.items():
+            if name not in ("documents", "classes"):
+                table = {"documents": relations["documents"], "classes": relations["classes"], "counts": counts}
+                tables[f"{RELATIONS_PREFIX}{name}"] = CountTable.from_dict(table)
+    return tables
 
 
 def _attach(scores: dict, ci: Mapping[str, object]) -> None:
@@ -195,8 +259,13 @@ def evaluate(
     coverage: Coverage | None = None,
     resamples: int | None = None,
     seed: int = 13,
+    linkers: Mapping[str, RelationLinker] | None = None,
 ) -> Report:
     """Score predictions against gold documents, matched by document id.
+
+    With ``linkers`` (name -> a function from a document to its (attribute, Drug) span pairs)
+    and gold that has relations, each linker's relations are scored given the gold entities and
+    end to end on the predicted spans (:mod:`engine.scores.relations`).
 
     A gold document with no prediction is scored as an empty prediction (all its spans
     missed) and listed in ``missing_predictions``; a prediction with no gold raises. Against a
@@ -241,7 +310,31 @@ def evaluate(
         "paper": CountTable.of(ids, TAGS, tag_rows),
         **{f"n2c2_{mode}": CountTable.of(ids, labels, rows) for mode, rows in concept_rows.items()},
     }
+    if linkers and has_relations(gold):
+        tables.update(_relation_tables(pairs, linkers))
     return Report(total, missing, tables, pairs, resamples=resamples, seed=seed)
+
+
+def _relation_tables(
+    pairs: Sequence[tuple[Document, Document]], linkers: Mapping[str, RelationLinker]
+) -> dict[str, CountTable]:
+    ids = [gold.id for gold, _ in pairs]
+    truth = []
+    for gold, _ in pairs:
+        by_ref = gold.span_by_ref()
+        linked = [(by_ref[r.arg1], by_ref[r.arg2]) for r in gold.relations if r.arg1 in by_ref and r.arg2 in by_ref]
+        truth.append(relation_keys(linked))
+    tables = {}
+    for name, link in linkers.items():
+        for setting, source in (("given_gold_entities", 0), ("end_to_end", 1)):
+            rows = [
+                document_counts(
+                    keys, relation_keys(link(Document(pair[source].id, pair[source].text, pair[source].spans)))
+                )
+                for pair, keys in zip(pairs, truth, strict=True)
+            ]
+            tables[f"{RELATIONS_PREFIX}{name}:{setting}"] = relation_table(ids, rows)
+    return tables
 
 
 def _interval(bounds: Sequence[float]) -> str:

@@ -24,3 +24,17 @@ def test_predict_keeps_far_attributes_only_when_asked(capsys, tiny_model, tiny_c
         main(["predict", "--model", str(tiny_model), "--anchor", "near"])
     assert exit_info.value.code == 2
     assert "'none', not 'near'" in capsys.readouterr().err
+
+
+def test_predict_links_attributes_to_drugs_and_reads_each_drugs_status(capsys, tiny_model, tmp_path):
+    note = tmp_path / "visit.txt"
+    note.write_text("Stop metformin 500 mg bd. Start aspirin 75 mg od.\n", encoding="utf-8")
+    (found,) = run_json(capsys, "predict", "--model", str(tiny_model), "--json", str(note))
+    spans = found["spans"]
+    for relation in found["relations"]:
+        attribute, drug = spans[relation["attribute"]], spans[relation["drug"]]
+        assert drug["label"] == "Drug" and relation["kind"] == f"{attribute['label']}-Drug"
+        assert 0.5 <= relation["probability"] <= 1.0
+    assert {m["status"] for m in found["medications"]} <= {"stopped", "started"}
+    for medication in found["medications"]:
+        assert spans[medication["drug"]]["text"] == medication["text"]

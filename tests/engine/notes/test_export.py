@@ -21,15 +21,25 @@ def test_json_holds_spans_and_medications():
     assert [s["label"] for s in data["spans"]] == ["Drug", "Strength", "Frequency"]
     assert data["medications"][0]["drug"]["text"] == "aspirin"
     assert data["medications"][0]["strength"][0]["text"] == "81 mg"
+    assert data["medications"][0]["status"] == "taking"
+    assert data["medications"][0]["normalised"]["generic"] == "Aspirin"
+    assert data["medications"][0]["normalised"]["DrugBank"] == "DB00945"
+    assert {k["method"] for k in data["medications"][0]["links"]} == {"linker"}
 
 
 def test_csv_has_one_row_a_medication_and_no_formulas():
     rows = list(csv.DictReader(io.StringIO(to_csv(DOC))))
+    row_probability = rows[0]["link probability"]
+    assert 0.5 <= float(row_probability) <= 1.0
     assert rows == [
         {
             "drug": "aspirin",
             "start": "14",
             "end": "21",
+            "generic": "Aspirin",
+            "identifiers": "DrugBank DB00945; BNF 0209000A0; MedlinePlus a621021",
+            "status": "taking",
+            "status cue": "",
             "strength": "81 mg",
             "dosage": "",
             "form": "",
@@ -38,6 +48,8 @@ def test_csv_has_one_row_a_medication_and_no_formulas():
             "duration": "",
             "reason": "",
             "ade": "",
+            "linked by": "linker",
+            "link probability": row_probability,
             "confidence": "",
             "lowest confidence": "",
         }
@@ -53,6 +65,11 @@ def test_brat_zip_round_trips_and_names_are_safe():
     text = archive.read("evil_name.txt").decode()
     parsed = parse_ann(archive.read("evil_name.ann").decode(), text)
     assert [(s.start, s.end, s.label) for s in parsed.document.spans] == [(s.start, s.end, s.label) for s in DOC.spans]
+    by_ref = parsed.document.span_by_ref()
+    linked = sorted((by_ref[r.arg1].text, r.kind, by_ref[r.arg2].text) for r in parsed.document.relations)
+    assert linked == [("81 mg", "Strength-Drug", "aspirin"), ("daily", "Frequency-Drug", "aspirin")]
+    note = next(line for line in archive.read("evil_name.ann").decode().splitlines() if line.startswith("#"))
+    assert note.split("\t")[2] == "status=taking; generic=Aspirin; DrugBank=DB00945; BNF=0209000A0; MedlinePlus=a621021"
     assert safe_name("") == "note" and "/" not in safe_name("a/b\\c")
 
 

@@ -1,3 +1,4 @@
+from engine.notes.linking import NearestDrug
 from engine.notes.medications import medication_list
 from engine.types import Document, Relation, Span
 
@@ -26,7 +27,7 @@ def test_attributes_attach_to_the_nearest_drug_of_their_sentence():
             ("hypertension", "Reason"),
         ],
     )
-    meds = medication_list(doc)
+    meds = medication_list(doc, linker=NearestDrug())
     assert meds.grouped_by == "nearest drug"
     assert [m.drug.text for m in meds.medications] == ["Metoprolol", "Lisinopril"]
     first, second = meds.medications
@@ -38,7 +39,7 @@ def test_attributes_attach_to_the_nearest_drug_of_their_sentence():
 def test_a_tie_goes_to_the_drug_before_the_attribute():
     text = "aspirin 81 mg heparin"
     doc = _document(text, [("aspirin", "Drug"), ("81 mg", "Strength"), ("heparin", "Drug")])
-    meds = medication_list(doc)
+    meds = medication_list(doc, linker=NearestDrug())
     assert meds.medications[0].values("Strength") == ["81 mg"]
     assert meds.medications[1].attributes == {}
 
@@ -46,7 +47,7 @@ def test_a_tie_goes_to_the_drug_before_the_attribute():
 def test_an_attribute_far_from_any_drug_is_left_unattached():
     text = "Warfarin 5 mg daily.\n\nHe reports nausea since last week and it continues today now."
     doc = _document(text, [("Warfarin", "Drug"), ("5 mg", "Strength"), ("nausea", "ADE")])
-    meds = medication_list(doc)
+    meds = medication_list(doc, linker=NearestDrug())
     assert [s.text for s in meds.unattached] == ["nausea"]
 
 
@@ -58,6 +59,9 @@ def test_relations_decide_when_the_document_has_them():
     assert meds.grouped_by == "relations"
     assert meds.medications[0].values("Strength") == ["5000 units"]  # as annotated, not the nearest
     assert meds.medications[1].attributes == {}
+    assert medication_list(doc, use_relations=False, linker=NearestDrug()).medications[1].values("Strength") == [
+        "5000 units"
+    ]
     assert medication_list(doc, use_relations=False).medications[1].values("Strength") == ["5000 units"]
 
 
@@ -75,11 +79,17 @@ def test_rows_flatten_each_medication():
             ("pain", "Reason"),
         ],
     )
-    (row,) = medication_list(doc).rows()
+    (row,) = medication_list(doc, linker=NearestDrug()).rows()
     assert row == {
         "drug": "Tylenol",
         "start": 0,
         "end": 7,
+        "generic": "Acetaminophen",
+        "identifiers": "DrugBank DB00316; MedlinePlus a621016",
+        "status": "taking",
+        "status cue": "",
+        "linked by": "nearest drug",
+        "link probability": "",
         "strength": "325 mg",
         "dosage": "1-2",
         "form": "tablets",
