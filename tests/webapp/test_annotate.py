@@ -33,8 +33,9 @@ def test_annotate_highlights_entities_lists_medications_and_offers_downloads(app
     assert "medner-legend" in _html(app)
     assert app.dataframe, "the medication table is shown"
     columns = list(app.dataframe[0].value.columns)
-    assert columns[:3] == ["drug", "start", "end"] and "frequency" in columns
-    assert [b.label for b in app.get("download_button")][:3] == ["JSON", "CSV", "BRAT (.zip)"]
+    assert columns[:4] == ["drug", "generic", "status", "why"] and "frequency" in columns and "links" in columns
+    labels = [b.label for b in app.get("download_button")][:4]
+    assert labels == ["JSON", "CSV", "BRAT (.zip)", "FHIR R4 (.json)"]
 
 
 def test_the_default_model_is_the_best_on_real_text_and_says_what_it_scored(app_env):
@@ -110,7 +111,7 @@ def test_two_models_side_by_side_with_differences_marked(app_env):
     app = _annotate(app, note, models=options)
     assert [shown(s.value) for s in app.subheader] == ["tiny-t", "tiny-tcrf"]
     assert [shown(tab.label) for tab in app.tabs][-2:] == ["Medications: tiny-t", "Medications: tiny-tcrf"]
-    assert len(app.get("download_button")) == 6
+    assert len(app.get("download_button")) == 8  # JSON, CSV, BRAT and FHIR for each model
     marked = _html(app).count(" only here</sup>")  # the label tag of each span only one model found
     assert marked == only_one, "the two tiny models disagree on this note, and the spans only one found are outlined"
 
@@ -260,3 +261,67 @@ def test_corrections_made_by_hand_flow_into_the_medication_list(app_env):
     app.run()
     table = app.dataframe[0].value
     assert list(table["drug"]) == ["Lisinopril"], "the medication list reads the corrected spans"
+    editor.add(NOTE.index("10 mg"), NOTE.index("10 mg") + 5, "Strength")
+    app.run()
+    row = app.dataframe[0].value.iloc[0]
+    assert row["strength"] == "10 mg" and re.fullmatch(r"10 mg [01]\.\d\d", row["links"]), (
+        "a span added by hand is linked"
+    )
+
+
+def _correct_to(app, app_env, text, marks):
+    """Replace the first model's spans by ``marks`` in the correction editor, as a person would."""
+    from db.repository import Store
+
+    app.toggle(key="correct").set_value(True).run()
+    assert not app.exception, app.exception
+    name = app.multiselect[0].value[0].split(" (")[0]
+    store = Store.open(app_env["DATABASE_URL"])
+    try:
+        fingerprint = next(m.fingerprint for m in store.models() if m.name == name)
+    finally:
+        store.close()
+    editor = app.session_state[f"correct:pasted-note:{fingerprint}:{hash(text)}"]
+    for index in reversed(range(len(editor.spans))):
+        editor.remove(index)
+    cursor = 0
+    for piece, label in marks:
+        start = text.index(piece, cursor)
+        editor.add(start, start + len(piece), label)
+        cursor = start + len(piece)
+    app.run()
+    assert not app.exception, app.exception
+
+
+LIST_NOTE = "Allergies: penicillin (rash).\nStop gliclazide 80 mg mane. Continue Ventolin 2 puffs prn for wheeze."
+LIST_MARKS = [
+    ("penicillin", "Drug"),
+    ("rash", "ADE"),
+    ("gliclazide", "Drug"),
+    ("80 mg", "Strength"),
+    ("mane", "Frequency"),
+    ("Ventolin", "Drug"),
+    ("2 puffs", "Dosage"),
+    ("prn", "Frequency"),
+    ("wheeze", "Reason"),
+]
+
+
+def test_the_medication_list_shows_allergies_apart_and_current_medications_first(app_env):
+    app = _annotate(page("annotate").run(), LIST_NOTE)
+    _correct_to(app, app_env, LIST_NOTE, LIST_MARKS)
+    allergies = next(d.value for d in app.dataframe if "reaction" in d.value.columns)
+    assert list(allergies["drug"]) == ["penicillin"] and list(allergies["reaction"]) == ["rash"]
+    current = next(d.value for d in app.dataframe if "links" in d.value.columns)
+    assert list(current["drug"]) == ["Ventolin"], "only current medications by default"
+    row = current.iloc[0]
+    assert (row["generic"], row["status"], row["why"]) == ("Salbutamol", "taking", "Continue")
+    assert row["dosage"] == "2 puffs" and row["reason"] == "wheeze"
+    assert re.fullmatch(r"2 puffs [01]\.\d\d; prn [01]\.\d\d; wheeze [01]\.\d\d", row["links"]), row["links"]
+    assert "DrugBank DB01001" in row["identifiers"]
+    view = app.get("button_group")[0]
+    assert view.value == "Current"
+    view.set_value("All").run()
+    every = next(d.value for d in app.dataframe if "links" in d.value.columns)
+    assert list(every["drug"]) == ["gliclazide", "Ventolin"]
+    assert list(every["status"]) == ["stopped", "taking"] and list(every["strength"]) == ["80 mg", ""]

@@ -270,3 +270,22 @@ def test_compare_shows_each_models_calibration(app_env, store):
     )
     trace = next(t for t in figure["data"] if t["name"] == "tiny-tcrf")
     assert len(trace["x"]) == sum(1 for b in found["bins"] if b["count"])
+
+
+def test_compare_shows_the_linker_against_the_rule_on_relations(app_env, store):
+    app = page("compare").run()
+    assert not app.exception
+    table = next(d.value for d in app.dataframe if "linker F1, end to end" in d.value.columns)
+    assert set(table["model"]) == {"tiny-t", "tiny-tcrf"} and set(table["split"]) == {"dev", "test"}
+    models = {m.name: m for m in store.models()}
+    stored = {(e.model, e.split): e for e in store.evaluations(corpus="demo")}
+    row = table[(table["model"] == "tiny-tcrf") & (table["split"] == "test")].iloc[0]
+    relations = stored[(models["tiny-tcrf"].fingerprint, "test")].metrics["relations"]
+    assert row["linker F1, gold entities"] == round(relations["linker"]["given_gold_entities"]["micro_f1"], 4)
+    assert row["rule F1, end to end"] == round(relations["nearest_drug"]["end_to_end"]["micro_f1"], 4)
+    assert 0.0 < row["p"] <= 1.0
+    app.radio(key="pair-by").set_value("relations, end to end").run()
+    pair = next(d.value for d in app.dataframe if "figure" in d.value.columns)
+    assert set(pair["figure"]) - {"micro F1", "macro F1"} <= {
+        f"{label}-Drug" for label in ("Strength", "Dosage", "Form", "Route", "Frequency", "Duration", "Reason", "ADE")
+    }

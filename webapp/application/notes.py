@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from engine.notes.editing import phrase_matches, summarise_times, take_version
 from engine.notes.export import corpus_zip, safe_name, to_brat_zip, to_csv, to_json
+from engine.notes.fhir import to_fhir_json
+from engine.notes.linking import load_linker, with_relations
 from engine.notes.medications import MedicationList, medication_list
-from engine.types import Document
+from engine.types import Document, ModelInfo
 
 __all__ = [
     "Download",
@@ -32,17 +34,23 @@ class Download:
     mime: str
 
 
-def medications(document: Document) -> MedicationList:
-    """The note's medication list (:func:`engine.notes.medications.medication_list`)."""
-    return medication_list(document)
+def medications(document: Document, model: ModelInfo | None = None) -> MedicationList:
+    """The note's medication list (:func:`engine.notes.medications.medication_list`), its
+    attributes linked by ``model``'s own linker where its folder has one, else the product's."""
+    return medication_list(document, linker=load_linker(model.folder if model else None))
 
 
-def downloads(document: Document, *, name: str, model: str) -> list[Download]:
-    """The note's spans as JSON (with its medication list), CSV (one row a medication) and a BRAT
-    zip, named ``NAME-MODEL`` with both parts made safe for a file name."""
-    stem = f"{safe_name(name)}-{safe_name(model)}"
+def downloads(document: Document, *, name: str, model: ModelInfo | str) -> list[Download]:
+    """The note's spans as JSON (with its medication list), CSV (one row a medication), a BRAT zip
+    and a FHIR R4 Bundle, named ``NAME-MODEL`` with both parts made safe for a file name; the
+    medication list is linked as :func:`medications` links it."""
+    label = model.name if isinstance(model, ModelInfo) else model
+    if isinstance(model, ModelInfo) and not document.relations:
+        document = with_relations(document, [k for m in medications(document, model).medications for k in m.links])
+    stem = f"{safe_name(name)}-{safe_name(label)}"
     return [
-        Download("JSON", to_json(document, model=model), f"{stem}.json", "application/json"),
+        Download("JSON", to_json(document, model=label), f"{stem}.json", "application/json"),
         Download("CSV", to_csv(document), f"{stem}.csv", "text/csv"),
         Download("BRAT (.zip)", to_brat_zip(document), f"{stem}.zip", "application/zip"),
+        Download("FHIR R4 (.json)", to_fhir_json(document), f"{stem}.fhir.json", "application/fhir+json"),
     ]

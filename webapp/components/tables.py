@@ -41,6 +41,35 @@ def _rounded(value: object, digits: int = 4) -> float | None:
     return round(float(value), digits) if value is not None else None
 
 
+def relation_rows(models: Iterable[ModelInfo], evaluations: Iterable[EvaluationRecord]) -> list[dict[str, object]]:
+    """One row per (model, split) whose gold had relations: relation micro F1 of the learned linker
+    and of the nearest-drug rule, given gold entities and end to end, and the paired test of the
+    linker against the rule end to end (:mod:`engine.scores.relations`)."""
+    by_fingerprint = {m.fingerprint: m for m in models}
+    rows = []
+    for record in evaluations:
+        model = by_fingerprint.get(record.model)
+        relations = record.metrics.get("relations")
+        if model is None or not relations:
+            continue
+        linker, rule = relations.get("linker", {}), relations.get("nearest_drug", {})
+        test = relations.get("linker_against_rule", {}).get("end_to_end", {}).get("micro_f1", {})
+        rows.append(
+            {
+                "model": model.name,
+                "split": record.split,
+                "relations": (linker.get("given_gold_entities") or {}).get("relations"),
+                "linker F1, gold entities": _rounded((linker.get("given_gold_entities") or {}).get("micro_f1")),
+                "rule F1, gold entities": _rounded((rule.get("given_gold_entities") or {}).get("micro_f1")),
+                "linker F1, end to end": _rounded((linker.get("end_to_end") or {}).get("micro_f1")),
+                "rule F1, end to end": _rounded((rule.get("end_to_end") or {}).get("micro_f1")),
+                "linker - rule, end to end": _rounded(test.get("difference")),
+                "p": _rounded(test.get("p_value")),
+            }
+        )
+    return rows
+
+
 def score_rows(models: Iterable[ModelInfo], evaluations: Iterable[EvaluationRecord]) -> list[dict[str, object]]:
     """One row per (model, split): strict macro / weighted / micro F1 with their bootstrap intervals,
     the n2c2 lenient micro F1, paper mode, speed."""

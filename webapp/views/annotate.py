@@ -1,6 +1,5 @@
 """Annotate: paste or upload notes, see each chosen model's entities and the medication list."""
 
-import pandas as pd
 import streamlit as st
 
 from engine.notes.editing import Draft
@@ -9,6 +8,7 @@ from webapp import services
 from webapp.components.annotator import annotation_view
 from webapp.components.highlight import difference_marks, highlight_html, legend_html
 from webapp.components.jobs import bootstrap_panel
+from webapp.components.medications import medication_list_view
 from webapp.components.text import inert
 
 PRECISION_HELP = (
@@ -161,18 +161,10 @@ def final_spans(annotation) -> tuple:
 tabs = st.tabs([f"Medications: {inert(a.model.name)}" for a in annotations])
 for tab, annotation in zip(tabs, annotations, strict=True):
     document = Document(name, text, final_spans(annotation))
-    medications = services.medications(document)
+    medications = services.medications(document, model=annotation.model)
     with tab:
-        st.caption(
-            "Each attribute is attached to the nearest Drug in its sentence (ties: the Drug before it); "
-            "attributes with no Drug nearby are listed separately."
-        )
-        st.dataframe(pd.DataFrame(medications.rows()), hide_index=True, width="stretch")
-        if medications.unattached:
-            st.write(
-                "Not attached to a drug: " + ", ".join(inert(f"{s.label} '{s.text}'") for s in medications.unattached)
-            )
-        files = services.downloads(document, name=name, model=annotation.model.name)
+        medication_list_view(medications, key=annotation.model.fingerprint[:12])
+        files = services.downloads(document, name=name, model=annotation.model)
         for column, file in zip(st.columns(len(files)), files, strict=True):
             column.download_button(file.label, file.data, file.file_name, file.mime, key=f"download-{file.file_name}")
 

@@ -108,7 +108,12 @@ else:
     left, right, which = st.columns([2, 2, 3])
     name_a = left.selectbox("A", list(by_name), index=0, key="pair-a")
     name_b = right.selectbox("B", list(by_name), index=1, key="pair-b")
-    compared_as = which.radio("Scoring", ["strict spans (seqeval)", "n2c2 lenient"], horizontal=True, key="pair-by")
+    compared_as = which.radio(
+        "Scoring",
+        ["strict spans (seqeval)", "n2c2 lenient", "relations, end to end"],
+        horizontal=True,
+        key="pair-by",
+    )
     if name_a == name_b:
         st.write("Choose two different models.")
     else:
@@ -117,11 +122,13 @@ else:
         except ValueError as error:
             st.error(str(error))
             result = None
-        key = "strict" if compared_as.startswith("strict") else "n2c2_lenient"
+        key = {"strict": "strict", "n2c2": "n2c2_lenient", "relations,": "relations/linker:end_to_end"}[
+            compared_as.split()[0]
+        ]
         if result is not None and key not in result:
             st.info(
-                "One of these evaluations was stored before per-document counts were kept: evaluate the models "
-                "again (python -m webapp.worker sync) to compare them."
+                "One of these evaluations was stored before per-document counts were kept, or its notes have no "
+                "relations: evaluate the models again (python -m webapp.worker sync) to compare them."
             )
         elif result is not None:
             test = result[key]
@@ -134,6 +141,17 @@ else:
                 f"{verdict}."
             )
             st.dataframe(pd.DataFrame(tables.comparison_rows(test)), hide_index=True, width="stretch")
+
+linked = tables.relation_rows(models, records)
+if linked:
+    st.subheader("Which attribute is whose: drug-attribute relations")
+    st.caption(
+        "n2c2 2018 relation scoring: a relation counts when its attribute and its Drug both match the gold spans "
+        "exactly. 'Gold entities' attaches the gold spans (the linker alone); 'end to end' attaches the spans the "
+        "model found. The learned linker against the nearest-drug rule, paired over documents (p: approximate "
+        "randomisation, 1,000 swaps)."
+    )
+    st.dataframe(pd.DataFrame(linked), hide_index=True, width="stretch")
 
 st.subheader("Calibration")
 calibrated = tables.calibration_rows(models, chosen_records)
