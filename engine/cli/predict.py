@@ -54,6 +54,9 @@ def run(args: argparse.Namespace) -> int:
                 indent=2,
             )
         )
+    elif args.medications:
+        for document in documents:
+            print(format_medications(document), end="")
     elif args.out is None:
         for document in documents:
             for span in document.spans:
@@ -83,6 +86,44 @@ def _linked(document) -> dict[str, object]:
         for m in medication_list(document).medications
     ]
     return {"relations": relations, "medications": medications}
+
+
+def format_medications(document) -> str:
+    """A note's medication list as plain text: allergies first, then one line a medication with
+    its status (and the words that decided it), generic name and attributes."""
+    from engine.notes.linking import ATTRIBUTES
+    from engine.notes.medications import medication_list
+
+    found = medication_list(document)
+    lines = [f"== {document.id}"]
+    if found.allergies:
+        lines.append("allergies: " + "; ".join(_named(m) for m in found.allergies))
+    for medication in found.medications:
+        if medication.status.status == "allergy":
+            continue
+        cue = f" ({' '.join(medication.status.cue.split())})" if medication.status.cue else ""
+        attributes = ", ".join(
+            f"{label.lower()} {' / '.join(medication.values(label))}"
+            for label in ATTRIBUTES
+            if medication.values(label)
+        )
+        lines.append(
+            f"{medication.status.status:<10}{cue:<22} {_named(medication)}" + (f": {attributes}" if attributes else "")
+        )
+    if found.unattached:
+        lines.append("not attached: " + ", ".join(f"{s.label} '{s.text}'" for s in found.unattached))
+    return "\n".join(lines) + "\n"
+
+
+def _named(medication) -> str:
+    name = medication.name
+    if name is None or name.generic.lower() == medication.drug.text.lower():
+        known = (
+            f" [{', '.join(f'{k} {v}' for k, v in name.identifiers().items())}]" if name and name.identifiers() else ""
+        )
+        return f"{medication.drug.text}{known}"
+    ids = ", ".join(f"{k} {v}" for k, v in name.identifiers().items())
+    return f"{medication.drug.text} = {name.generic}" + (f" [{ids}]" if ids else "")
 
 
 def _predict_sharded(args: argparse.Namespace, pipeline, notes: list[tuple[str, str]], place) -> int:
@@ -145,6 +186,11 @@ def register(commands) -> None:
     )
     predict.add_argument("--shard-size", type=positive, default=32, help="notes per shard (default 32)")
     predict.add_argument("--json", action="store_true", help="print the spans as JSON")
+    predict.add_argument(
+        "--medications",
+        action="store_true",
+        help="print each note's medication list (status, generic name, attributes) instead of its spans",
+    )
     predict.add_argument("--out", type=Path, help="write the annotated notes as BRAT into this folder")
     add_anchor_option(predict)
     add_device_option(predict)

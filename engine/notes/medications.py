@@ -138,7 +138,7 @@ def medication_list(
     for link in links:
         by_drug.setdefault(link.drug, []).append(link)
     placed = {link.attribute for link in links}
-    found = statuses(document.text, drugs)
+    found = statuses(document.text, drugs, document.spans)
     medications = []
     for drug, status in zip(drugs, found, strict=True):
         mine = sorted(by_drug.get(drug, []), key=lambda k: (k.attribute.start, k.attribute.end))

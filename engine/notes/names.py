@@ -25,6 +25,7 @@ that none of them knows has no normalised name.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -118,6 +119,14 @@ _TRAILING = re.compile(
 )
 
 
+#: Where a presentation's name turns from the medicine to its dose: "Prednisolone 5mg tablets".
+_FIRST_DOSE = re.compile(r"\s+\d")
+#: Route words before a name that a Drug span may keep ("IV co-amoxiclav"): not part of the medicine's name.
+_LEADING = re.compile(
+    r"^(?:iv|i\.v\.|po|p\.o\.|oral|im|sc|s/c|sl|pr|topical|inhaled|nebulised|nebulized|intravenous)\s+"
+)
+
+
 @dataclass(frozen=True)
 class DrugName:
     """What a Drug mention is: ``generic`` (the name to show), ``kind`` (``generic``, ``brand`` or
@@ -156,23 +165,36 @@ def _drugbank() -> tuple[dict[str, list[str]], dict[str, dict], dict[str, dict]]
 @lru_cache(maxsize=1)
 def _bnf() -> tuple[dict[str, tuple[str, str, str]], dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:
     """BNF names: name -> (kind, code, section path) for generics and brands; chemical code ->
-    (generic name, section path); paragraph title -> (code, path)."""
+    (generic name, section path); paragraph title -> (code, path). A generic the BNF lists under
+    several sections (prednisolone: rectal, eye, systemic) gets the section with most presentations."""
+    rows = [row[:5] for row in _rows(UK_NAMES) if len(row) >= 5 and row[2].startswith("bnf")]
+    # presentations ("Prednisolone 5mg tablets") by the generic they begin with and their chemical code
+    sections: dict[str, Counter[str]] = {}
+    path_of: dict[str, str] = {}
+    for name, kind, _, code, context in rows:
+        if kind == "generic_presentation":
+            sections.setdefault(key(_FIRST_DOSE.split(name, 1)[0]), Counter())[code[:9]] += 1
+            path_of.setdefault(code[:9], context)
     names: dict[str, tuple[str, str, str]] = {}
     generics: dict[str, tuple[str, str]] = {}
     paragraphs: dict[str, tuple[str, str]] = {}
-    for row in _rows(UK_NAMES):
-        if len(row) < 5 or not row[2].startswith("bnf"):
-            continue
-        name, kind, _, code, context = row[:5]
+    shorter: list[tuple[str, str, str]] = []
+    for name, kind, _, code, context in rows:
         if kind == "generic":
+            counts = sections.get(key(name), Counter())
+            if counts and max(counts.values()) > counts.get(code, 0):
+                code = max(sorted(counts), key=counts.get)  # the section most of its presentations are in
+                context = path_of[code]
             names.setdefault(key(name), ("generic", code, context))
-            names.setdefault(_TRAILING.sub("", key(name)), ("generic", code, context))  # "metformin hydrochloride"
-            names.setdefault(key(name.split(" (")[0]), ("generic", code, context))  # "co-amoxiclav (amoxicillin/...)"
             generics.setdefault(code, (name, context))
+            shorter.append((name, code, context))
         elif kind == "brand":
             names.setdefault(key(name), ("brand", code, context))
         elif kind == "class" and context == "paragraph":
             paragraphs.setdefault(key(name), (code, name))
+    for name, code, context in shorter:  # after every exact name: "prednisolone" is Prednisolone, not its salt
+        names.setdefault(_TRAILING.sub("", key(name)), ("generic", code, context))  # "metformin hydrochloride"
+        names.setdefault(key(name.split(" (")[0]), ("generic", code, context))  # "co-amoxiclav (amoxicillin/...)"
     return names, generics, paragraphs
 
 
@@ -246,6 +268,7 @@ def normalise(text: str) -> DrugName | None:
     name = key(text)
     if not name:
         return None
+    name = _LEADING.sub("", name) or name
     name = ABBREVIATIONS.get(name, name)
     shorter = _TRAILING.sub("", name)
     for lookup in (_class_of, _normalised, _paragraph_of):

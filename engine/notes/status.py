@@ -64,6 +64,18 @@ class Cue:
     decisive: bool = False  # read anywhere in the Drug's sentence, and wins over the nearest cue
 
 
+#: Who else a note may say takes a medicine, and how it says they take it.
+_RELATIVE = (
+    r"(?:his |her |their |the patient's |pt's )?(?:mother|mum|mom|father|dad|grandad|granddad|brother|sister|siblings?|"
+    r"son|daughter|wife|husband|partner|spouse|grandmother|grandfather|grandma|grandpa|aunt|uncle|cousin|niece|nephew|"
+    r"relatives?|parents?|flatmate|roommate|twin)"
+)
+_TAKES = (
+    r"takes?|took|taking|on|uses|used|using|needed|needs|started on|prescribed|receiving|received|treated with|found|had|"
+    r"manages (?:his|her|their) own"
+)
+
+
 def _cues(status: str, side: str, reach: int, *patterns: str, decisive: bool = False) -> tuple[Cue, ...]:
     return tuple(Cue(pattern, status, side, reach, decisive) for pattern in patterns)
 
@@ -94,13 +106,18 @@ CUES: tuple[Cue, ...] = (
            "(?:has|have|had|did) not (?:taken|used|had|received)(?: an?| any| the)?", "never (?:received|had)(?: an?| any)?",
            "never (?:been )?(?:prescribed|given|started on|on|used|taken|tried)(?: an?| any| the)?",
            "(?:has|have|had) not been (?:prescribed|given|started on|on)(?: an?| any| the)?", "not had (?:any )?", "doesn't take", "does not take",
-           "isn't on", "is not on", "not on any(?: regular| current| other| further)?", "neither", "nor", "not previously on(?: any)?", "rather than", "instead of",
+           "isn't on", "is not on", "not on any(?: regular| current| other| further)?", "neither", "nor", "not previously on(?: any)?", "never started(?: the| any)?",
+           "(?:has|have|did|does) not (?:required|needed|been needed|been required)(?: any)?",
+           "(?:has|have) never been (?:tried|taken|used|given|needed|prescribed)", "free (?:of|from)", "in the absence of",
+           "refrain(?:s|ed|ing)? from(?: (?:the )?use of)?", "abstain(?:s|ed|ing)? from", "rather than", "instead of",
            "(?:did|does|do) not (?:wish|want) to (?:try|take|start|use)", "declined(?: a trial of| to take| to start)?",
            "never (?:been )?(?:treated with|received|had)",
            "no (?:prior|previous)(?: treatment with| use of| history of| trial of)?", "(?:but |and )?(?:pt |patient |she |he )?declined", "avoid(?:s|ed)?", "declined", "refused"),
     *_cues("negated", BEFORE, 30, "not (?:taken|prescribed|given|used|needed|required|indicated)", "-?na[iï]ve",
+           "(?:has|have) never been (?:tried|taken|used|given|needed|prescribed)",
            "(?:was |were |is )?not (?:needed|required|indicated|started|restarted)", "never (?:tried|taken|used|started|had)",
-           "avoided", "(?:was |were )?avoided",
+           "avoided", "(?:was |were )?avoided", "(?:has|have|had) not been (?:needed|required|given|used)",
+           "(?:was |were )?considered but not (?:started|prescribed|given)",
            "(?:but |and )?(?:pt |patient |she |he )?declined", "(?:was |were )?declined", "refused"),
     *_cues("stopped", AFTER, 50,
            "stop", "stopped", "stopping", "discontinue", "discontinued", "discontinuing", "d/c(?:'?d)?", "dc(?:'?d)",
@@ -112,12 +129,14 @@ CUES: tuple[Cue, ...] = (
     *_cues("stopped", AFTER, 12, "switch(?:ed)?", "swap(?:ped)?", "convert(?:ed)?"),
     *_cues("stopped", BEFORE, 40, "no longer (?:using|taking|needed|required) (?:it|them)", r"\(stopped\b",
            "(?:pt |patient )?no longer (?:using|taking|takes|on)", "stop(?:ped)?"),
-    *_cues("stopped", AFTER, 50, "stopped (?:using|taking)"),
+    *_cues("stopped", AFTER, 50, "stopped (?:using|taking)", "in place of"),
     *_cues("stopped", BEFORE, 40,
            "stopped", "discontinued", "d/c(?:'?d)?", "dc'?d", "ceased", "held", "withheld", "on hold", "suspended",
            "was stopped", "were stopped", "has been stopped", "have been stopped", "- stop", "stop", "omitted",
            "no longer (?:taken|needed|required)", "switched to", "changed to", "swapped (?:to|for)", "converted to",
-           "replaced (?:by|with)", "(?:→|->)(?!\\s*\\d)", "(?:which|that) (?:was|were|has been|have been|is) (?:stopped|discontinued|held|ceased)",
+           "replaced (?:by|with)", "(?:→|->)(?!\\s*\\d)",
+           "(?:which|that) (?:was|were|has been|have been|is) (?:stopped|discontinued|held|ceased|switched|changed|replaced|withdrawn|weaned)",
+           "withdrawn", "weaned(?: and stopped| off)?", "tapered(?: and stopped| off)?", "not (?:continued|restarted)(?: at discharge| on discharge)?",
            r"\((?:held|stopped|discontinued|suspended|withheld)\)", "- (?:held|stopped|discontinued|ceased|d/c)"),
     *_cues("started", AFTER, 50,
            "start", "started", "starting", "commence", "commenced", "commencing", "initiate", "initiated", "begin",
@@ -126,6 +145,7 @@ CUES: tuple[Cue, ...] = (
            "titrat(?:e|ed|ing)(?: up| down)?", "up-?titrat(?:e|ed)", "double(?:d)?", "halve(?:d)?", "switch(?:ed)? to",
            "(?<!no\\s)chang(?:e|ed) to", "swap(?:ped)? to", "convert(?:ed)? to", "restart(?:ed)?", "resume(?:d)?", "re-?started",
            "put (?:him|her|them|you) on", "placed on", "trial of", "course of", "rx", "issued", "dispensed",
+           "loaded with", "discharged with",
            "(?:start|started|commence|commenced|initiate|initiated|put|placed|restart|restarted) (?:him|her|them|you|the patient|pt) on",
            r"(?:switch|swap|chang|convert|mov)\w*(?: (?:him|her|them|you|the patient|pt))? from\s.{1,50}?\s(?:to|for|with|onto)",
            "switch(?:ed)? (?:him|her|them|you|the patient|pt) to", "swapped for", "replaced (?:with|by)", "→", "->",
@@ -136,6 +156,7 @@ CUES: tuple[Cue, ...] = (
            "titrated", "restarted", "resumed", "↑", "↓", "up to", "down to", "increased to", "reduced to",
            "decreased to", "prescribed", "issued", "supplied", "- new", "- started", "- increased",
            "- reduced", "given", "(?:given|started|prescribed|issued|commenced|restarted) today", r"\d+/7",
+           "up-?titrated", "titrated up", "doubled", "halved", "dose (?:doubled|increased|reduced|halved|decreased)",
            r"x\s*\d+/(?:7|52)", r"\d+/52", "rx(?:'?d)? today", "(?:i have |i've )?prescribed today",
            r"\d+(?:\.\d+)?\s*(?:mg|mcg|micrograms|g|units?|ml)?\s*(?:->|→)\s*\d[\w.]*", "stat", r"\((?:new|started)\)"),
     *_cues("planned", AFTER, 70,
@@ -147,7 +168,8 @@ CUES: tuple[Cue, ...] = (
            "discuss(?:ed)? (?:starting|adding|a trial of|switching to)", "option of", "options? (?:include|are)",
            "recommend(?:ed)?(?: starting)?", "suggest(?:ed)?(?: starting)?", "candidate for", "eligible for",
            "in (?:the )?future", "next (?:week|month|visit)", "after (?:the )?(?:surgery|procedure|operation)"),
-    *_cues("planned", BEFORE, 40, "to (?:begin|start|commence|follow)", "will (?:begin|start|commence|be started)",
+    *_cues("planned", AFTER, 40, "keen (?:on|to (?:start|try))"),
+    *_cues("planned", BEFORE, 40, "discussed(?: as (?:an? )?(?:possible )?(?:next step|option))?", "to (?:begin|start|commence|follow)", "will (?:begin|start|commence|be started)",
            "(?:would|could) be (?:the next|an?) (?:option|step)", "after (?:\\w+ )?(?:weeks?|days?|months?)", "to be started", "to start", "to be considered", "planned", "if needed", "if required",
            "if no improvement", "if symptoms persist", "next week", "after (?:the )?(?:surgery|procedure|operation)",
            "to be added", "to follow", "at next review", "to be (?:arranged|started|considered|added|discussed|commenced)",
@@ -156,7 +178,7 @@ CUES: tuple[Cue, ...] = (
     *_cues("historical", AFTER, 60,
            "previously (?:on|took|taking|used|tried|had)?", "previous(?:ly)?", "prior", "in the past", "history of",
            "hx of", "h/o", "was on", "were on", "had been on", "has been on .{0,10}before", "used to (?:take|be on)",
-           "tried", "trialled", "trialed", "failed", "has had", "had a course of", "completed (?:a course of)?",
+           "tried", "trialled", "trialed", "failed", "had a course of", "completed (?:a course of)?",
            "formerly", "as a child", "years ago", "past", "childhood", "old", "former",
            "tried (?:him|her|them) on", "took a course of", "had a course of", "treated with", "prev(?:iously)?(?: on)?",
            "had", "took"),
@@ -171,18 +193,18 @@ CUES: tuple[Cue, ...] = (
            "without (?:benefit|effect|success|improvement)", "with no (?:benefit|effect)"),
     *_cues("taking", AFTER, 45,
            "continue", "continued", "continues", "continuing", "cont(?:\\.|'d)?", "remain(?:s|ed)? on", "stays? on",
-           "on", "takes", "taking", "takes? (?:his|her|their)", "uses", "using", "currently", "current", "regular",
+           "on", "takes", "taking", "takes? (?:his|her|their)", "uses", "using", "currently",
            "maintained on", "well controlled on", "stable on", "compliant with", "adherent to", "tolerating",
-           "no change to", "no changes to", "unchanged", "usual", "existing", "(?:his|her|their) usual", "keep taking", "despite", "in addition to", "alongside", "to (?:his|her|their) (?:existing |current |usual |regular )?",
+           "no change to", "no changes to", "unchanged", "usual", "existing", "(?:his|her|their) usual", "keep taking", "(?:gives|giving|gave|administers|administering) (?:him|her|them)?", "despite", "in addition to", "alongside", "to (?:his|her|their) (?:existing |current |usual |regular )?",
            "(?:has|have) (?:taken|been taking|been on|used)",
            "carry on(?: with)?"),
-    *_cues("taking", BEFORE, 30, "ever since", "since then", "continued", "unchanged", "- continue", "continue", "as before", "ongoing", "regularly",
+    *_cues("taking", BEFORE, 30, "ever since", "since then", "continued", "continues", "continuing", "remains",
+           "repeat (?:issued|prescription|requested|rx)", "unchanged", "- continue", "continue", "as before", "ongoing", "regularly",
            "daily as usual", "no change"),
-    *_cues("family", AFTER, 120,
-           "mother", "mum", "mom", "father", "dad", "brother", "sister", "sibling", "son", "daughter", "wife",
-           "husband", "partner", "spouse", "grandmother", "grandfather", "grandma", "grandpa", "aunt", "uncle",
-           "cousin", "niece", "nephew", "family member", "family history", "fh", "fhx", "relative", "parents?",
-           "flatmate", "roommate", "carer", "child(?:ren)?"),
+    # someone else as the one who takes it: "mother takes", "two siblings both on", "his wife's"
+    *_cues("family", AFTER, 80,
+           f"(?:{_RELATIVE})(?:(?!\\b(?:he|she|pt|patient|they|i|we)\\b)[^.;]){{0,50}}?\\b(?:{_TAKES})",
+           f"(?:{_RELATIVE})'s", "family history of", "fh of", "fhx of", "maternal (?:medications?|medicines|drugs)"),
 )  # fmt: skip
 
 #: Phrases that contain a negation cue but negate nothing: masked before negation cues are looked for.
@@ -195,7 +217,7 @@ PSEUDO_NEGATIONS: tuple[str, ...] = (
 
 #: Phrases that contain another cue word but are no cue: masked before any cue is looked for.
 PSEUDO_CUES: tuple[str, ...] = (
-    "on examination", "as a child", "grateful if", "if you (?:could|would|can)", "happy to",
+    "on examination", "keen on", "as a child", "grateful if", "if you (?:could|would|can)", "happy to",
     "on exam", "on admission", "on discharge", "on arrival", "on review", "on the ward", "on call", "stop smoking",
     "on and off", "off work", "history of present", "start(?:ed)? to feel", "given advice", "given a leaflet",
     "given information", "given (?:the|his|her|their|its)", "given (?:on time|as usual|as normal|throughout|regularly)", "add(?:ed)? to (?:the )?(?:list|record)", "old age", "years old", "year old", "past medical",
@@ -213,8 +235,8 @@ HISTORY_MARKERS: tuple[str, ...] = (
 #: Words that end a cue's reach, besides sentence ends, semicolons and line ends.
 BREAKS: tuple[str, ...] = (
     "but(?! (?:pt |patient |she |he )?declined)", "however", "although", "though", "whereas", "while", "except", "apart from", "other than", "so",
-    "therefore", "hence", "instead", "then", r"\)\s*,", "(?:pt|patient)(?= (?:on|is|was|has|had|takes|took|uses))", "which(?! (?:was|were|has been|have been|is) )", "because", "as she",
-    "as he", "as they", ", and (?:his|her|their|he|she|they)", "given (?:the|his|her|their)",
+    "therefore", "hence", "instead", r"\)\s*,", "(?:pt|patient)(?= (?:on|is|was|has|had|takes|took|uses))", "which(?! (?:was|were|has been|have been|is) )", "because", "as she",
+    "as he", "as they", ", and (?:his|her|their|he|she|they)", "given (?:the|his|her|their)", ", (?:he|she|they|pt|patient)",
     "(?:pt|patient|he|she|they)(?= (?:has|had|is|was|takes|took|reports|denies))",
 )  # fmt: skip
 
@@ -224,11 +246,12 @@ SECTION_REACH = 3000
 SECTIONS: tuple[tuple[str, str | None], ...] = (
     (r"(?:drug |medication |known )?(?:allerg(?:y|ies)|intolerances?|adverse (?:drug )?reactions?|sensitivities)(?:\s*(?:/|and|&)\s*\w+(?: \w+)?)*", "allergy"),
     (r"family (?:history|hx)|fh|fhx", "family"),
-    (r"(?:past|previous|prior|old|former|historical) (?:medications?|meds|drugs|treatments?|therapies)|pmh|past medical history", "historical"),
-    (r"(?:stopped|discontinued|ceased|held) (?:medications?|meds|drugs)|medications? (?:stopped|discontinued)", "stopped"),
-    (r"(?:new|started) (?:medications?|meds)|medications? started", "started"),
+    (r"(?:past|previous|prior|old|former|historical) (?:medications?|medicines?|meds|drugs|treatments?|therapies)|pmh|past medical history", "historical"),
+    (r"maternal (?:medications?|medicines?|drugs)", "family"),
+    (r"(?:stopped|discontinued|ceased|held|withheld) (?:medications?|medicines?|meds|drugs)|(?:medications?|medicines?|meds|drugs) (?:stopped|discontinued|held|withheld)", "stopped"),
+    (r"(?:new|started) (?:medications?|medicines?|meds)|(?:medications?|medicines?) started", "started"),
     (r"changes to (?:medications?|meds)|medications? changes|drug history|medication history|dh|pmh/dh", None),
-    (r"(?:current |regular |repeat |home |discharge |admission )?(?:medications?|meds|drugs|rx)(?: on (?:admission|discharge))?", None),
+    (r"(?:current |regular |repeat |home |discharge |admission )?(?:medications?|medicines?|meds|drugs|rx)(?: on (?:admission|discharge))?", None),
 )  # fmt: skip
 
 
@@ -261,7 +284,8 @@ _CONDITIONAL_BEFORE = _compile(
 )
 #: The same, after the Drug: "start atorvastatin if still raised".
 _CONDITIONAL_AFTER = _compile(
-    r"if|when|unless|provided|once(?! (?:daily|a day|a week|weekly|monthly|nightly|only|every|per))|in case|would be (?:sensible|reasonable|considered|an option|appropriate|worth \w+)|"
+    r"if|when|unless|provided|in case|once(?! (?:daily|a day|a week|weekly|monthly|nightly|only|every|per))"
+    r"(?![^.;,]{0,40}\b(?:was|were|returned|improved|resolved|normalised|recovered)\b)|would be (?:sensible|reasonable|considered|an option|appropriate|worth \w+)|"
     r"after (?:the )?(?:[\w&]+ )?(?:results?|bloods?|review|surgery|procedure|u&e|u&es|scan)|next (?:week|wk|month)|"
     r"in \d+ (?:days?|weeks?|wks?|months?)"
 )
@@ -333,6 +357,9 @@ _FILLERS = re.compile(
     r"high-dose|dose of|course of|prescribed)\b|[\s,:;()\-–]+",
     re.IGNORECASE,
 )
+#: What a cue after the Drug counts extra for each other Drug it reaches past ("Mirtazapine continues
+#: and the pregabalin was stopped": "was stopped" is the pregabalin's).
+PASSED_DRUG = 50
 #: What may stand between a Drug and a cue right after it that is that Drug's own ("aspirin was stopped").
 _OWN_CUE = re.compile(r"[\s:(\-–]*(?:(?:was|were|is|are|has been|have been|had been)\s+)?", re.IGNORECASE)
 #: Cues that are never an earlier Drug's own: orders ("stop X") and changes from one Drug to the next.
@@ -376,7 +403,11 @@ def _found_cues(
             for match in pattern.finditer(source, span.end, high):
                 if match.start() - span.end > cue.reach or _inside_drug(match, drugs):
                     continue
-                distance = _distance(text, span.end, match.start())
+                passed = any(span.end <= d.start and d.end <= match.start() and d.label == "Drug" for d in drugs)
+                if match.group(0).startswith("(") and not passed:
+                    distance = 0  # a tag of its own: "Lipitor 40mg daily (new)"
+                else:
+                    distance = _distance(text, span.end, match.start()) + (PASSED_DRUG if passed else 0)
                 found.append((distance, PRIORITY.index(cue.status), cue, match.group(0), match.start()))
     return sorted(found, key=lambda item: (item[0], item[1]))
 
@@ -385,13 +416,15 @@ def _inside_drug(match: re.Match[str], drugs: Sequence[Span]) -> bool:
     return any(d.start <= match.start() and match.end() <= d.end for d in drugs)
 
 
-def _conditional(text: str, masked: str, span: Span) -> str:
-    """The words that make ``span``'s sentence a plan or a condition for it, or ""."""
+def _conditional(text: str, masked: str, span: Span, drugs: Sequence[Span] = ()) -> str:
+    """The words that make ``span``'s sentence a plan or a condition for it, or "" (after the
+    Drug, only up to the next Drug: "X started, and Y may be needed if ..." leaves X started)."""
     low, high = _sentence(text, span)
+    next_drug = min((d.start for d in drugs if d.label == "Drug" and d.start >= span.end), default=len(text))
     before = list(_CONDITIONAL_BEFORE.finditer(masked, low, span.start))
     if before:
         return before[-1].group(0)
-    after = _CONDITIONAL_AFTER.search(masked, span.end, high)
+    after = _CONDITIONAL_AFTER.search(masked, span.end, min(high, next_drug))
     return after.group(0) if after else ""
 
 
@@ -417,8 +450,8 @@ def _dated(text: str, span: Span, status: str, cue_at: int | None = None) -> str
 
 
 def status_of(text: str, drug: Span, drugs: Sequence[Span] = (), *, masked: tuple[str, str] | None = None) -> Status:
-    """The status of ``drug`` in ``text`` (``drugs``: every Drug of the note, so that no cue is read
-    inside a drug's own name); see the module's docstring."""
+    """The status of ``drug`` in ``text`` (``drugs``: the note's Drugs, or all its entities, so that
+    no cue is read inside one); see the module's docstring."""
     masked = _masked(text) if masked is None else masked
     found = _found_cues(text, masked, drug, drugs or (drug,))
     section = _section_of(text, drug.start)
@@ -435,7 +468,7 @@ def status_of(text: str, drug: Span, drugs: Sequence[Span] = (), *, masked: tupl
             return Status("historical", dated)
     if found and found[0][2].status != "started":
         return Status(found[0][2].status, found[0][3])
-    condition = _conditional(text, masked[0], drug)
+    condition = _conditional(text, masked[0], drug, drugs)
     if condition:
         return Status("planned", condition)
     if found:
@@ -445,7 +478,9 @@ def status_of(text: str, drug: Span, drugs: Sequence[Span] = (), *, masked: tupl
     return Status("taking", section[1] if section else "")
 
 
-def statuses(text: str, drugs: Sequence[Span]) -> list[Status]:
-    """The status of each of ``drugs`` (in their order)."""
+def statuses(text: str, drugs: Sequence[Span], spans: Sequence[Span] = ()) -> list[Status]:
+    """The status of each of ``drugs`` (in their order); ``spans``: every entity of the note, so
+    that no cue is read inside one ("atorvastatin 20 mg on": "on" is a Frequency, not a cue)."""
     masked = _masked(text)
-    return [status_of(text, drug, drugs, masked=masked) for drug in drugs]
+    within = list(spans) or list(drugs)
+    return [status_of(text, drug, within, masked=masked) for drug in drugs]

@@ -8,6 +8,7 @@ unless ``MEDNER_REQUIRE_BROWSER=1`` (CI sets it, so there a missing browser fail
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ PAGES = ["compare", "confusion", "errors", "corpus", "train", "gold"]
 
 
 def test_paste_a_note_and_see_highlighted_entities(server, browser_path):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     shots = Path(os.environ.get("MEDNER_SCREENSHOTS", ROOT / "runs" / "screenshots"))
     shots.mkdir(parents=True, exist_ok=True)
@@ -33,6 +34,14 @@ def test_paste_a_note_and_see_highlighted_entities(server, browser_path):
         labels = set(entities.evaluate_all("marks => marks.map(m => m.dataset.label)"))
         assert "Drug" in labels
         assert browser_page.get_by_text("model run").count() >= 1
+        # the medication list: current medications by default, the others one click away
+        current = browser_page.get_by_role("button", name=re.compile(r"^Current \(\d+\)$")).first
+        expect(current).to_be_visible(timeout=60_000)
+        expect(browser_page.get_by_text("Status is read from the words around each drug").first).to_be_visible()
+        browser_page.get_by_role("button", name=re.compile(r"^All \(\d+\)$")).first.click()
+        expect(browser_page.get_by_text("Status is read from the words around each drug").first).to_be_visible(
+            timeout=60_000
+        )
         browser_page.screenshot(path=str(shots / "annotate.png"), full_page=True)
 
         cached, _ = annotate_once(browser_page, server, NOTE)  # same note, same model: served from the store's cache

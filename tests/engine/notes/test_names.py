@@ -29,3 +29,10 @@ def test_a_name_no_dictionary_knows_has_none():
 
 def test_the_bnf_class_comes_with_a_uk_name():
     assert normalise("furosemide").bnf_class == "Cardiovascular System > Diuretics > Loop diuretics"
+
+
+def test_a_generic_in_several_bnf_sections_takes_the_one_most_of_its_presentations_are_in():
+    assert (
+        normalise("prednisolone").bnf_class == "Endocrine System > Corticosteroids (endocrine) > Glucocorticoid therapy"
+    )
+    assert normalise("IV co-amoxiclav").bnf_code == "0501013K0", "a route before the name is not part of it"
