@@ -35,13 +35,11 @@ def test_paste_a_note_and_see_highlighted_entities(server, browser_path):
         assert "Drug" in labels
         assert browser_page.get_by_text("model run").count() >= 1
         # the medication list: current medications by default, the others one click away
-        current = browser_page.get_by_role("button", name=re.compile(r"^Current \(\d+\)$")).first
+        current = browser_page.get_by_role("radio", name=re.compile(r"^Current \(\d+\)$")).first
         expect(current).to_be_visible(timeout=60_000)
         expect(browser_page.get_by_text("Status is read from the words around each drug").first).to_be_visible()
-        browser_page.get_by_role("button", name=re.compile(r"^All \(\d+\)$")).first.click()
-        expect(browser_page.get_by_text("Status is read from the words around each drug").first).to_be_visible(
-            timeout=60_000
-        )
+        browser_page.get_by_role("radio", name=re.compile(r"^All \(\d+\)$")).first.click()
+        expect(browser_page.get_by_role("radio", name=re.compile(r"^All \(\d+\)$")).first).to_be_checked(timeout=60_000)
         browser_page.screenshot(path=str(shots / "annotate.png"), full_page=True)
 
         cached, _ = annotate_once(browser_page, server, NOTE)  # same note, same model: served from the store's cache
