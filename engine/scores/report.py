@@ -263,9 +263,8 @@ def evaluate(
 ) -> Report:
     """Score predictions against gold documents, matched by document id.
 
-    With ``linkers`` (name -> a function from a document to its (attribute, Drug) span pairs)
-    and gold that has relations, each linker's relations are scored given the gold entities and
-    end to end on the predicted spans (:mod:`engine.scores.relations`).
+    With ``linkers`` (name -> document to (attribute, Drug) span pairs) and gold with relations,
+    each linker is scored given the gold entities and end to end (:mod:`engine.scores.relations`).
 
     A gold document with no prediction is scored as an empty prediction (all its spans
     missed) and listed in ``missing_predictions``; a prediction with no gold raises. Against a
@@ -310,8 +309,7 @@ def evaluate(
         "paper": CountTable.of(ids, TAGS, tag_rows),
         **{f"n2c2_{mode}": CountTable.of(ids, labels, rows) for mode, rows in concept_rows.items()},
     }
-    if linkers and has_relations(gold):
-        tables.update(_relation_tables(pairs, linkers))
+    tables.update(_relation_tables(pairs, linkers) if linkers and has_relations(gold) else {})
     return Report(total, missing, tables, pairs, resamples=resamples, seed=seed)
 
 
