@@ -104,7 +104,7 @@ CUES: tuple[Cue, ...] = (
            "no longer (?:taken|needed|required)", "switched to", "changed to", "swapped (?:to|for)", "converted to",
            "replaced (?:by|with)", "(?:→|->)(?!\\s*\\d)",
            "(?:which|that) (?:was|were|has been|have been|is) (?:stopped|discontinued|held|ceased|switched|changed|replaced|withdrawn|weaned)",
-           "withdrawn", "weaned(?: and stopped| off)?", "tapered(?: and stopped| off)?", "not (?:continued|restarted)(?: at discharge| on discharge)?",
+           "(?:remains?|remained|still|kept) (?:on hold|held|withheld|suspended|stopped|off)", "withdrawn", "weaned(?: and stopped| off)?", "tapered(?: and stopped| off)?", "not (?:continued|restarted)(?: at discharge| on discharge)?",
            r"\((?:held|stopped|discontinued|suspended|withheld)\)", "- (?:held|stopped|discontinued|ceased|d/c)"),
     *_cues("started", AFTER, 50,
            "start", "started", "starting", "commence", "commenced", "commencing", "initiate", "initiated", "begin",

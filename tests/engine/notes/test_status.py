@@ -72,6 +72,7 @@ def status(text: str, drug: str, others: tuple[str, ...] = ()) -> str:
         ("On ramipril since 2010.", "ramipril", "taking"),
         ("Start atorvastatin 20 mg if LDL still raised.", "atorvastatin", "planned"),
         ("I have started him on bisoprolol 1.25 mg once daily.", "bisoprolol", "started"),
+        ("Furosemide remains on hold; GP to restart if ankle swelling returns.", "Furosemide", "stopped"),
     ],
 )
 def test_crafted_sentences(text, drug, expected):
