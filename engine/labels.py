@@ -14,6 +14,9 @@ LABELS: tuple[str, ...] = (
     "ADE",
 )
 
+#: The attribute labels (every label but Drug), in the order a medication list shows them.
+ATTRIBUTES: tuple[str, ...] = ("Strength", "Dosage", "Form", "Route", "Frequency", "Duration", "Reason", "ADE")
+
 OUTSIDE = "O"
 
 #: O first, then B-/I- per label: the 19 tags the study's models predict.

@@ -117,13 +117,10 @@ def format_medications(document) -> str:
 
 def _named(medication) -> str:
     name = medication.name
+    ids = f" [{name.identifier_text(', ')}]" if name and name.identifiers() else ""
     if name is None or name.generic.lower() == medication.drug.text.lower():
-        known = (
-            f" [{', '.join(f'{k} {v}' for k, v in name.identifiers().items())}]" if name and name.identifiers() else ""
-        )
-        return f"{medication.drug.text}{known}"
-    ids = ", ".join(f"{k} {v}" for k, v in name.identifiers().items())
-    return f"{medication.drug.text} = {name.generic}" + (f" [{ids}]" if ids else "")
+        return f"{medication.drug.text}{ids}"
+    return f"{medication.drug.text} = {name.generic}{ids}"
 
 
 def _predict_sharded(args: argparse.Namespace, pipeline, notes: list[tuple[str, str]], place) -> int:

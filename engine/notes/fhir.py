@@ -25,6 +25,7 @@ import json
 import uuid
 from collections.abc import Iterable
 
+from engine.labels import ATTRIBUTES
 from engine.notes.medications import Medication, medication_list
 from engine.types import Document, Span
 
@@ -43,7 +44,8 @@ STATEMENT_STATUS = {
 _NAMESPACE = uuid.UUID("6f1b8f8e-2f6c-4b8e-9d3c-2a7f0c1d5e42")
 _CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
 _VERIFICATION = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
-_DOSAGE_PARTS = ("Strength", "Dosage", "Form", "Route", "Frequency", "Duration")
+#: What a dosage says: every attribute but the reason and the adverse event.
+_DOSAGE_PARTS = tuple(label for label in ATTRIBUTES if label not in ("Reason", "ADE"))
 
 
 def _urn(*parts: object) -> str:
@@ -67,7 +69,7 @@ def _concept(medication: Medication) -> dict[str, object]:
     return concept
 
 
-def _statement(document: Document, medication: Medication, patient: str) -> dict[str, object]:
+def _statement(medication: Medication, patient: str) -> dict[str, object]:
     attributes = medication.attributes
     resource: dict[str, object] = {
         "resourceType": "MedicationStatement",
@@ -131,7 +133,7 @@ def to_fhir_bundle(document: Document) -> dict[str, object]:
         if status == "allergy":
             resource = _allergy(medication, patient)
         elif status in STATEMENT_STATUS:
-            resource = _statement(document, medication, patient)
+            resource = _statement(medication, patient)
         else:
             continue
         entries.append({"fullUrl": _urn(document.id, number, medication.drug.start), "resource": resource})

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.data.tokenize import sentences
+from engine.labels import ATTRIBUTES
 from engine.types import Document, Span
 
 DRUG = "Drug"
 #: The attribute labels, in the order a medication list shows them.
-ATTRIBUTES: tuple[str, ...] = ("Strength", "Dosage", "Form", "Route", "Frequency", "Duration", "Reason", "ADE")
 #: How far (characters between the spans) the linker looks for a candidate Drug.
 WINDOW_CHARS = 600
 #: How many Drugs on each side of an attribute the linker considers, nearest first.
@@ -196,11 +196,3 @@ class PairContext:
             for name, value in values.items():
                 rows[row, _INDEX[name]] = value
         return rows
-
-
-def pair_features(document: Document, attribute: Span) -> tuple[list[Span], np.ndarray]:
-    """The candidate Drugs of one attribute of ``document`` and their feature rows
-    (columns :data:`FEATURES`)."""
-    context = PairContext.of(document)
-    candidates = context.candidates(attribute)
-    return [context.drugs[i] for i in candidates], context.features(attribute, candidates)

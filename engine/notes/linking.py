@@ -8,7 +8,7 @@ measured against and falls back to.
   characters and no blank line separate them (wrapped list lines), and otherwise to no drug.
 - :class:`LearnedLinker`: for each attribute, every Drug within :data:`WINDOW_CHARS` characters
   (the :data:`SIDE_CANDIDATES` nearest on each side) is a candidate; a logistic regression over
-  what lies between the two (:func:`pair_features`: distance, Drugs and attributes of the same
+  what lies between the two (:class:`engine.notes.link_features.PairContext`: distance, Drugs and attributes of the same
   label in between, sentence, line and list-item breaks, joining words and punctuation) gives the
   probability that the pair is annotated as a relation, n2c2 2018 style. The attribute goes to the
   most probable candidate when that probability is at least ``threshold``, else it stays
@@ -40,7 +40,6 @@ from engine.notes.link_features import (
     WINDOW_CHARS,
     PairContext,
     drugs_and_attributes,
-    pair_features,
     sentence_index,
     span_gap,
 )
@@ -57,7 +56,6 @@ __all__ = [
     "NearestDrug",
     "gold_links",
     "load_linker",
-    "pair_features",
     "train_linker",
     "with_relations",
 ]

@@ -22,9 +22,7 @@ from engine.notes.linking import (
     ATTRIBUTES,
     CARRY_OVER_CHARS,
     DRUG,
-    GOLD,
     LEARNED,
-    RULE,
     LearnedLinker,
     Link,
     NearestDrug,
@@ -32,7 +30,7 @@ from engine.notes.linking import (
     load_linker,
 )
 from engine.notes.names import DrugName, normalise
-from engine.notes.status import CURRENT, Status, statuses
+from engine.notes.status import Status, statuses
 from engine.types import Document, Span
 
 __all__ = ["ATTRIBUTES", "CARRY_OVER_CHARS", "DRUG", "Medication", "MedicationList", "medication_list"]
@@ -54,14 +52,6 @@ class Medication:
     def values(self, label: str) -> list[str]:
         return [span.text for span in self.attributes.get(label, ())]
 
-    @property
-    def current(self) -> bool:
-        """Whether the patient is on it now (taking, or started or changed)."""
-        return self.status.status in CURRENT
-
-    def link_of(self, attribute: Span) -> Link | None:
-        return next((link for link in self.links if link.attribute == attribute), None)
-
     def as_row(self) -> dict[str, object]:
         """A flat row (for tables and CSV): the drug, its generic name and identifiers, its status
         and the cue that decided it, attribute texts joined with ``; ``, how they were linked and
@@ -74,7 +64,7 @@ class Medication:
             "start": self.drug.start,
             "end": self.drug.end,
             "generic": name.generic if name else "",
-            "identifiers": "; ".join(f"{k} {v}" for k, v in name.identifiers().items()) if name else "",
+            "identifiers": name.identifier_text() if name else "",
             "status": self.status.status,
             "status cue": self.status.cue,
         }
@@ -103,10 +93,6 @@ class MedicationList:
 
     def rows(self) -> list[dict[str, object]]:
         return [medication.as_row() for medication in self.medications]
-
-    @property
-    def current(self) -> tuple[Medication, ...]:
-        return tuple(m for m in self.medications if m.current)
 
     @property
     def allergies(self) -> tuple[Medication, ...]:
@@ -149,7 +135,3 @@ def medication_list(
         medications.append(Medication(drug, attributes, tuple(mine), status, normalise(drug.text)))
     loose = sorted((s for s in document.spans if s.label != DRUG and s not in placed), key=lambda s: s.start)
     return MedicationList(tuple(medications), tuple(loose), grouped_by)
-
-
-#: How each attribute can be attached, for readers of this module's rows.
-METHODS = (GOLD, LEARNED, RULE)

@@ -145,6 +145,10 @@ class DrugName:
         found = {"DrugBank": self.drugbank, "MeSH": self.mesh, "BNF": self.bnf_code, "MedlinePlus": self.medlineplus}
         return {system: code for system, code in found.items() if code}
 
+    def identifier_text(self, separator: str = "; ") -> str:
+        """The identifiers as a person reads them: ``DrugBank DB01001; BNF 0301011R0``."""
+        return separator.join(f"{system} {code}" for system, code in self.identifiers().items())
+
     def as_dict(self) -> dict[str, str]:
         return {"generic": self.generic, "kind": self.kind, **self.identifiers(), "class": self.bnf_class}
 

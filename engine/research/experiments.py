@@ -103,8 +103,7 @@ def relation_linkers(linker) -> dict[str, object]:
     def pairs(chosen):
         return lambda document: [(link.attribute, link.drug) for link in chosen.links(document)]
 
-    rule = NearestDrug()
-    return {LEARNED_LINKER: pairs(linker if linker.name != rule.name else rule), RULE_LINKER: pairs(rule)}
+    return {LEARNED_LINKER: pairs(linker), RULE_LINKER: pairs(NearestDrug())}
 
 
 def write_json_atomically(path: Path, data: object) -> None:

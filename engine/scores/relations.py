@@ -17,13 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
+from engine.labels import ATTRIBUTES
 from engine.scores.tables import CountTable, prf_row
 from engine.types import Document
 
 #: The relation types, one per attribute label, in the medication list's order.
-KINDS: tuple[str, ...] = tuple(
-    f"{label}-Drug" for label in ("Strength", "Dosage", "Form", "Route", "Frequency", "Duration", "Reason", "ADE")
-)
+KINDS: tuple[str, ...] = tuple(f"{label}-Drug" for label in ATTRIBUTES)
 #: A relation as compared: (type, attribute start, end, Drug start, end).
 Key = tuple[str, int, int, int, int]
 #: How a setting's links are found: a document in, (attribute, drug) span pairs out.

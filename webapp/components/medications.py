@@ -8,13 +8,15 @@ import pandas as pd
 import streamlit as st
 
 from engine.notes.medications import ATTRIBUTES, Medication, MedicationList
+from engine.notes.status import CURRENT, STATUSES
 from webapp.components.text import inert
 
 #: The views of the list, and the statuses each shows.
+LISTED = tuple(status for status in STATUSES if status != "allergy")  # allergies have their own table
 VIEWS: dict[str, tuple[str, ...]] = {
-    "Current": ("taking", "started"),
-    "Not current": ("stopped", "planned", "negated", "historical", "family"),
-    "All": ("taking", "started", "stopped", "planned", "negated", "historical", "family"),
+    "Current": CURRENT,
+    "Not current": tuple(status for status in LISTED if status not in CURRENT),
+    "All": LISTED,
 }
 HOW = {
     "linker": "Attributes are attached to their Drug by the learned linker ('links': each one's probability).",
@@ -45,7 +47,7 @@ def medication_rows(medications: tuple[Medication, ...]) -> list[dict[str, objec
         for label in ATTRIBUTES:
             row[label.lower()] = "; ".join(medication.values(label))
         row["links"] = _links(medication)
-        row["identifiers"] = "; ".join(f"{k} {v}" for k, v in name.identifiers().items()) if name else ""
+        row["identifiers"] = name.identifier_text() if name else ""
         if medication.drug.confidence is not None:
             row["confidence"] = round(medication.drug.confidence, 2)
         rows.append(row)
