@@ -2,7 +2,9 @@
 BRAT (a zip holding ``NAME.txt`` and ``NAME.ann``) and FHIR R4 (:mod:`engine.notes.fhir`).
 
 Each medication carries its status and its normalised name and identifiers in every format
-(BRAT as annotator notes, ``#`` lines, so that BRAT readers keep them apart from the spans)."""
+(BRAT as annotator notes, ``#`` lines, so that BRAT readers keep them apart from the spans).
+Each function takes the note's medication list when the caller already has it (``medications``),
+else makes it (:func:`engine.notes.medications.medication_list`)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import zipfile
 
 from engine.data.brat import format_ann
 from engine.notes.linking import with_relations
-from engine.notes.medications import ATTRIBUTES, medication_list
+from engine.notes.medications import ATTRIBUTES, MedicationList, medication_list
 from engine.types import Document, Span
 
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -33,9 +35,9 @@ def _span(span: Span) -> dict[str, object]:
     return data
 
 
-def to_json(document: Document, *, model: str = "") -> str:
+def to_json(document: Document, *, model: str = "", medications: MedicationList | None = None) -> str:
     """The note's spans and its medication list, as one JSON object (the note text included)."""
-    medications = medication_list(document)
+    medications = medication_list(document) if medications is None else medications
     data = {
         "document": document.id,
         "model": model,
@@ -60,7 +62,7 @@ def to_json(document: Document, *, model: str = "") -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
-def to_csv(document: Document) -> str:
+def to_csv(document: Document, *, medications: MedicationList | None = None) -> str:
     """One row a medication: drug, its offsets, generic name and identifiers, status and the cue
     that decided it, each attribute's texts joined with ``; ``, how they were linked (with the
     lowest link probability), and the model's probability of the drug and the lowest of its
@@ -82,7 +84,7 @@ def to_csv(document: Document) -> str:
     ]
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", restval="")
     writer.writeheader()
-    for row in medication_list(document).rows():
+    for row in (medication_list(document) if medications is None else medications).rows():
         writer.writerow({key: _defuse(value) for key, value in row.items()})
     return buffer.getvalue()
 
@@ -94,11 +96,11 @@ def _defuse(value: object) -> object:
     return value
 
 
-def to_brat_zip(document: Document) -> bytes:
+def to_brat_zip(document: Document, *, medications: MedicationList | None = None) -> bytes:
     """A zip with ``NAME.txt`` (the note, unchanged) and ``NAME.ann``: its spans, its relations
     (the linker's, when the note has none of its own) and, for each Drug, an annotator note with
     its status and normalised name (``#1<TAB>AnnotatorNotes T1<TAB>status=stopped; generic=...``)."""
-    medications = medication_list(document)
+    medications = medication_list(document) if medications is None else medications
     linked = (
         document
         if document.relations

@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Iterable
 
 from engine.labels import ATTRIBUTES
-from engine.notes.medications import Medication, medication_list
+from engine.notes.medications import Medication, MedicationList, medication_list
 from engine.types import Document, Span
 
 UMLS = "http://www.nlm.nih.gov/research/umls/"
@@ -111,9 +111,10 @@ def _allergy(medication: Medication, patient: str) -> dict[str, object]:
     return resource
 
 
-def to_fhir_bundle(document: Document) -> dict[str, object]:
-    """The note's medication list as a FHIR ``Bundle`` (a JSON-ready dict; see the module's docstring)."""
-    medications = medication_list(document)
+def to_fhir_bundle(document: Document, *, medications: MedicationList | None = None) -> dict[str, object]:
+    """The note's medication list (``medications``, made from ``document`` when not given) as a
+    FHIR ``Bundle`` (a JSON-ready dict; see the module's docstring)."""
+    medications = medication_list(document) if medications is None else medications
     patient = _urn(document.id, "patient")
     entries: list[dict[str, object]] = [
         {
@@ -140,5 +141,5 @@ def to_fhir_bundle(document: Document) -> dict[str, object]:
     return {"resourceType": "Bundle", "type": "collection", "entry": entries}
 
 
-def to_fhir_json(document: Document) -> str:
-    return json.dumps(to_fhir_bundle(document), indent=2, ensure_ascii=False)
+def to_fhir_json(document: Document, *, medications: MedicationList | None = None) -> str:
+    return json.dumps(to_fhir_bundle(document, medications=medications), indent=2, ensure_ascii=False)

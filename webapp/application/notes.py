@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from engine.notes.editing import phrase_matches, summarise_times, take_version
 from engine.notes.export import corpus_zip, safe_name, to_brat_zip, to_csv, to_json
 from engine.notes.fhir import to_fhir_json
-from engine.notes.linking import load_linker, with_relations
+from engine.notes.linking import load_linker
 from engine.notes.medications import MedicationList, medication_list
 from engine.types import Document, ModelInfo
 
@@ -40,17 +40,22 @@ def medications(document: Document, model: ModelInfo | None = None) -> Medicatio
     return medication_list(document, linker=load_linker(model.folder if model else None))
 
 
-def downloads(document: Document, *, name: str, model: ModelInfo | str) -> list[Download]:
+def downloads(
+    document: Document, *, name: str, model: ModelInfo | str, listed: MedicationList | None = None
+) -> list[Download]:
     """The note's spans as JSON (with its medication list), CSV (one row a medication), a BRAT zip
-    and a FHIR R4 Bundle, named ``NAME-MODEL`` with both parts made safe for a file name; the
-    medication list is linked as :func:`medications` links it."""
+    and a FHIR R4 Bundle, named ``NAME-MODEL`` with both parts made safe for a file name. All four
+    are made from one medication list: ``listed`` (the one the page shows), else the list
+    :func:`medications` makes."""
     label = model.name if isinstance(model, ModelInfo) else model
-    if isinstance(model, ModelInfo) and not document.relations:
-        document = with_relations(document, [k for m in medications(document, model).medications for k in m.links])
+    if listed is None:
+        listed = medications(document, model if isinstance(model, ModelInfo) else None)
     stem = f"{safe_name(name)}-{safe_name(label)}"
     return [
-        Download("JSON", to_json(document, model=label), f"{stem}.json", "application/json"),
-        Download("CSV", to_csv(document), f"{stem}.csv", "text/csv"),
-        Download("BRAT (.zip)", to_brat_zip(document), f"{stem}.zip", "application/zip"),
-        Download("FHIR R4 (.json)", to_fhir_json(document), f"{stem}.fhir.json", "application/fhir+json"),
+        Download("JSON", to_json(document, model=label, medications=listed), f"{stem}.json", "application/json"),
+        Download("CSV", to_csv(document, medications=listed), f"{stem}.csv", "text/csv"),
+        Download("BRAT (.zip)", to_brat_zip(document, medications=listed), f"{stem}.zip", "application/zip"),
+        Download(
+            "FHIR R4 (.json)", to_fhir_json(document, medications=listed), f"{stem}.fhir.json", "application/fhir+json"
+        ),
     ]

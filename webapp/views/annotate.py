@@ -164,7 +164,7 @@ for tab, annotation in zip(tabs, annotations, strict=True):
     medications = services.medications(document, model=annotation.model)
     with tab:
         medication_list_view(medications, key=annotation.model.fingerprint[:12])
-        files = services.downloads(document, name=name, model=annotation.model)
+        files = services.downloads(document, name=name, model=annotation.model, listed=medications)
         for column, file in zip(st.columns(len(files)), files, strict=True):
             column.download_button(file.label, file.data, file.file_name, file.mime, key=f"download-{file.file_name}")
 
