@@ -241,36 +241,9 @@ def test_each_span_shows_its_probability_and_low_ones_can_be_hidden(app_env):
     assert re.search(r"below \d\.\d\d hidden", _captions(app))
 
 
-def test_corrections_made_by_hand_flow_into_the_medication_list(app_env):
-    from db.repository import Store
-
-    app = _annotate(page("annotate").run(), NOTE)
-    app.toggle(key="correct").set_value(True).run()
-    assert not app.exception, app.exception
-    name = app.multiselect[0].value[0].split(" (")[0]
-    store = Store.open(app_env["DATABASE_URL"])
-    try:
-        fingerprint = next(m.fingerprint for m in store.models() if m.name == name)
-    finally:
-        store.close()
-    editor = app.session_state[f"correct:pasted-note:{fingerprint}:{hash(NOTE)}"]
-    for index in reversed(range(len(editor.spans))):
-        editor.remove(index)
-    start = NOTE.index("Lisinopril")
-    editor.add(start, start + 10, "Drug")
-    app.run()
-    table = app.dataframe[0].value
-    assert list(table["drug"]) == ["Lisinopril"], "the medication list reads the corrected spans"
-    editor.add(NOTE.index("10 mg"), NOTE.index("10 mg") + 5, "Strength")
-    app.run()
-    row = app.dataframe[0].value.iloc[0]
-    assert row["strength"] == "10 mg" and re.fullmatch(r"10 mg [01]\.\d\d", row["links"]), (
-        "a span added by hand is linked"
-    )
-
-
 def _correct_to(app, app_env, text, marks):
-    """Replace the first model's spans by ``marks`` in the correction editor, as a person would."""
+    """Replace the first model's spans by ``marks`` in the correction editor, as a person would;
+    the editor, for more edits."""
     from db.repository import Store
 
     app.toggle(key="correct").set_value(True).run()
@@ -291,6 +264,20 @@ def _correct_to(app, app_env, text, marks):
         cursor = start + len(piece)
     app.run()
     assert not app.exception, app.exception
+    return editor
+
+
+def test_corrections_made_by_hand_flow_into_the_medication_list(app_env):
+    app = _annotate(page("annotate").run(), NOTE)
+    editor = _correct_to(app, app_env, NOTE, [("Lisinopril", "Drug")])
+    table = app.dataframe[0].value
+    assert list(table["drug"]) == ["Lisinopril"], "the medication list reads the corrected spans"
+    editor.add(NOTE.index("10 mg"), NOTE.index("10 mg") + 5, "Strength")
+    app.run()
+    row = app.dataframe[0].value.iloc[0]
+    assert row["strength"] == "10 mg" and re.fullmatch(r"10 mg [01]\.\d\d", row["links"]), (
+        "a span added by hand is linked"
+    )
 
 
 LIST_NOTE = "Allergies: penicillin (rash).\nStop gliclazide 80 mg mane. Continue Ventolin 2 puffs prn for wheeze."

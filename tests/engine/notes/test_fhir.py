@@ -3,7 +3,8 @@ import json
 from fhir.resources.R4B.bundle import Bundle
 
 from engine.notes.fhir import to_fhir_bundle, to_fhir_json
-from engine.types import Document, Span
+from engine.types import Document
+from tests.engine.notes.marked import marked
 
 TEXT = (
     "Allergies: penicillin (rash).\n"
@@ -29,12 +30,7 @@ MARKS = [
 
 
 def note() -> Document:
-    spans, cursor = [], 0
-    for piece, label in MARKS:
-        start = TEXT.index(piece, cursor)
-        spans.append(Span.of(TEXT, start, start + len(piece), label))
-        cursor = start + len(piece)
-    return Document("visit-1", TEXT, tuple(spans))
+    return marked(TEXT, MARKS, id="visit-1")
 
 
 def test_the_bundle_validates_against_the_fhir_models_and_holds_each_medication_once():

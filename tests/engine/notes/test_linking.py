@@ -14,15 +14,7 @@ from engine.notes.linking import (
     with_relations,
 )
 from engine.types import Document, Relation, Span
-
-
-def note(text: str, marks: list[tuple[str, str]], relations: tuple[Relation, ...] = ()) -> Document:
-    spans, cursor = [], 0
-    for i, (piece, label) in enumerate(marks, start=1):
-        start = text.index(piece, cursor)
-        spans.append(Span.of(text, start, start + len(piece), label, ref=f"T{i}"))
-        cursor = start + len(piece)
-    return Document("n", text, tuple(spans), relations)
+from tests.engine.notes.marked import marked
 
 
 def attached(linker, document: Document) -> dict[tuple[str, int], str]:
@@ -111,7 +103,7 @@ CASES = [
 
 @pytest.mark.parametrize(("text", "marks", "drugs"), CASES, ids=[c[0][:30] for c in CASES])
 def test_the_shipped_linker_attaches_each_attribute_to_its_own_drug(text, marks, drugs):
-    document = note(text, marks)
+    document = marked(text, marks)
     attributes = [s for s in sorted(document.spans) if s.label != "Drug"]
     expected = {(s.text, s.start): drug for s, drug in zip(attributes, drugs, strict=True)}
     assert attached(load_linker(), document) == expected
@@ -120,7 +112,7 @@ def test_the_shipped_linker_attaches_each_attribute_to_its_own_drug(text, marks,
 def test_the_rule_guesses_where_lists_and_sentence_breaks_part_a_drug_from_its_attributes():
     wrong = 0
     for text, marks, drugs in CASES:
-        document = note(text, marks)
+        document = marked(text, marks)
         attributes = [s for s in sorted(document.spans) if s.label != "Drug"]
         expected = {(s.text, s.start): drug for s, drug in zip(attributes, drugs, strict=True)}
         found = attached(NearestDrug(), document)
@@ -132,7 +124,7 @@ def test_the_rule_guesses_where_lists_and_sentence_breaks_part_a_drug_from_its_a
 
 def test_every_link_carries_the_linkers_probability_and_a_far_attribute_stays_unattached():
     text = "Warfarin 5 mg daily." + " Nothing of note." * 50 + " He reports nausea."
-    document = note(text, [("Warfarin", "Drug"), ("5 mg", "Strength"), ("daily", "Frequency"), ("nausea", "ADE")])
+    document = marked(text, [("Warfarin", "Drug"), ("5 mg", "Strength"), ("daily", "Frequency"), ("nausea", "ADE")])
     links = load_linker().links(document)
     assert {k.attribute.text for k in links} == {"5 mg", "daily"}
     assert all(k.method == "linker" and 0.5 <= k.probability <= 1.0 for k in links)
@@ -152,7 +144,7 @@ def test_a_linker_learns_from_relations_and_round_trips_through_its_file(tmp_pat
         ("heparin", "Drug"),
         ("5000 units", "Strength"),
     ]
-    gold = note(text, marks, relations)
+    gold = marked(text, marks, relations)
     linker = train_linker([gold] * 20, source="crafted")
     assert linker.trained_on["relations"] == 60 and linker.trained_on["source"] == "crafted"
     path = tmp_path / LINKER_FILE
@@ -180,7 +172,7 @@ def test_a_model_folders_own_linker_wins_and_a_broken_file_falls_back(tmp_path):
 
 def test_no_relations_to_learn_from_is_refused():
     with pytest.raises(ValueError, match="no relations"):
-        train_linker([note("aspirin 81 mg", [("aspirin", "Drug"), ("81 mg", "Strength")])])
+        train_linker([marked("aspirin 81 mg", [("aspirin", "Drug"), ("81 mg", "Strength")])])
 
 
 def test_links_become_relations_with_fresh_refs_and_read_back_as_links():

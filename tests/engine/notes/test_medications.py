@@ -1,20 +1,12 @@
 from engine.notes.linking import NearestDrug
 from engine.notes.medications import medication_list
-from engine.types import Document, Relation, Span
-
-
-def _document(text: str, marks: list[tuple[str, str]], relations: tuple[Relation, ...] = ()) -> Document:
-    spans, cursor = [], 0
-    for i, (piece, label) in enumerate(marks, start=1):
-        start = text.index(piece, cursor)
-        spans.append(Span(start, start + len(piece), label, piece, ref=f"T{i}"))
-        cursor = start + len(piece)
-    return Document("n", text, tuple(spans), relations)
+from engine.types import Relation
+from tests.engine.notes.marked import marked
 
 
 def test_attributes_attach_to_the_nearest_drug_of_their_sentence():
     text = "Metoprolol 25 mg PO daily. Lisinopril 10 mg tablet for hypertension."
-    doc = _document(
+    doc = marked(
         text,
         [
             ("Metoprolol", "Drug"),
@@ -38,7 +30,7 @@ def test_attributes_attach_to_the_nearest_drug_of_their_sentence():
 
 def test_a_tie_goes_to_the_drug_before_the_attribute():
     text = "aspirin 81 mg heparin"
-    doc = _document(text, [("aspirin", "Drug"), ("81 mg", "Strength"), ("heparin", "Drug")])
+    doc = marked(text, [("aspirin", "Drug"), ("81 mg", "Strength"), ("heparin", "Drug")])
     meds = medication_list(doc, linker=NearestDrug())
     assert meds.medications[0].values("Strength") == ["81 mg"]
     assert meds.medications[1].attributes == {}
@@ -46,7 +38,7 @@ def test_a_tie_goes_to_the_drug_before_the_attribute():
 
 def test_an_attribute_far_from_any_drug_is_left_unattached():
     text = "Warfarin 5 mg daily.\n\nHe reports nausea since last week and it continues today now."
-    doc = _document(text, [("Warfarin", "Drug"), ("5 mg", "Strength"), ("nausea", "ADE")])
+    doc = marked(text, [("Warfarin", "Drug"), ("5 mg", "Strength"), ("nausea", "ADE")])
     meds = medication_list(doc, linker=NearestDrug())
     assert [s.text for s in meds.unattached] == ["nausea"]
 
@@ -54,7 +46,7 @@ def test_an_attribute_far_from_any_drug_is_left_unattached():
 def test_relations_decide_when_the_document_has_them():
     text = "aspirin and heparin 5000 units"
     relations = (Relation("R1", "Strength-Drug", "T3", "T1"),)
-    doc = _document(text, [("aspirin", "Drug"), ("heparin", "Drug"), ("5000 units", "Strength")], relations)
+    doc = marked(text, [("aspirin", "Drug"), ("heparin", "Drug"), ("5000 units", "Strength")], relations)
     meds = medication_list(doc)
     assert meds.grouped_by == "relations"
     assert meds.medications[0].values("Strength") == ["5000 units"]  # as annotated, not the nearest
@@ -67,7 +59,7 @@ def test_relations_decide_when_the_document_has_them():
 
 def test_rows_flatten_each_medication():
     text = "Tylenol 325 mg 1-2 tablets PO q6h prn pain"
-    doc = _document(
+    doc = marked(
         text,
         [
             ("Tylenol", "Drug"),
