@@ -8,6 +8,7 @@
 ``linker``      ``train-linker``: fit the drug-attribute linker to a corpus's relations
 ``compare``     two models on the same notes, paired
 ``predict``     annotate notes, sharded and resumable with ``--output``
+``annotate_corpus``  ``annotate-corpus``: a corpus on Ray Data, resumable, errors per note
 ``experiment``  the study's grid and learning curve
 ``real_text``   the real-text recipes
 ``bootstrap``   the demo models of a fresh install
@@ -24,11 +25,22 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from engine.cli import bootstrap, compare, corpus, evaluate, experiment, linker, predict, real_text, train
+from engine.cli import (
+    annotate_corpus,
+    bootstrap,
+    compare,
+    corpus,
+    evaluate,
+    experiment,
+    linker,
+    predict,
+    real_text,
+    train,
+)
 from engine.data.brat import BratFormatError, NoteEncodingError
 
 #: The commands in the order ``--help`` lists them.
-COMMANDS = (corpus, evaluate, train, linker, compare, predict, experiment, real_text, bootstrap)
+COMMANDS = (corpus, evaluate, train, linker, compare, predict, annotate_corpus, experiment, real_text, bootstrap)
 
 
 def build_parser() -> argparse.ArgumentParser:
