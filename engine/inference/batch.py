@@ -93,13 +93,13 @@ def note_rows(source: Path) -> tuple[str, Callable[[], object]]:
             raise BatchError(f"{source}: no .txt notes and no .parquet files")
         return "folder", lambda: ray.data.from_items([{"path": p} for p in paths]).map(_read_txt, num_cpus=READ_CPUS)
     if source.suffix == ".jsonl":
-        return "jsonl", lambda: ray.data.read_text(
-            str(source), drop_empty_lines=True, ray_remote_args={"num_cpus": READ_CPUS}
-        ).map(_parse_json_line, num_cpus=READ_CPUS)
+        return "jsonl", lambda: ray.data.read_text(str(source), drop_empty_lines=True, num_cpus=READ_CPUS).map(
+            _parse_json_line, num_cpus=READ_CPUS
+        )
     if source.suffix == ".parquet" or source.is_dir():
-        return "parquet", lambda: ray.data.read_parquet(
-            str(source), columns=["id", "text"], ray_remote_args={"num_cpus": READ_CPUS}
-        ).map(_checked_row, num_cpus=READ_CPUS)
+        return "parquet", lambda: ray.data.read_parquet(str(source), columns=["id", "text"], num_cpus=READ_CPUS).map(
+            _checked_row, num_cpus=READ_CPUS
+        )
     raise BatchError(f"{source}: expected a folder of .txt files, a .jsonl file or Parquet with id and text columns")
 
 
@@ -347,10 +347,12 @@ def _through_actors(dataset, actor: dict, *, workers: int, batch_size: int, gpus
     import ray
 
     total = float(ray.cluster_resources().get("CPU", 1))
-    cpus = max(0.5, (total - READ_CPUS * 2) / workers)
+    # Ray Data holds back a share of the CPUs for reading: the actors ask for one CPU less than
+    # there are (at least half a CPU each), and torch still uses its share of the machine
+    cpus = max(0.5, (total - 1) / workers)
     return dataset.map_batches(
         Annotator,
-        fn_constructor_kwargs={**actor, "threads": max(1, int(cpus))},
+        fn_constructor_kwargs={**actor, "threads": max(1, int(total // workers))},
         batch_size=batch_size,
         compute=ray.data.ActorPoolStrategy(size=workers),
         num_cpus=cpus,
