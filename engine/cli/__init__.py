@@ -1,19 +1,19 @@
 """``python -m engine ...``: one module per command, each with ``register`` (its parser) and
 ``run`` (what it does); :func:`build_parser` assembles them in the order of ``--help``.
 
-==============  ===========================================================================
-``corpus``      generate the demo corpus, describe a corpus, write the open corpora as BRAT
-``evaluate``    score predictions against gold, or a model over one or several folders
-``train``       train a model
-``linker``      ``train-linker``: fit the drug-attribute linker to a corpus's relations
-``compare``     two models on the same notes, paired
-``predict``     annotate notes, sharded and resumable with ``--output``
+===================  ===========================================================================
+``corpus``           generate the demo corpus, describe a corpus, write the open corpora as BRAT
+``evaluate``         score predictions against gold, or a model over one or several folders
+``train``            train a model
+``linker``           ``train-linker``: fit the drug-attribute linker to a corpus's relations
+``compare``          two models on the same notes, paired
+``predict``          annotate a few notes in this process
 ``annotate_corpus``  ``annotate-corpus``: a corpus on Ray Data, resumable, errors per note
-``experiment``  the study's grid and learning curve
-``real_text``   the real-text recipes
-``bootstrap``   the demo models of a fresh install
-``options``     what several commands share
-==============  ===========================================================================
+``experiment``       the study's grid and learning curve
+``real_text``        the real-text recipes
+``bootstrap``        the demo models of a fresh install
+``options``          what several commands share
+===================  ===========================================================================
 
 Heavy modules (torch, transformers) are imported inside ``run``, so ``--help`` and a usage
 error answer at once.

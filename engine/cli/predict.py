@@ -1,40 +1,41 @@
-"""``predict``: annotate notes with a model; with ``--output``, sharded and resumable."""
+"""``predict``: annotate a few notes in this process (a corpus goes through ``annotate-corpus``)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from engine.cli.options import add_anchor_option, add_device_option, positive
+from engine.cli.options import add_anchor_option, add_device_option
 
 
 def _read_notes(paths: Sequence[Path]) -> list[tuple[str, str]]:
-    from engine.inference.sharding import read_notes
+    from engine.data.brat import NoteEncodingError
+    from engine.data.notes import NotesError, read_notes
 
     if not paths:
         return [("stdin", sys.stdin.read())]
-    return read_notes(paths)
+    try:
+        return read_notes(paths)
+    except (NotesError, NoteEncodingError, OSError) as error:
+        raise SystemExit(f"error: {error}") from None
 
 
 def run(args: argparse.Namespace) -> int:
     from engine.data.brat import write_document
-    from engine.inference.sharding import Distributed
 
-    place = Distributed.from_environment()
-    if args.output is None and place.world > 1:
-        raise SystemExit("error: under torchrun, give --output FILE.jsonl (the processes write shards and merge them)")
-    if args.output is not None and not args.files:
-        raise SystemExit("error: --output needs notes: .txt files, folders or a .jsonl file")
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        raise SystemExit(
+            "error: predict runs in one process; to share a corpus out between processes or machines use "
+            "python -m engine annotate-corpus (Ray), not torchrun"
+        )
+    notes = _read_notes(args.files)
     from engine.inference.pipeline import load_pipeline  # torch: seconds to import, so after the checks that need none
 
     pipeline = load_pipeline(args.model, device=args.device, precision=args.precision, anchor=args.anchor)
-    notes = _read_notes(args.files)
-    if args.output is not None:
-        return _predict_sharded(args, pipeline, notes, place)
     documents = pipeline.documents(notes)
     if args.out is not None:
         for document in documents:
@@ -67,14 +68,9 @@ def run(args: argparse.Namespace) -> int:
 def _linked(document) -> dict[str, object]:
     """``relations`` (attribute and Drug by span index, with the linker's probability) and
     ``medications`` (each Drug's status and normalised name) of one annotated note."""
+    from engine.notes.linking import relation_records
     from engine.notes.medications import medication_list
 
-    index = {span.ref: i for i, span in enumerate(document.spans)}
-    relations = [
-        {"kind": r.kind, "attribute": index[r.arg1], "drug": index[r.arg2], "probability": r.confidence}
-        for r in document.relations
-        if r.arg1 in index and r.arg2 in index
-    ]
     medications = [
         {
             "drug": document.spans.index(m.drug) if m.drug in document.spans else None,
@@ -85,7 +81,7 @@ def _linked(document) -> dict[str, object]:
         }
         for m in medication_list(document).medications
     ]
-    return {"relations": relations, "medications": medications}
+    return {"relations": relation_records(document), "medications": medications}
 
 
 def format_medications(document) -> str:
@@ -123,50 +119,11 @@ def _named(medication) -> str:
     return f"{medication.drug.text} = {name.generic}{ids}"
 
 
-def _predict_sharded(args: argparse.Namespace, pipeline, notes: list[tuple[str, str]], place) -> int:
-    """``predict --output FILE.jsonl``: shards across the torchrun processes, resumable
-    (engine/inference/sharding.py)."""
-    from tqdm import tqdm
-
-    from engine.inference.sharding import predict_sharded
-
-    bar = None
-    if place.rank == 0:
-        bar = tqdm(total=(len(notes) + args.shard_size - 1) // args.shard_size, desc="shards", unit="shard")
-
-    def progress(done: int, total: int) -> None:
-        bar.update(done - bar.n)
-
-    began = time.perf_counter()
-    run = predict_sharded(
-        pipeline.predict,
-        notes,
-        args.output,
-        model_fingerprint=pipeline.tagger.fingerprint,
-        precision=pipeline.precision,
-        anchor=args.anchor,
-        shard_size=args.shard_size,
-        place=place,
-        on_shard=progress,
-    )
-    seconds = time.perf_counter() - began
-    if bar is not None:
-        bar.update(run.shards - bar.n)
-        bar.close()
-        print(
-            f"{len(notes)} notes in {run.shards} shards over {place.world} process(es): this process wrote "
-            f"{run.written} and skipped {run.skipped} already written; {run.notes_annotated / seconds:.1f} notes/s "
-            f"here; merged in input order into {run.merged}",
-            file=sys.stderr,
-        )
-    return 0
-
-
 def register(commands) -> None:
     predict = commands.add_parser(
         "predict",
-        help="annotate notes (files, folders, a .jsonl file, or stdin) with a model; with --output, sharded and "
-        "resumable, also under torchrun --nnodes N --nproc_per_node M",
+        help="annotate notes (files, folders, a .jsonl file, or stdin) with a model, in this process "
+        "(a corpus: annotate-corpus)",
     )
     predict.add_argument("--model", type=Path, required=True)
     predict.add_argument(
@@ -175,13 +132,6 @@ def register(commands) -> None:
         nargs="*",
         help='.txt files, folders of them, or .jsonl files of {"id", "text"} lines; stdin when none',
     )
-    predict.add_argument(
-        "--output",
-        type=Path,
-        help="write the spans as JSON lines in input order to this file, through resumable shards beside it "
-        "(FILE.shards/); the processes of a torchrun share the work",
-    )
-    predict.add_argument("--shard-size", type=positive, default=32, help="notes per shard (default 32)")
     predict.add_argument("--json", action="store_true", help="print the spans as JSON")
     predict.add_argument(
         "--medications",

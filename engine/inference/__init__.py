@@ -7,6 +7,6 @@
 ``decode``     stages 2 and 3: the encoder's pass, tags, windows merged, span probabilities
 ``rules``      the rules a note's spans pass after their tags are read
 ``batches``    how windows are laid out: without padding, packed rows, where batches are cut
-``sharding``   ``predict --output``: notes sharded across processes and machines, resumable
+``batch``      ``annotate-corpus``: a corpus through the pipeline on Ray Data, resumable
 =============  ==============================================================================
 """

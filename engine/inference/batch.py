@@ -10,10 +10,12 @@ empty, or an error in the model) becomes a row with its ``error`` and no spans; 
 The driver writes what comes back into ``OUTPUT`` (a folder, Parquet's usual shape for a large
 table), one ``part-NNNNNN.parquet`` file at a time, each written whole or not at all (a temporary
 name renamed into place). A rerun reads the ids already written and leaves those notes out, so a
-run killed part way and started again writes every note exactly once. ``manifest.json`` records
-the model and precision the parts were made with; a rerun with another refuses to mix them.
+run killed part way and started again writes every note exactly once (a folder's notes already
+written are not even read: their ids are their file names). Ids must be unique; rows come in the
+order the actors finish, not the input's. ``manifest.json`` records the model and precision the
+parts were made with; a rerun with another refuses to mix them.
 
-Rows (:data:`SCHEMA`): ``id``, ``spans`` (start, end, label, text, probability), ``relations``
+Rows (:func:`schema`): ``id``, ``spans`` (start, end, label, text, probability), ``relations``
 (the linker's: attribute and Drug as indices into ``spans``, probability), ``model`` (the
 fingerprint), ``inference_version``, ``precision``, ``error`` (null when the note was annotated)
 and ``seconds`` (the note's share of its batch's time).
@@ -29,7 +31,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,53 +80,51 @@ def schema():
 # --- reading the notes --------------------------------------------------------------------------
 
 
-def note_rows(source: Path) -> tuple[str, Callable[[], object]]:
-    """What the input is (``folder``, ``jsonl`` or ``parquet``) and a function that makes the Ray
-    dataset of its rows: ``{"id", "text", "error"}`` (``text`` empty and ``error`` set for a note
-    that could not be read)."""
+def note_rows(source: Path, done: set[str] = frozenset()) -> Callable[[], object] | None:
+    """A function that makes the Ray dataset of ``source``'s rows, ``{"id", "text", "error"}``
+    (``text`` empty and ``error`` set for a note that could not be read), or None when ``source``
+    is a folder whose every note is in ``done`` (its ids are its file names: nothing to read)."""
     import ray.data
 
     source = Path(source)
     if not source.exists():
         raise BatchError(f"{source}: no such file or folder")
     if source.is_dir() and not any(source.glob("*.parquet")):
-        paths = sorted(str(p) for p in source.glob("*.txt"))
+        paths = sorted(source.glob("*.txt"))
         if not paths:
             raise BatchError(f"{source}: no .txt notes and no .parquet files")
-        return "folder", lambda: ray.data.from_items([{"path": p} for p in paths]).map(_read_txt, num_cpus=READ_CPUS)
+        left = [{"path": str(p)} for p in paths if p.stem not in done]
+        return (lambda: ray.data.from_items(left).map(_read_txt, num_cpus=READ_CPUS)) if left else None
     if source.suffix == ".jsonl":
-        return "jsonl", lambda: ray.data.read_text(str(source), drop_empty_lines=True, num_cpus=READ_CPUS).map(
+        return lambda: ray.data.read_text(str(source), drop_empty_lines=True, num_cpus=READ_CPUS).map(
             _parse_json_line, num_cpus=READ_CPUS
         )
     if source.suffix == ".parquet" or source.is_dir():
-        return "parquet", lambda: ray.data.read_parquet(str(source), columns=["id", "text"], num_cpus=READ_CPUS).map(
+        return lambda: ray.data.read_parquet(str(source), columns=["id", "text"], num_cpus=READ_CPUS).map(
             _checked_row, num_cpus=READ_CPUS
         )
     raise BatchError(f"{source}: expected a folder of .txt files, a .jsonl file or Parquet with id and text columns")
 
 
 def _read_txt(row: dict) -> dict:
+    from engine.data.brat import NoteEncodingError, read_text
+
     path = Path(row["path"])
-    data = path.read_bytes()
     try:
-        return {"id": path.stem, "text": data.decode("utf-8"), ERROR_COLUMN: None}
-    except UnicodeDecodeError as error:
-        return {
-            "id": path.stem,
-            "text": "",
-            ERROR_COLUMN: f"{path.name}: not UTF-8 text (byte 0x{data[error.start]:02x} at position {error.start})",
-        }
+        return {"id": path.stem, "text": read_text(path), ERROR_COLUMN: None}
+    except (NoteEncodingError, OSError) as error:
+        return {"id": path.stem, "text": "", ERROR_COLUMN: str(error)}
 
 
 def _parse_json_line(row: dict) -> dict:
+    from engine.data.notes import NotesError, parse_note_line
+
     line = row["text"]
     try:
-        record = json.loads(line)
-    except json.JSONDecodeError as error:
-        return {"id": _line_id(line), "text": "", ERROR_COLUMN: f"not JSON ({error.msg}): {line[:60]!r}"}
-    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-        return {"id": _line_id(line), "text": "", ERROR_COLUMN: 'expected an object with a "text" string and an "id"'}
-    return {"id": str(record.get("id", _line_id(line))), "text": record["text"], ERROR_COLUMN: None}
+        note_id, text = parse_note_line(line)
+    except NotesError as error:
+        return {"id": _line_id(line), "text": "", ERROR_COLUMN: f"{error}: {line[:60]!r}"}
+    return {"id": note_id or _line_id(line), "text": text, ERROR_COLUMN: None}
 
 
 def _checked_row(row: dict) -> dict:
@@ -135,7 +135,8 @@ def _checked_row(row: dict) -> dict:
 
 
 def _line_id(line: str) -> str:
-    """A stable id for a line that names none (so that a rerun recognises it)."""
+    """A stable id for a line that names none (so that a rerun recognises it; the line number is
+    not known to a parallel read)."""
     return "line-" + hashlib.sha256(line.encode("utf-8", "replace")).hexdigest()[:16]
 
 
@@ -150,11 +151,13 @@ class Annotator:
 
         from engine.inference.pipeline import load_pipeline
         from engine.models.base import INFERENCE_VERSION
+        from engine.notes.linking import relation_records
 
         torch.set_num_threads(max(1, threads))
         self.pipeline = load_pipeline(model, device=device, precision=precision, anchor=anchor)
         self.fingerprint = self.pipeline.tagger.fingerprint
         self.version = INFERENCE_VERSION
+        self.relations = relation_records
 
     def __call__(self, batch: dict) -> dict:
         ids = [str(i) for i in batch["id"]]
@@ -178,7 +181,7 @@ class Annotator:
                     documents.append(None)
         for i, document in zip(good, documents, strict=True):
             if document is not None:
-                rows[i] = (_span_rows(document), _relation_rows(document))
+                rows[i] = (_span_rows(document), self.relations(document))
         seconds = (time.perf_counter() - began) / max(1, len(good))
         return {
             "id": ids,
@@ -196,15 +199,6 @@ def _span_rows(document) -> list[dict]:
     return [
         {"start": s.start, "end": s.end, "label": s.label, "text": s.text, "probability": s.confidence}
         for s in document.spans
-    ]
-
-
-def _relation_rows(document) -> list[dict]:
-    index = {span.ref: i for i, span in enumerate(document.spans)}
-    return [
-        {"kind": r.kind, "attribute": index[r.arg1], "drug": index[r.arg2], "probability": r.confidence}
-        for r in document.relations
-        if r.arg1 in index and r.arg2 in index
     ]
 
 
@@ -329,7 +323,9 @@ def annotate_corpus(
     }
     _check_manifest(output, manifest)
     done = written_ids(output)
-    _, make = note_rows(Path(source))
+    make = note_rows(Path(source), done)
+    if make is None:
+        return BatchRun(0, 0, len(done), 0.0, 0.0, output)
     start_ray(ray_address)
     began = time.perf_counter()
     dataset = make()
@@ -346,13 +342,16 @@ def _through_actors(dataset, actor: dict, *, workers: int, batch_size: int, gpus
     cluster (less what reading takes) shared between them."""
     import ray
 
-    total = float(ray.cluster_resources().get("CPU", 1))
+    nodes = [node["Resources"].get("CPU", 0.0) for node in ray.nodes() if node.get("Alive")]
+    total, largest = sum(nodes) or 1.0, max(nodes, default=1.0)
     # Ray Data holds back a share of the CPUs for reading: the actors ask for one CPU less than
-    # there are (at least half a CPU each), and torch still uses its share of the machine
-    cpus = max(0.5, (total - 1) / workers)
+    # there are (at least half a CPU each, and no more than the largest node has), and torch
+    # still uses the actor's share of the machine
+    cpus = max(0.5, min((total - 1) / workers, largest - 1))
+    threads = max(1, int(min(total / workers, largest)))
     return dataset.map_batches(
         Annotator,
-        fn_constructor_kwargs={**actor, "threads": max(1, int(total // workers))},
+        fn_constructor_kwargs={**actor, "threads": threads},
         batch_size=batch_size,
         compute=ray.data.ActorPoolStrategy(size=workers),
         num_cpus=cpus,
@@ -401,8 +400,3 @@ def count_notes(source: Path | str) -> int | None:
         with source.open("rb") as handle:
             return sum(1 for line in handle if line.strip())
     return None
-
-
-def rows_of(notes: Iterable[tuple[str, str]]) -> list[dict]:
-    """``(id, text)`` notes as input rows (for callers that hold the notes in memory)."""
-    return [{"id": note_id, "text": text, ERROR_COLUMN: None} for note_id, text in notes]

@@ -277,3 +277,15 @@ def with_relations(document: Document, links: Sequence[Link]) -> Document:
         if link.attribute in ref_of and link.drug in ref_of
     )
     return Document(document.id, document.text, tuple(numbered), relations)
+
+
+def relation_records(document: Document) -> list[dict[str, object]]:
+    """The note's relations as plain records: kind, the attribute and the Drug as indices into
+    ``document.spans``, and the linker's probability (what ``predict --json`` and a batch run's
+    rows carry)."""
+    index = {span.ref: i for i, span in enumerate(document.spans) if span.ref}
+    return [
+        {"kind": r.kind, "attribute": index[r.arg1], "drug": index[r.arg2], "probability": r.confidence}
+        for r in document.relations
+        if r.arg1 in index and r.arg2 in index
+    ]

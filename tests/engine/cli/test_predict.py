@@ -38,3 +38,13 @@ def test_predict_links_attributes_to_drugs_and_reads_each_drugs_status(capsys, t
     assert {m["status"] for m in found["medications"]} <= {"stopped", "started"}
     for medication in found["medications"]:
         assert spans[medication["drug"]]["text"] == medication["text"]
+
+
+def test_predict_names_a_bad_line_and_sends_a_corpus_to_annotate_corpus(tiny_model, tmp_path, monkeypatch):
+    notes = tmp_path / "notes.jsonl"
+    notes.write_text('{"id": "a", "text": "Aspirin 81 mg."}\n{"id": "b"}\n', encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"error: .*notes\.jsonl:2: expected an object with a \"text\" string"):
+        main(["predict", "--model", str(tiny_model), str(notes)])
+    monkeypatch.setenv("WORLD_SIZE", "2")  # as under torchrun
+    with pytest.raises(SystemExit, match="predict runs in one process; .* use python -m engine annotate-corpus"):
+        main(["predict", "--model", str(tiny_model), str(notes)])
