@@ -9,10 +9,10 @@ PORT ?= 8501
 
 .PHONY: demo app test slow lint corpus clean real-text models-full
 
-$(VENV)/installed: requirements.txt
+$(VENV)/installed: requirements.txt requirements-batch.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-batch.txt
 	touch $@
 
 $(DATA)/corpus.json: | $(VENV)/installed

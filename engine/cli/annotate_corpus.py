@@ -12,7 +12,8 @@ from engine.cli.options import add_anchor_option, add_device_option, positive
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from engine.inference.batch import BatchError, annotate_corpus, count_notes, written_ids
+    from engine.inference.batch import annotate_corpus
+    from engine.inference.batch_io import BatchError, count_notes, written_ids
 
     try:
         total = count_notes(args.input)

@@ -8,5 +8,6 @@
 ``rules``      the rules a note's spans pass after their tags are read
 ``batches``    how windows are laid out: without padding, packed rows, where batches are cut
 ``batch``      ``annotate-corpus``: a corpus through the pipeline on Ray Data, resumable
+``batch_io``   the batch run's input rows and its output parts (Parquet) and manifest
 =============  ==============================================================================
 """

@@ -15,7 +15,7 @@ written are not even read: their ids are their file names). Ids must be unique; 
 order the actors finish, not the input's. ``manifest.json`` records the model and precision the
 parts were made with; a rerun with another refuses to mix them.
 
-Rows (:func:`schema`): ``id``, ``spans`` (start, end, label, text, probability), ``relations``
+Rows (:func:`engine.inference.batch_io.schema`): ``id``, ``spans`` (start, end, label, text, probability), ``relations``
 (the linker's: attribute and Drug as indices into ``spans``, probability), ``model`` (the
 fingerprint), ``inference_version``, ``precision``, ``error`` (null when the note was annotated)
 and ``seconds`` (the note's share of its batch's time).
@@ -25,9 +25,6 @@ Ray runs locally by default (``ray.init`` with this machine's CPUs, no dashboard
 and only when a run starts.
 """
 
-from __future__ import annotations
-
-import hashlib
 import json
 import os
 import time
@@ -35,110 +32,20 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.inference.batch_io import (
+    ERROR_COLUMN,
+    READ_CPUS,
+    BatchError,
+    check_manifest,
+    note_rows,
+    write_part,
+    written_ids,
+)
+
+#: Rows a part file holds (the last part of a run may hold fewer).
 PART_ROWS = 256
-#: The CPU share Ray gives each reading task: the actors hold the rest.
-READ_CPUS = 0.1
 #: ``anchor`` not given: the pipeline's default window (None means no anchoring at all).
 DEFAULT_ANCHOR = object()
-ERROR_COLUMN = "error"
-
-
-class BatchError(ValueError):
-    """Input or output a batch run cannot use; the message says what and where."""
-
-
-def schema():
-    """The Parquet schema of the output rows."""
-    import pyarrow as pa
-
-    span = pa.struct(
-        [
-            ("start", pa.int64()),
-            ("end", pa.int64()),
-            ("label", pa.string()),
-            ("text", pa.string()),
-            ("probability", pa.float64()),
-        ]
-    )
-    relation = pa.struct(
-        [("kind", pa.string()), ("attribute", pa.int64()), ("drug", pa.int64()), ("probability", pa.float64())]
-    )
-    return pa.schema(
-        [
-            ("id", pa.string()),
-            ("spans", pa.list_(span)),
-            ("relations", pa.list_(relation)),
-            ("model", pa.string()),
-            ("inference_version", pa.int64()),
-            ("precision", pa.string()),
-            (ERROR_COLUMN, pa.string()),
-            ("seconds", pa.float64()),
-        ]
-    )
-
-
-# --- reading the notes --------------------------------------------------------------------------
-
-
-def note_rows(source: Path, done: set[str] = frozenset()) -> Callable[[], object] | None:
-    """A function that makes the Ray dataset of ``source``'s rows, ``{"id", "text", "error"}``
-    (``text`` empty and ``error`` set for a note that could not be read), or None when ``source``
-    is a folder whose every note is in ``done`` (its ids are its file names: nothing to read)."""
-    import ray.data
-
-    source = Path(source)
-    if not source.exists():
-        raise BatchError(f"{source}: no such file or folder")
-    if source.is_dir() and not any(source.glob("*.parquet")):
-        paths = sorted(source.glob("*.txt"))
-        if not paths:
-            raise BatchError(f"{source}: no .txt notes and no .parquet files")
-        left = [{"path": str(p)} for p in paths if p.stem not in done]
-        return (lambda: ray.data.from_items(left).map(_read_txt, num_cpus=READ_CPUS)) if left else None
-    if source.suffix == ".jsonl":
-        return lambda: ray.data.read_text(str(source), drop_empty_lines=True, num_cpus=READ_CPUS).map(
-            _parse_json_line, num_cpus=READ_CPUS
-        )
-    if source.suffix == ".parquet" or source.is_dir():
-        return lambda: ray.data.read_parquet(str(source), columns=["id", "text"], num_cpus=READ_CPUS).map(
-            _checked_row, num_cpus=READ_CPUS
-        )
-    raise BatchError(f"{source}: expected a folder of .txt files, a .jsonl file or Parquet with id and text columns")
-
-
-def _read_txt(row: dict) -> dict:
-    from engine.data.brat import NoteEncodingError, read_text
-
-    path = Path(row["path"])
-    try:
-        return {"id": path.stem, "text": read_text(path), ERROR_COLUMN: None}
-    except (NoteEncodingError, OSError) as error:
-        return {"id": path.stem, "text": "", ERROR_COLUMN: str(error)}
-
-
-def _parse_json_line(row: dict) -> dict:
-    from engine.data.notes import NotesError, parse_note_line
-
-    line = row["text"]
-    try:
-        note_id, text = parse_note_line(line)
-    except NotesError as error:
-        return {"id": _line_id(line), "text": "", ERROR_COLUMN: f"{error}: {line[:60]!r}"}
-    return {"id": note_id or _line_id(line), "text": text, ERROR_COLUMN: None}
-
-
-def _checked_row(row: dict) -> dict:
-    text = row.get("text")
-    if not isinstance(text, str):
-        return {"id": str(row.get("id")), "text": "", ERROR_COLUMN: "no text in this row"}
-    return {"id": str(row["id"]), "text": text, ERROR_COLUMN: None}
-
-
-def _line_id(line: str) -> str:
-    """A stable id for a line that names none (so that a rerun recognises it; the line number is
-    not known to a parallel read)."""
-    return "line-" + hashlib.sha256(line.encode("utf-8", "replace")).hexdigest()[:16]
-
 
 # --- the actor ----------------------------------------------------------------------------------
 
@@ -200,47 +107,6 @@ def _span_rows(document) -> list[dict]:
         {"start": s.start, "end": s.end, "label": s.label, "text": s.text, "probability": s.confidence}
         for s in document.spans
     ]
-
-
-# --- the output ---------------------------------------------------------------------------------
-
-
-def written_ids(output: Path) -> set[str]:
-    """The ids of every note the parts in ``output`` hold."""
-    import pyarrow.parquet as pq
-
-    done: set[str] = set()
-    for part in sorted(Path(output).glob("part-*.parquet")):
-        done.update(pq.read_table(part, columns=["id"]).column("id").to_pylist())
-    return done
-
-
-def _check_manifest(output: Path, manifest: dict) -> None:
-    path = output / "manifest.json"
-    if path.is_file():
-        found = json.loads(path.read_text(encoding="utf-8"))
-        differing = sorted(k for k in manifest if found.get(k) != manifest[k])
-        if differing:
-            raise BatchError(
-                f"{output} holds notes annotated otherwise (differs in: {', '.join(differing)}); "
-                "choose another --output or remove that folder"
-            )
-    else:
-        from engine.atomic import atomic_write_text
-
-        output.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path, json.dumps(manifest, indent=2))
-
-
-def _write_part(output: Path, number: int, rows: list[dict]) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    table = pa.Table.from_pylist(rows, schema=schema())
-    final = output / f"part-{number:06d}.parquet"
-    temporary = output / f".part-{number:06d}.parquet.tmp"
-    pq.write_table(table, temporary)
-    os.replace(temporary, final)
 
 
 def _decoded(batch: dict) -> Iterator[dict]:
@@ -313,6 +179,10 @@ def annotate_corpus(
 
     if workers < 1 or batch_size < 1:
         raise BatchError("--workers and --batch-size must be 1 or more")
+    try:
+        import ray.data  # noqa: F401
+    except ImportError:
+        raise BatchError("Ray is not installed: pip install -r requirements-batch.txt (ray[data])") from None
     output = Path(output)
     anchor = ANCHOR_SENTENCES if anchor is DEFAULT_ANCHOR else anchor
     manifest = {
@@ -321,7 +191,7 @@ def annotate_corpus(
         "precision": precision or "auto",
         "anchor": anchor,
     }
-    _check_manifest(output, manifest)
+    check_manifest(output, manifest)
     done = written_ids(output)
     make = note_rows(Path(source), done)
     if make is None:
@@ -374,29 +244,8 @@ def _write_parts(annotated, output: Path, *, batch_size: int, began: float, prog
         if progress:
             progress(len(batch["id"]))
         if len(pending) >= PART_ROWS:
-            _write_part(output, number, pending)
+            write_part(output, number, pending)
             number, pending = number + 1, []
     if pending:
-        _write_part(output, number, pending)
+        write_part(output, number, pending)
     return counts, first or 0.0
-
-
-def read_output(output: Path | str) -> list[dict]:
-    """Every row of a batch run's output, in part order (for tests and small corpora)."""
-    import pyarrow.parquet as pq
-
-    rows: list[dict] = []
-    for part in sorted(Path(output).glob("part-*.parquet")):
-        rows.extend(pq.read_table(part).to_pylist())
-    return rows
-
-
-def count_notes(source: Path | str) -> int | None:
-    """How many notes ``source`` holds when that is cheap to know (for the progress bar)."""
-    source = Path(source)
-    if source.is_dir() and not any(source.glob("*.parquet")):
-        return sum(1 for _ in source.glob("*.txt"))
-    if source.suffix == ".jsonl":
-        with source.open("rb") as handle:
-            return sum(1 for line in handle if line.strip())
-    return None

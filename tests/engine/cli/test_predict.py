@@ -46,5 +46,5 @@ def test_predict_names_a_bad_line_and_sends_a_corpus_to_annotate_corpus(tiny_mod
     with pytest.raises(SystemExit, match=r"error: .*notes\.jsonl:2: expected an object with a \"text\" string"):
         main(["predict", "--model", str(tiny_model), str(notes)])
     monkeypatch.setenv("WORLD_SIZE", "2")  # as under torchrun
-    with pytest.raises(SystemExit, match="predict runs in one process; .* use python -m engine annotate-corpus"):
+    with pytest.raises(SystemExit, match=r"predict runs in one process; .* use python -m engine annotate-corpus"):
         main(["predict", "--model", str(tiny_model), str(notes)])

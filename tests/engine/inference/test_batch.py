@@ -1,4 +1,4 @@
-"""Annotating a corpus on Ray Data (engine/inference/batch.py). One local Ray of 2 CPUs serves the
+"""Annotating a corpus on Ray Data (engine/inference/batch.py and batch_io.py). One local Ray of 2 CPUs serves the
 module, and the two Ray runs of the mixed folder (one killed part way, then resumed) serve every
 test that reads their output: each run starts actors that load the model, seconds each."""
 
@@ -7,8 +7,9 @@ import json
 import pytest
 
 from engine.cli import main as engine_main
-from engine.inference import batch
-from engine.inference.batch import BatchError, annotate_corpus, read_output
+from engine.inference import batch, batch_io
+from engine.inference.batch import annotate_corpus
+from engine.inference.batch_io import BatchError, read_output
 
 pytest.importorskip("ray")
 
@@ -107,7 +108,7 @@ def test_another_model_or_precision_does_not_mix_with_what_is_written(tiny_model
     with pytest.raises(BatchError, match="no such file"):
         annotate_corpus(tiny_model, tmp_path / "missing", tmp_path / "other")
     (tmp_path / "notes.csv").write_text("id,text\n", encoding="utf-8")
-    with pytest.raises(BatchError, match="expected a folder of .txt files, a .jsonl file or Parquet"):
+    with pytest.raises(BatchError, match=r"expected a folder of \.txt files, a \.jsonl file or Parquet"):
         annotate_corpus(tiny_model, tmp_path / "notes.csv", tmp_path / "other")
 
 
@@ -128,7 +129,7 @@ def test_json_lines_with_a_bad_line_and_parquet_are_read_as_rows(tiny_model, tmp
     assert unnamed.startswith("line-"), "a line without an id gets one a rerun recognises"
     # Parquet: the same reading rows (the actors are those above)
     pq.write_table(pa.table({"id": ["a", "b"], "text": ["Aspirin 81 mg daily.", None]}), tmp_path / "notes.parquet")
-    read = batch.note_rows(tmp_path / "notes.parquet")().take_all()
+    read = batch_io.note_rows(tmp_path / "notes.parquet")().take_all()
     assert sorted((r["id"], r["text"], r["error"]) for r in read) == [
         ("a", "Aspirin 81 mg daily.", None),
         ("b", "", "no text in this row"),
@@ -140,5 +141,5 @@ def test_the_command_reports_what_it_did_and_refuses_bad_input_clearly(tiny_mode
     arguments = ["annotate-corpus", "--model", str(tiny_model), "--precision", "fp32", "--batch-size", "2"]
     assert engine_main([*arguments, "--input", str(mixed), "--output", str(output)]) == 0
     assert "0 notes annotated, 0 reported as errors, 5 already there" in capsys.readouterr().err
-    with pytest.raises(SystemExit, match="error: .*missing: no such file or folder"):
+    with pytest.raises(SystemExit, match=r"error: .*missing: no such file or folder"):
         engine_main([*arguments, "--input", str(tmp_path / "missing"), "--output", str(tmp_path / "out")])
