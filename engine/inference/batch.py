@@ -197,6 +197,7 @@ def annotate_corpus(
     if make is None:
         return BatchRun(0, 0, len(done), 0.0, 0.0, output)
     start_ray(ray_address)
+    _quiet_ray_data()
     began = time.perf_counter()
     dataset = make()
     if done:
@@ -205,6 +206,17 @@ def annotate_corpus(
     annotated = _through_actors(dataset, actor, workers=workers, batch_size=batch_size, gpus=gpus_per_worker)
     counts, first = _write_parts(annotated, output, batch_size=batch_size, began=began, progress=progress)
     return BatchRun(counts["annotated"], counts["failed"], len(done), time.perf_counter() - began, first, output)
+
+
+def _quiet_ray_data() -> None:
+    """Ray Data's own progress bars and per-stage log lines off: the caller shows progress (the
+    command's bar), and warnings still come through."""
+    import logging
+
+    import ray.data
+
+    ray.data.DataContext.get_current().enable_progress_bars = False
+    logging.getLogger("ray.data").setLevel(logging.WARNING)
 
 
 def _through_actors(dataset, actor: dict, *, workers: int, batch_size: int, gpus: float):
