@@ -13,7 +13,8 @@ other:
 3. ``annotate_corpus`` with 1 worker, then 2, each into an empty output folder. The wall time counts
    what a user waits for after Ray is up (reading, actors loading the model, annotating, writing the
    Parquet parts). The first batch's return marks the end of the start-up; the steady rate is the
-   notes after it over the time after it.
+   notes after it over the time after it; each row's ``seconds`` (its share of its batch's time in
+   the pipeline) gives the per-note cost inside an actor.
 
 Every Ray run's spans are asserted equal to the single process's. Prints a table and writes JSON
 (``bench/results/batch.json``), with the CPU and the precision beside the figures.
@@ -75,6 +76,7 @@ def ray_run(model: Path, folder: Path, output: Path, *, workers: int, batch_size
         differing = sorted(k for k in spans if found.get(k) != spans[k])
         raise SystemExit(f"{workers} worker(s): spans differ from the single process in {differing[:5]}")
     steady = (run.annotated - batch_size) / max(1e-9, run.seconds - run.startup_seconds)
+    in_actor = [row["seconds"] for row in rows if row["error"] is None]
     return {
         "workers": workers,
         "notes": run.annotated,
@@ -85,6 +87,7 @@ def ray_run(model: Path, folder: Path, output: Path, *, workers: int, batch_size
         "steady_notes_per_second": round(steady, 2),
         "actor_start_seconds": round(run.startup_seconds - batch_size / steady, 2),
         "cpu_seconds_per_note_steady": round((os.cpu_count() or 1) / steady, 3),
+        "actor_seconds_per_note": round(sum(in_actor) / len(in_actor), 4),
     }
 
 
@@ -124,7 +127,7 @@ def main() -> int:
             f"  Ray, {run['workers']} worker(s): {run['notes_per_second']} notes/s over {run['wall_seconds']} s "
             f"({run['notes_per_second'] / single:.2f}x the single process); steady {run['steady_notes_per_second']} "
             f"notes/s; first batch after {run['first_batch_seconds']} s (actors' start about "
-            f"{run['actor_start_seconds']} s)"
+            f"{run['actor_start_seconds']} s); {run['actor_seconds_per_note']} s a note inside an actor"
         )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2), encoding="utf-8")

@@ -12,7 +12,8 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,38 +53,63 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class App:
+    """One app process started here: its address and process id."""
+
+    url: str
+    pid: int
+
+
 @contextmanager
 def running_app(environment: Mapping[str, str] | None = None, *, start_timeout_s: float = 90) -> Iterator[str]:
     """``python -m webapp.serve`` (``streamlit run webapp/app.py``, models loading from the start)
-    on a free loopback port with ``environment`` added; yields its
-    URL once it answers, stops it afterwards. Its output goes to a temporary file (a pipe nobody
-    reads would fill up and stall the server during a long run) and is shown if it fails to start."""
-    port = free_port()
-    command = [
-        sys.executable, "-m", "webapp.serve",
-        "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    with tempfile.TemporaryFile() as output:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env={**os.environ, **(environment or {})}, stdout=output, stderr=subprocess.STDOUT
-        )
-        url = f"http://127.0.0.1:{port}"
+    on a free loopback port with ``environment`` added; yields its URL once it answers, stops it
+    afterwards."""
+    with running_apps(1, environment, start_timeout_s=start_timeout_s) as apps:
+        yield apps[0].url
+
+
+@contextmanager
+def running_apps(
+    count: int, environment: Mapping[str, str] | None = None, *, start_timeout_s: float = 90
+) -> Iterator[list[App]]:
+    """``count`` app processes (replicas: the same environment, so the same store), each on a free
+    loopback port; yields them once all answer, stops them afterwards. Their output goes to
+    temporary files (a pipe nobody reads would fill up and stall a server during a long run) and is
+    shown if one fails to start."""
+    with ExitStack() as stack:
+        started = []
+        for _ in range(count):
+            port = free_port()
+            command = [
+                sys.executable, "-m", "webapp.serve",
+                "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+                "--browser.gatherUsageStats", "false",
+            ]  # fmt: skip
+            output = stack.enter_context(tempfile.TemporaryFile())
+            process = subprocess.Popen(
+                command, cwd=ROOT, env={**os.environ, **(environment or {})}, stdout=output, stderr=subprocess.STDOUT
+            )
+            stack.callback(_stop, process)
+            started.append((App(f"http://127.0.0.1:{port}", process.pid), process, output))
         deadline = time.monotonic() + start_timeout_s
-        while not _answers(f"{url}/_stcore/health"):
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                output.seek(0)
-                raise RuntimeError("streamlit did not start: " + output.read().decode(errors="replace")[-2000:])
-            time.sleep(0.5)
-        try:
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        for app, process, output in started:
+            while not _answers(f"{app.url}/_stcore/health"):
+                if time.monotonic() > deadline or process.poll() is not None:
+                    process.kill()
+                    output.seek(0)
+                    raise RuntimeError("streamlit did not start: " + output.read().decode(errors="replace")[-2000:])
+                time.sleep(0.5)
+        yield [app for app, _, _ in started]
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 def _answers(url: str) -> bool:

@@ -1,6 +1,7 @@
 """Many people at once: browser sessions annotating notes and saving gold edits against one app.
 
-    python bench/load.py --start [--users 20] [--seconds 180]       # starts the app itself (after make demo)
+    python bench/load.py --start [--replicas N] [--database URL] [--users 20] [--seconds 180]   # starts the app
+    python bench/load.py --start [--users 20] [--seconds 180]       # one app on a temporary SQLite store
     python bench/load.py --url http://127.0.0.1:8501 [--database URL] [--keep]   # an app already running
 
 Each simulated user has a browser session of its own (pages of one headless chromium, loopback
@@ -16,14 +17,19 @@ by its text and which occurrence it is), save a revision, wait for "Saved revisi
 user whose note has no free word left stops early; the report counts them). Afterwards the store
 is read back: each document must hold exactly the revisions its user saw confirmed, numbered
 without a gap, each adding just the span that user added (no edit lost, none saved twice), and no
-page may have shown an exception, an error message or a script error. Prints p50 / p95 / max per action and the CPU time
-the browser took from the machine, writes JSON (``bench/results/load.json``) and exits 1 if
-anything failed.
+page may have shown an exception, an error message or a script error. Prints p50 / p95 / max per
+action as the browser saw it, the CPU time the browser took from the machine, and, for apps it
+started, the server side apart: each app process's CPU seconds and the time each rerun took on the
+server (``MEDNER_RERUN_LOG``); writes JSON (``bench/results/load.json``) and exits 1 if anything
+failed.
 
 ``--start`` runs ``python -m webapp.serve`` on a free loopback port with this environment and a
 fresh temporary store (the demo corpus is imported into it on first use), so the run leaves nothing
-in your store. With ``--url``, the documents of the run are deleted from the app's store afterwards
-unless ``--keep``. ``tests/e2e/test_load.py`` runs a short version in the test suite.
+in your store; ``--replicas N`` starts N such processes over one store (give a PostgreSQL
+``--database``, as replicas are run in production) and the sessions take them in turn, each staying
+on its replica as behind a load balancer with sticky sessions. With ``--url``, the documents of the
+run are deleted from the app's store afterwards unless ``--keep``. ``tests/e2e/test_load.py`` runs a
+short version in the test suite.
 """
 
 from __future__ import annotations
@@ -32,7 +38,6 @@ import argparse
 import asyncio
 import itertools
 import json
-import math
 import os
 import re
 import sys
@@ -49,6 +54,14 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from playwright.async_api import async_playwright
 
 from bench.browser import OFFLINE_BROWSER_ARGS, chromium
+from bench.load_report import server_side, summary
+from bench.processes import (
+    load_generator_cpu_seconds,
+    machine_cpu_seconds,
+    percentile,
+    process_cpu_seconds,
+    process_rss_mb,
+)
 from db.repository import NotFound
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,48 +89,6 @@ class User:
 
     def timed(self, action: str, seconds: float) -> None:
         self.timings.setdefault(action, []).append(seconds)
-
-
-def machine_cpu_seconds() -> float:
-    """CPU time all processes of this machine have used so far (Linux ``/proc/stat``; 0 elsewhere)."""
-    try:
-        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    except OSError:
-        return 0.0
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
-
-
-def load_generator_cpu_seconds() -> float:
-    """CPU time used so far by this process and by the browser it drives: its descendants that are
-    chromium or Playwright's driver, reaped children included. An app started by this process (as
-    the test does) is not counted. Linux ``/proc``; 0 elsewhere."""
-    me = os.getpid()
-    parents: dict[int, int] = {}
-    counted: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            head, tail = stat.read_text().rsplit(")", 1)
-        except (OSError, ValueError):
-            continue  # gone meanwhile
-        pid, fields = int(stat.parent.name), tail.split()
-        parents[pid] = int(fields[1])
-        name = head.split("(", 1)[1].lower()
-        if pid == me or name.startswith(("chrom", "node", "playwright", "headless")):
-            counted[pid] = sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
-
-    def descends_from_me(pid: int) -> bool:
-        while pid and pid != me:
-            pid = parents.get(pid, 0)
-        return pid == me
-
-    return sum(ticks for pid, ticks in counted.items() if descends_from_me(pid)) / os.sysconf("SC_CLK_TCK")
-
-
-def percentile(values: list[float], share: float) -> float:
-    """The nearest-rank percentile (``share`` in 0..1) of ``values``."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
 @dataclass(frozen=True)
@@ -282,9 +253,21 @@ def check_store(store, users: list[User]) -> list[str]:
 
 
 async def run_load(
-    url: str, *, users: int, seconds: float, store, ramp_seconds: float = 5.0, shots: Path | None = None
+    url: str | list[str],
+    *,
+    users: int,
+    seconds: float,
+    store,
+    ramp_seconds: float = 5.0,
+    shots: Path | None = None,
+    servers: list[int] = (),
+    rerun_log: Path | None = None,
 ) -> dict[str, Any]:
-    """Run ``users`` sessions against the app at ``url`` for about ``seconds``; the report as a dict."""
+    """Run ``users`` sessions against the app at ``url`` for about ``seconds``; the report as a dict.
+    With several URLs (replicas over one store) the sessions take them in turn, as a load balancer
+    that keeps each session on one replica would. ``servers`` (the replicas' process ids) and
+    ``rerun_log`` (their ``MEDNER_RERUN_LOG``) add the server side: CPU time and time per rerun."""
+    urls = [url] if isinstance(url, str) else list(url)
     browser_path = chromium()
     if browser_path is None:
         raise RuntimeError("no chromium installed (apt-get install chromium)")
@@ -297,6 +280,7 @@ async def run_load(
         return document.text, list(document.spans)
 
     began, machine_before, ours_before = time.perf_counter(), machine_cpu_seconds(), load_generator_cpu_seconds()
+    servers_before = [process_cpu_seconds(pid) for pid in servers]
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=browser_path, args=list(OFFLINE_BROWSER_ARGS))
         # One context: every page is a session of its own (Streamlit keeps state per connection), and
@@ -306,7 +290,8 @@ async def run_load(
 
         async def arrive(user: User):
             await asyncio.sleep(ramp_seconds * (user.number - 1) / max(1, users))
-            return await set_up(context, user, url=url, example=example, read_gold=read_gold, shots=shots)
+            where = urls[(user.number - 1) % len(urls)]
+            return await set_up(context, user, url=where, example=example, read_gold=read_gold, shots=shots)
 
         pages = await asyncio.gather(*(arrive(user) for user in people))
         # everyone edits at the same time, for the same stretch
@@ -317,6 +302,8 @@ async def run_load(
         )
         editing = time.perf_counter() - edit_began
         machine, ours = machine_cpu_seconds() - machine_before, load_generator_cpu_seconds() - ours_before
+        server_cpu = [process_cpu_seconds(pid) - before for pid, before in zip(servers, servers_before, strict=True)]
+        server_rss = [process_rss_mb(pid) for pid in servers]
         await browser.close()
     wall = time.perf_counter() - began
     store_problems = check_store(store, people)
@@ -325,7 +312,8 @@ async def run_load(
         for action, values in user.timings.items():
             actions.setdefault(action, []).extend(values)
     return {
-        "url": url,
+        "url": urls[0] if len(urls) == 1 else urls,
+        "replicas": len(urls),
         "users": users,
         "seconds_asked": seconds,
         "wall_seconds": round(wall, 1),
@@ -336,6 +324,7 @@ async def run_load(
             "the_rest_(the_app_if_alone_here)": round(machine - ours, 1),
             "cores": os.cpu_count(),
         },
+        "server": server_side(server_cpu, server_rss, rerun_log),
         "corpus": corpus,
         "revisions_saved": sum(len(u.confirmed) for u in people),
         "saves_per_user": [len(u.confirmed) for u in people],
@@ -353,35 +342,20 @@ async def run_load(
     }
 
 
-def summary(report: dict[str, Any]) -> str:
-    cpu = report["cpu_seconds"]
-    lines = [
-        f"{report['users']} sessions, {report['wall_seconds']} s in all, {report['editing_seconds']} s editing at "
-        f"once: {report['revisions_saved']} gold revisions saved ({report['users_out_of_words']} sessions ran out "
-        f"of words to annotate), {len(report['problems'])} problems",
-        f"  CPU seconds on this machine: {cpu['machine']} in all, {cpu['browser_and_this_script']} the browser "
-        f"and this script ({cpu['cores']} cores)",
-    ]
-    for action, figures in report["actions"].items():
-        lines.append(
-            f"  {action:<14} n={figures['count']:<4} p50 {figures['p50_s']:.2f} s  p95 {figures['p95_s']:.2f} s  "
-            f"max {figures['max_s']:.2f} s"
-        )
-    lines += [f"  problem: {problem}" for problem in report["problems"][:20]]
-    return "\n".join(lines)
-
-
 def main() -> int:
     import tempfile
     from contextlib import ExitStack, suppress
 
-    from bench.browser import running_app
+    from bench.browser import running_apps
     from db.repository import Store
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--url", default="http://127.0.0.1:8501", help="an app already running")
     where.add_argument("--start", action="store_true", help="start the app here, on a temporary store")
+    parser.add_argument(
+        "--replicas", type=int, default=1, help="with --start: app processes over the one store (default 1)"
+    )
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=180, help="how long everyone edits at once")
     parser.add_argument("--database", default=None, help="the app's store (default: its DATABASE_URL)")
@@ -390,14 +364,20 @@ def main() -> int:
     args = parser.parse_args()
     with ExitStack() as stack:
         url, database = args.url, args.database or os.environ.get("DATABASE_URL")
+        servers, rerun_log = [], None
         if args.start:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="medner-load-")))
             if args.database is None:
-                folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="medner-load-"))
                 database = f"sqlite:///{folder}/store.db"
-            url = stack.enter_context(running_app({"DATABASE_URL": database} if database else {}))
+            rerun_log = folder / "reruns.tsv"
+            environment = {"MEDNER_RERUN_LOG": str(rerun_log), **({"DATABASE_URL": database} if database else {})}
+            apps = stack.enter_context(running_apps(args.replicas, environment))
+            url, servers = [app.url for app in apps], [app.pid for app in apps]
         store = Store.open(database)
         stack.callback(store.close)
-        report = asyncio.run(run_load(url, users=args.users, seconds=args.seconds, store=store))
+        report = asyncio.run(
+            run_load(url, users=args.users, seconds=args.seconds, store=store, servers=servers, rerun_log=rerun_log)
+        )
         if not (args.start or args.keep):
             for number in range(1, args.users + 1):
                 with suppress(NotFound):  # a user that never saved its note

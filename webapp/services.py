@@ -381,5 +381,9 @@ def refresh_job(job_id: int) -> TrainingJob:
     return job_control.refresh_job(store(), job_id)
 
 
-cancel_job = job_control.cancel_job
+def cancel_job(job: TrainingJob) -> None:
+    """Stop a job (:func:`webapp.application.jobs.cancel_job`)."""
+    job_control.cancel_job(store(), job)
+
+
 job_log_path = job_control.job_log_path

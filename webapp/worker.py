@@ -1,5 +1,7 @@
 """The app's worker process: ``python -m webapp.worker job JOB_ID`` runs one job of the store
-(:mod:`webapp.application.jobs`); ``python -m webapp.worker sync --data data/demo --models models``
+(:mod:`webapp.application.jobs`); ``python -m webapp.worker serve`` runs queued jobs as they come
+(for ``MEDNER_JOB_RUNNER=queue``: the app on replicas, jobs on a machine of their own);
+``python -m webapp.worker sync --data data/demo --models models``
 imports, registers and evaluates in the foreground (:mod:`webapp.application.sync`; ``make demo``
 runs it, so the app opens with results)."""
 
@@ -11,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from db.repository import Store
-from webapp.application.jobs import run_job
+from webapp.application.jobs import run_job, serve
 from webapp.application.sync import sync
 
 
@@ -20,6 +22,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     job = commands.add_parser("job", help="run one job of the store")
     job.add_argument("job_id", type=int)
+    serve_command = commands.add_parser("serve", help="run queued jobs one at a time, as they come (Ctrl+C stops)")
+    serve_command.add_argument(
+        "--until-idle", action="store_true", help="stop once no job is queued (default: wait for more)"
+    )
     sync_command = commands.add_parser("sync", help="import the demo corpus, register and evaluate saved models")
     sync_command.add_argument("--data", type=Path, default=Path("data/demo"))
     sync_command.add_argument("--models", type=Path, default=Path("models"))
@@ -34,6 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "job":
             run_job(store, args.job_id)
+        elif args.command == "serve":
+            print(f"ran {serve(store, until_idle=args.until_idle)} job(s)", file=sys.stderr)
         else:
             from engine.data.open import OPEN_CORPORA, REAL_NOTES
 

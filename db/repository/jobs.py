@@ -28,6 +28,23 @@ class JobStore(StoreBase):
 
         return self._write(work)
 
+    def claim_job(self) -> TrainingJob | None:
+        """The oldest queued job, now marked running (no process yet), or None when none is queued.
+        Two workers never claim the same job: the update only takes a job still queued."""
+        while True:
+            with self._read() as session:
+                statement = select(TrainingJobRow.id).where(TrainingJobRow.status == "queued")
+                job_id = session.scalars(statement.order_by(TrainingJobRow.id).limit(1)).first()
+            if job_id is None:
+                return None
+
+            def work(session: Session, job_id: int = job_id) -> int:
+                claimed = update(TrainingJobRow).where(TrainingJobRow.id == job_id, TrainingJobRow.status == "queued")
+                return session.execute(claimed.values(status="running", started_at=utc_now())).rowcount
+
+            if self._write(work):
+                return self.job(job_id)
+
     def start_job(self, job_id: int, *, pid: int) -> None:
         self._update_job(job_id, status="running", pid=pid, started_at=utc_now())
 

@@ -38,6 +38,7 @@ from engine.inference.batch_io import (
     BatchError,
     check_manifest,
     note_rows,
+    read_note_file,
     write_part,
     written_ids,
 )
@@ -70,6 +71,8 @@ class Annotator:
         ids = [str(i) for i in batch["id"]]
         texts = [str(t) for t in batch["text"]]
         errors = [e if isinstance(e, str) and e else None for e in batch[ERROR_COLUMN]]
+        for i, path in enumerate(batch.get("path", ())):  # a folder's notes: read here
+            texts[i], errors[i] = read_note_file(str(path))
         for i, text in enumerate(texts):
             if errors[i] is None and not text.strip():
                 errors[i] = "empty note"
@@ -217,6 +220,7 @@ def _quiet_ray_data() -> None:
 
     ray.data.DataContext.get_current().enable_progress_bars = False
     logging.getLogger("ray.data").setLevel(logging.WARNING)
+    logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)  # "progress bars disabled"
 
 
 def _through_actors(dataset, actor: dict, *, workers: int, batch_size: int, gpus: float):

@@ -69,8 +69,10 @@ def note_rows(source: Path, done: set[str] = frozenset()) -> Callable[[], object
         paths = sorted(source.glob("*.txt"))
         if not paths:
             raise BatchError(f"{source}: no .txt notes and no .parquet files")
-        left = [{"path": str(p)} for p in paths if p.stem not in done]
-        return (lambda: ray.data.from_items(left).map(_read_txt, num_cpus=READ_CPUS)) if left else None
+        # the actors read the files themselves (read_note_file): no reading tasks, each a process
+        # competing with the model for the CPUs, for what is a file read
+        left = [{"id": p.stem, "text": "", ERROR_COLUMN: None, "path": str(p)} for p in paths if p.stem not in done]
+        return (lambda: ray.data.from_items(left)) if left else None
     if source.suffix == ".jsonl":
         return lambda: ray.data.read_text(str(source), drop_empty_lines=True, num_cpus=READ_CPUS).map(
             _parse_json_line, num_cpus=READ_CPUS
@@ -82,14 +84,14 @@ def note_rows(source: Path, done: set[str] = frozenset()) -> Callable[[], object
     raise BatchError(f"{source}: expected a folder of .txt files, a .jsonl file or Parquet with id and text columns")
 
 
-def _read_txt(row: dict) -> dict:
+def read_note_file(path: str) -> tuple[str, str | None]:
+    """A ``.txt`` note's text and None, or no text and what is wrong with the file."""
     from engine.data.brat import NoteEncodingError, read_text
 
-    path = Path(row["path"])
     try:
-        return {"id": path.stem, "text": read_text(path), ERROR_COLUMN: None}
+        return read_text(Path(path)), None
     except (NoteEncodingError, OSError) as error:
-        return {"id": path.stem, "text": "", ERROR_COLUMN: str(error)}
+        return "", str(error)
 
 
 def _parse_json_line(row: dict) -> dict:

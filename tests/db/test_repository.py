@@ -356,6 +356,15 @@ def test_a_training_job_reports_progress_and_finishes(store):
     assert [j.id for j in store.jobs(status=["succeeded"])] == [job.id] and store.jobs(status=["running"]) == []
 
 
+def test_a_worker_claims_the_oldest_queued_job_and_no_job_twice(store):
+    first, second, cancelled = (store.create_job("train", {}, f"/m/{n}") for n in range(3))
+    store.finish_job(cancelled.id, "cancelled")
+    claimed = store.claim_job()
+    assert claimed.id == first.id and claimed.status == "running" and claimed.pid is None
+    assert store.claim_job().id == second.id
+    assert store.claim_job() is None, "running, finished and cancelled jobs are never claimed"
+
+
 def test_job_mistakes_are_named(store):
     job = store.create_job("encoder", {}, "/m")
     with pytest.raises(ValueError, match="not 'running'"):

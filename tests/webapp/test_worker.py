@@ -6,8 +6,9 @@ import pytest
 
 from db.repository import Store
 from engine.types import Document, Span
+from webapp.application import jobs
 from webapp.application.corpora import store_corpus
-from webapp.application.jobs import run_job
+from webapp.application.jobs import cancel_job, refresh_job, run_job, serve, start_job
 from webapp.application.models import register_folders
 
 
@@ -55,6 +56,42 @@ def test_a_job_that_fails_is_marked_failed_with_its_traceback(store):
     unknown = store.create_job("dance", {}, "")
     run_job(store, unknown.id)
     assert "unknown job kind" in store.job(unknown.id).error
+
+
+def test_a_separate_worker_runs_queued_jobs_in_processes_of_their_own(store, monkeypatch, tmp_path):
+    monkeypatch.setenv("MEDNER_JOB_RUNNER", "queue")  # the app on replicas: pages only queue jobs
+    monkeypatch.setenv("MEDNER_JOB_LOGS", str(tmp_path / "logs"))
+    unknown = start_job(store, "dance", {}, "")
+    never = start_job(store, "dance", {}, "")
+    assert refresh_job(store, unknown.id).status == "queued", "no process was started for it"
+    cancel_job(store, store.job(never.id))
+    assert store.job(never.id).status == "cancelled"
+    assert serve(store, until_idle=True, poll_seconds=0.1) == 1, "the cancelled job never runs"
+    finished = store.job(unknown.id)
+    assert finished.status == "failed" and "unknown job kind" in finished.error, "run by python -m webapp.worker job"
+
+
+def test_the_separate_worker_stops_a_cancelled_job_and_fails_a_silent_death(store, monkeypatch, tmp_path):
+    import subprocess
+    import threading
+
+    monkeypatch.setenv("MEDNER_JOB_RUNNER", "queue")
+    commands = iter([["sleep", "60"], ["true"]])  # a job that runs on, one that dies without a word
+    monkeypatch.setattr(jobs, "_spawn_worker", lambda store, job: subprocess.Popen(next(commands)))
+    long, silent = start_job(store, "train", {}, ""), start_job(store, "train", {}, "")
+
+    def cancel_once_running() -> None:
+        while store.job(long.id).status != "running":
+            threading.Event().wait(0.05)
+        cancel_job(store, store.job(long.id))  # from a page, maybe on another machine: through the store
+
+    canceller = threading.Thread(target=cancel_once_running)
+    canceller.start()
+    assert serve(store, until_idle=True, poll_seconds=0.1) == 2
+    canceller.join()
+    assert store.job(long.id).status == "cancelled"
+    dead = store.job(silent.id)
+    assert dead.status == "failed" and "ended without reporting" in dead.error
 
 
 def test_progress_of_two_trainings_in_one_job_moves_forward_only(store):

@@ -8,6 +8,13 @@ reads them on each rerun (so a browser reload loses nothing). Three kinds of job
   then register it and record its evaluation on the corpus's dev and test splits;
 - ``evaluate``: score saved models on a corpus of the store and record the evaluations;
 - ``bootstrap``: the first-run demo models (``engine.research.bootstrap``), then their evaluations.
+
+Where a job runs: by default the page starts the worker on its own machine. With
+``MEDNER_JOB_RUNNER=queue`` (app replicas on several machines, training kept off them) the page only
+queues the job, and ``python -m webapp.worker serve`` (:func:`serve`), on any machine that reaches
+the store, claims queued jobs one at a time and runs each in a worker process of its own, watching
+it: a cancel recorded in the store stops it, and a process that dies without reporting is marked
+failed there.
 """
 
 from __future__ import annotations
@@ -166,15 +173,27 @@ def job_log_path(job: TrainingJob) -> Path:
     return folder / f"job-{job.id}-{job.created_at:%Y%m%dT%H%M%S%f}.log"
 
 
+def queued_runner() -> bool:
+    """Whether jobs wait in the store for ``python -m webapp.worker serve`` (``MEDNER_JOB_RUNNER=queue``)."""
+    return os.environ.get("MEDNER_JOB_RUNNER", "process") == "queue"
+
+
 def start_job(store: Store, kind: str, settings: dict[str, Any], output: str) -> TrainingJob:
-    """Record a job and start ``python -m webapp.worker job ID`` as its own process."""
+    """Record a job and start ``python -m webapp.worker job ID`` as its own process (or leave it
+    queued for a separate worker, :func:`queued_runner`)."""
     job = store.create_job(kind, settings, output)
+    if not queued_runner():
+        _spawn_worker(store, job)
+    return job
+
+
+def _spawn_worker(store: Store, job: TrainingJob) -> subprocess.Popen:
     environment = dict(os.environ)
     environment["DATABASE_URL"] = store.engine.url.render_as_string(hide_password=False)
     log_path = job_log_path(job)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
-        subprocess.Popen(
+        return subprocess.Popen(
             [sys.executable, "-m", "webapp.worker", "job", str(job.id)],
             cwd=ROOT,
             env=environment,
@@ -182,7 +201,6 @@ def start_job(store: Store, kind: str, settings: dict[str, Any], output: str) ->
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    return job
 
 
 def restart_job(store: Store, job: TrainingJob) -> TrainingJob:
@@ -201,19 +219,53 @@ def refresh_job(store: Store, job_id: int) -> TrainingJob:
     """The job as stored; a job whose process is gone without saying how it ended is marked failed,
     with the end of that process's own output added to its log."""
     job = store.job(job_id)
-    if job.status == "running" and not process_alive(job.pid):
-        try:
-            tail = job_log_path(job).read_text(encoding="utf-8", errors="replace")[-LOG_TAIL_CHARS:]
-        except OSError:
-            tail = ""
-        store.append_log(job.id, "the worker process ended without reporting (killed?); its last output:")
-        store.append_log(job.id, tail.strip() or "(none)")
-        store.finish_job(job.id, "failed", error="the worker process ended without reporting (killed?)")
+    # a queued runner's job may run on another machine: its worker (serve) watches its process
+    if job.status == "running" and not queued_runner() and not process_alive(job.pid):
+        _mark_dead(store, job)
         job = store.job(job.id)
     return job
 
 
-def cancel_job(job: TrainingJob) -> None:
-    """Ask a running job's process to stop (SIGTERM: the worker records it as cancelled)."""
-    if job.status == "running" and process_alive(job.pid):
+def _mark_dead(store: Store, job: TrainingJob) -> None:
+    try:
+        tail = job_log_path(job).read_text(encoding="utf-8", errors="replace")[-LOG_TAIL_CHARS:]
+    except OSError:
+        tail = ""
+    store.append_log(job.id, "the worker process ended without reporting (killed?); its last output:")
+    store.append_log(job.id, tail.strip() or "(none)")
+    store.finish_job(job.id, "failed", error="the worker process ended without reporting (killed?)")
+
+
+def cancel_job(store: Store, job: TrainingJob) -> None:
+    """Stop a job: a queued one never starts; a running one's process is asked to stop (SIGTERM:
+    the worker records it as cancelled), through the store when a separate worker runs it."""
+    if job.status == "queued" or (job.status == "running" and queued_runner()):
+        store.finish_job(job.id, "cancelled")  # serve sees it and stops the process
+    elif job.status == "running" and process_alive(job.pid):
         os.kill(job.pid, signal.SIGTERM)  # type: ignore[arg-type]
+
+
+#: How often ``serve`` looks for queued jobs and for a cancel of the one it runs.
+SERVE_POLL_SECONDS = 2.0
+
+
+def serve(store: Store, *, poll_seconds: float = SERVE_POLL_SECONDS, until_idle: bool = False) -> int:
+    """Run queued jobs one at a time, each in its own worker process, until stopped (or, with
+    ``until_idle``, until none is queued); the number of jobs run."""
+    done = 0
+    while True:
+        job = store.claim_job()
+        if job is None:
+            if until_idle:
+                return done
+            time.sleep(poll_seconds)
+            continue
+        process = _spawn_worker(store, job)
+        while process.poll() is None:
+            time.sleep(min(poll_seconds, 1.0))
+            if store.job(job.id).status == "cancelled":
+                process.terminate()
+                process.wait()
+        if store.job(job.id).status == "running":
+            _mark_dead(store, store.job(job.id))
+        done += 1
