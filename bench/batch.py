@@ -2,13 +2,16 @@
 ``predict`` path, on the same notes, and what starting the actors costs.
 
     python bench/batch.py [--model models/encoder-crf] [--data data/demo] [--batch-size 16] [--copies 1]
+    python bench/batch.py --device cuda --gpus-per-worker 0.5 [--copies 20]   # where a GPU is lent
 
 The notes are every split of the demo corpus (230 notes; ``--copies K`` takes each K times under
 other ids, so that the start-up weighs less), in fp32. In one process, one after the
 other:
 
 1. single process: the pipeline loaded (``load_pipeline``, timed: the start-up ``predict`` pays),
-   then every note through ``Pipeline.documents`` with torch's default threads (one per core);
+   then every note tagged and linked (``Pipeline.predict``, then ``Pipeline.link``: what
+   ``Pipeline.documents`` does) with torch's default threads (one per core), the encoder's forward
+   passes timed apart;
 2. a local Ray started with this machine's CPUs (timed: ``ray.init``);
 3. ``annotate_corpus`` with 1 worker, then 2, each into an empty output folder. The wall time counts
    what a user waits for after Ray is up (reading, actors loading the model, annotating, writing the
@@ -47,13 +50,37 @@ def gather_notes(data: Path, folder: Path, copies: int = 1) -> list[tuple[str, s
     return [(p.stem, p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.txt"))]
 
 
-def single_process(model: Path, notes: list[tuple[str, str]]) -> tuple[dict, dict]:
+def single_process(model: Path, notes: list[tuple[str, str]], device: str | None) -> tuple[dict, dict]:
+    """The pipeline in this process, and where its time goes: the encoder's forward passes (what
+    a GPU takes over), the rest of tagging (sentences, subwords, windows, Viterbi, span
+    probabilities, rules) and the linker."""
+    import torch
+
+    from engine.inference import decode
     from engine.inference.pipeline import load_pipeline
+    from engine.types import Document
 
     began = time.perf_counter()
-    pipeline = load_pipeline(model, precision="fp32")
+    pipeline = load_pipeline(model, device=device, precision="fp32")
     loaded = time.perf_counter()
-    documents = pipeline.documents(notes)
+    in_forward = [0.0]
+    original = decode.forward
+
+    def timed_forward(*arguments, **options):
+        start = time.perf_counter()
+        scores = original(*arguments, **options)
+        if scores.is_cuda:
+            torch.cuda.synchronize()
+        in_forward[0] += time.perf_counter() - start
+        return scores
+
+    decode.forward = timed_forward
+    try:
+        predicted = pipeline.predict([text for _, text in notes])
+    finally:
+        decode.forward = original
+    tagged = time.perf_counter()
+    documents = [pipeline.link(Document(i, t, tuple(found))) for (i, t), found in zip(notes, predicted, strict=True)]
     seconds = time.perf_counter() - loaded
     spans = {d.id: [(s.start, s.end, s.label) for s in d.spans] for d in documents}
     figures = {
@@ -61,15 +88,22 @@ def single_process(model: Path, notes: list[tuple[str, str]]) -> tuple[dict, dic
         "annotate_seconds": round(seconds, 2),
         "notes_per_second": round(len(notes) / seconds, 2),
         "wall_seconds_with_load": round(time.perf_counter() - began, 2),
+        "seconds_per_note": {
+            "encoder_forward": round(in_forward[0] / len(notes), 4),
+            "rest_of_tagging": round((tagged - loaded - in_forward[0]) / len(notes), 4),
+            "linker": round((time.perf_counter() - tagged) / len(notes), 4),
+        },
     }
     return figures, spans
 
 
-def ray_run(model: Path, folder: Path, output: Path, *, workers: int, batch_size: int, spans: dict) -> dict:
+def ray_run(model: Path, folder: Path, output: Path, *, workers: int, spans: dict, **options) -> dict:
+    """``annotate_corpus`` with ``workers`` actors (``options``: batch_size, device, gpus_per_worker)."""
     from engine.inference.batch import annotate_corpus
     from engine.inference.batch_io import read_output
 
-    run = annotate_corpus(model, folder, output, workers=workers, batch_size=batch_size, precision="fp32")
+    run = annotate_corpus(model, folder, output, workers=workers, precision="fp32", **options)
+    batch_size = options["batch_size"]
     rows = read_output(output)
     found = {row["id"]: [(s["start"], s["end"], s["label"]) for s in row["spans"]] for row in rows}
     if found != spans:
@@ -88,6 +122,7 @@ def ray_run(model: Path, folder: Path, output: Path, *, workers: int, batch_size
         "actor_start_seconds": round(run.startup_seconds - batch_size / steady, 2),
         "cpu_seconds_per_note_steady": round((os.cpu_count() or 1) / steady, 3),
         "actor_seconds_per_note": round(sum(in_actor) / len(in_actor), 4),
+        "output_bytes_per_note": round(sum(p.stat().st_size for p in output.glob("part-*.parquet")) / len(rows)),
     }
 
 
@@ -97,6 +132,8 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "demo")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--copies", type=int, default=1, help="take each note this many times (default 1)")
+    parser.add_argument("--device", default=None, help="cpu (default here), cuda, cuda:N")
+    parser.add_argument("--gpus-per-worker", type=float, default=0.0, help="GPUs each Ray actor asks for (with cuda)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "batch.json")
     args = parser.parse_args()
     if not (args.model / "config.json").is_file():
@@ -105,22 +142,42 @@ def main() -> int:
     from engine.devices import cpu_report
     from engine.inference.batch import start_ray
 
-    report: dict = {"cpu": cpu_report(), "precision": "fp32", "model": str(args.model), "cores": os.cpu_count()}
+    report: dict = {
+        "cpu": cpu_report(),
+        "precision": "fp32",
+        "device": args.device or "auto",
+        "model": str(args.model),
+        "cores": os.cpu_count(),
+    }
     with tempfile.TemporaryDirectory(prefix="medner-batch-") as scratch:
         folder = Path(scratch) / "notes"
         notes = gather_notes(args.data, folder, args.copies)
         report["notes"] = len(notes)
-        report["single_process"], spans = single_process(args.model, notes)
+        report["single_process"], spans = single_process(args.model, notes, args.device)
         began = time.perf_counter()
         start_ray(cpus=os.cpu_count())
         report["ray_init_seconds"] = round(time.perf_counter() - began, 2)
         report["ray"] = [
-            ray_run(args.model, folder, Path(scratch) / f"out-{k}", workers=k, batch_size=args.batch_size, spans=spans)
+            ray_run(
+                args.model,
+                folder,
+                Path(scratch) / f"out-{k}",
+                workers=k,
+                batch_size=args.batch_size,
+                spans=spans,
+                device=args.device,
+                gpus_per_worker=args.gpus_per_worker,
+            )
             for k in (1, 2)
         ]
     single = report["single_process"]["notes_per_second"]
     print(f"{report['notes']} notes, {report['cpu']['cpu']}, fp32, {report['cores']} cores")
-    print(f"  single process: {single} notes/s (model loaded in {report['single_process']['load_seconds']} s)")
+    shares = report["single_process"]["seconds_per_note"]
+    print(
+        f"  single process: {single} notes/s (model loaded in {report['single_process']['load_seconds']} s); "
+        f"a note: encoder {shares['encoder_forward']} s, rest of tagging {shares['rest_of_tagging']} s, "
+        f"linker {shares['linker']} s"
+    )
     print(f"  ray.init: {report['ray_init_seconds']} s")
     for run in report["ray"]:
         print(

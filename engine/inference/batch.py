@@ -8,22 +8,25 @@ spans are those ``predict`` gives. A note that cannot be read or annotated (not 
 empty, or an error in the model) becomes a row with its ``error`` and no spans; the run goes on.
 
 The driver writes what comes back into ``OUTPUT`` (a folder, Parquet's usual shape for a large
-table), one ``part-NNNNNN.parquet`` file at a time, each written whole or not at all (a temporary
-name renamed into place). A rerun reads the ids already written and leaves those notes out, so a
-run killed part way and started again writes every note exactly once (a folder's notes already
-written are not even read: their ids are their file names). Ids must be unique; rows come in the
-order the actors finish, not the input's. ``manifest.json`` records the model and precision the
-parts were made with; a rerun with another refuses to mix them.
+table, which readers such as ``pyarrow.parquet.read_table`` take as one dataset), one
+``part-NNNNNN.parquet`` file at a time, each written whole or not at all (a temporary name renamed
+into place). A rerun reads the ids already written and leaves those notes out, so a run killed part
+way and started again writes every note exactly once (a folder's notes already written are not even
+read: their ids are their file names). Ids must be unique; rows come in the order the actors
+finish, not the input's. ``_manifest.json`` (a name Parquet readers skip) records the model and
+precision the parts were made with; a rerun with another refuses to mix them.
 
-Rows (:func:`engine.inference.batch_io.schema`): ``id``, ``spans`` (start, end, label, text, probability), ``relations``
-(the linker's: attribute and Drug as indices into ``spans``, probability), ``model`` (the
-fingerprint), ``inference_version``, ``precision``, ``error`` (null when the note was annotated)
-and ``seconds`` (the note's share of its batch's time).
+Rows (:func:`engine.inference.batch_io.schema`): ``id``, ``spans`` (start, end, label, text,
+probability), ``relations`` (the linker's: attribute and Drug as indices into ``spans``,
+probability), ``model`` (the fingerprint), ``inference_version``, ``precision``, ``error`` (null
+when the note was annotated) and ``seconds`` (the note's share of its batch's time).
 
 Ray runs locally by default (``ray.init`` with this machine's CPUs, no dashboard); give
 ``--ray-address`` to use a cluster. Ray is an optional dependency: only this module imports it,
 and only when a run starts.
 """
+
+from __future__ import annotations
 
 import json
 import os

@@ -132,7 +132,7 @@ def written_ids(output: Path) -> set[str]:
 
 
 def check_manifest(output: Path, manifest: dict) -> None:
-    path = output / "manifest.json"
+    path = output / "_manifest.json"  # "_": readers of the folder as one Parquet dataset skip it
     if path.is_file():
         found = json.loads(path.read_text(encoding="utf-8"))
         differing = sorted(k for k in manifest if found.get(k) != manifest[k])

@@ -89,6 +89,9 @@ def test_a_local_run_equals_predict_and_reports_the_bad_notes(tiny_model, mixed,
             (r["kind"], r["attribute"], r["drug"]) for r in note["relations"]
         ]
     assert len({row["model"] for row in rows.values()}) == 1
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(output).num_rows == len(rows), "the folder reads as one Parquet dataset"
 
 
 def test_a_rerun_after_a_killed_run_writes_each_note_once(tiny_model, mixed, resumed):
