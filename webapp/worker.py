@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from db.repository import Store
-from webapp.application.jobs import run_job, serve
+from webapp.application.jobs import queued_runner, run_job, serve
 from webapp.application.sync import sync
 
 
@@ -41,6 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "job":
             run_job(store, args.job_id)
         elif args.command == "serve":
+            if not queued_runner():
+                parser.error(
+                    "serve runs queued jobs only where MEDNER_JOB_RUNNER=queue (for the app too: otherwise its "
+                    "pages start each job themselves and a job could run twice)"
+                )
             print(f"ran {serve(store, until_idle=args.until_idle)} job(s)", file=sys.stderr)
         else:
             from engine.data.open import OPEN_CORPORA, REAL_NOTES

@@ -71,6 +71,16 @@ def test_a_separate_worker_runs_queued_jobs_in_processes_of_their_own(store, mon
     assert finished.status == "failed" and "unknown job kind" in finished.error, "run by python -m webapp.worker job"
 
 
+def test_serve_refuses_to_run_where_pages_start_jobs_themselves(monkeypatch, capsys, tmp_path):
+    from webapp.worker import main
+
+    monkeypatch.delenv("MEDNER_JOB_RUNNER", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'store.db'}")
+    with pytest.raises(SystemExit):
+        main(["serve", "--until-idle"])
+    assert "MEDNER_JOB_RUNNER=queue" in capsys.readouterr().err
+
+
 def test_the_separate_worker_stops_a_cancelled_job_and_fails_a_silent_death(store, monkeypatch, tmp_path):
     import subprocess
     import threading
