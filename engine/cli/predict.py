@@ -32,10 +32,10 @@ def run(args: argparse.Namespace) -> int:
             "error: predict runs in one process; to share a corpus out between processes or machines use "
             "python -m engine annotate-corpus (Ray), not torchrun"
         )
-    notes = _read_notes(args.files)
     from engine.inference.pipeline import load_pipeline  # torch: seconds to import, so after the checks that need none
 
     pipeline = load_pipeline(args.model, device=args.device, precision=args.precision, anchor=args.anchor)
+    notes = _read_notes(args.files)
     documents = pipeline.documents(notes)
     if args.out is not None:
         for document in documents:
