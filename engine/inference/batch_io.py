@@ -78,8 +78,10 @@ def note_rows(source: Path, done: set[str] = frozenset()) -> Callable[[], object
             _parse_json_line, num_cpus=READ_CPUS
         )
     if source.suffix == ".parquet" or source.is_dir():
-        return lambda: ray.data.read_parquet(str(source), columns=["id", "text"], num_cpus=READ_CPUS).map(
-            _checked_row, num_cpus=READ_CPUS
+        return lambda: (
+            ray.data.read_parquet(str(source), num_cpus=READ_CPUS)
+            .select_columns(["id", "text"])
+            .map(_checked_row, num_cpus=READ_CPUS)
         )
     raise BatchError(f"{source}: expected a folder of .txt files, a .jsonl file or Parquet with id and text columns")
 
