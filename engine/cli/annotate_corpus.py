@@ -20,7 +20,8 @@ def run(args: argparse.Namespace) -> int:
         done = len(written_ids(args.output)) if args.output.is_dir() else 0
     except OSError as error:
         raise SystemExit(f"error: {error}") from None
-    bar = tqdm(total=None if total is None else max(0, total - done), desc="notes", unit="note", file=sys.stderr)
+    left = None if total is None else max(0, total - done)
+    bar = tqdm(total=left, desc="notes", unit="note", file=sys.stderr, disable=left == 0)
     try:
         result = annotate_corpus(
             args.model,
@@ -39,6 +40,9 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit(f"error: {error}") from None
     finally:
         bar.close()
+    if result.annotated + result.failed == 0:
+        print(f"{result.output}: nothing left to annotate ({result.skipped} notes already there)", file=sys.stderr)
+        return 0
     rate = result.annotated / result.seconds if result.seconds else 0.0
     print(
         f"{result.output}: {result.annotated} notes annotated, {result.failed} reported as errors, "

@@ -143,6 +143,6 @@ def test_the_command_reports_what_it_did_and_refuses_bad_input_clearly(tiny_mode
     _, _, output = resumed
     arguments = ["annotate-corpus", "--model", str(tiny_model), "--precision", "fp32", "--batch-size", "2"]
     assert engine_main([*arguments, "--input", str(mixed), "--output", str(output)]) == 0
-    assert "0 notes annotated, 0 reported as errors, 5 already there" in capsys.readouterr().err
+    assert "nothing left to annotate (5 notes already there)" in capsys.readouterr().err
     with pytest.raises(SystemExit, match=r"error: .*missing: no such file or folder"):
         engine_main([*arguments, "--input", str(tmp_path / "missing"), "--output", str(tmp_path / "out")])
