@@ -207,7 +207,9 @@ def annotate_corpus(
     began = time.perf_counter()
     dataset = make()
     if done:
-        dataset = dataset.filter(lambda row: row["id"] not in done, num_cpus=READ_CPUS)
+        from ray.data.expressions import col
+
+        dataset = dataset.filter(expr=col("id").not_in(sorted(done)), num_cpus=READ_CPUS)
     actor = {"model": str(model), "device": device, "precision": precision, "anchor": anchor}
     annotated = _through_actors(dataset, actor, workers=workers, batch_size=batch_size, gpus=gpus_per_worker)
     counts, first = _write_parts(annotated, output, batch_size=batch_size, began=began, progress=progress)

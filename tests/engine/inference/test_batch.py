@@ -130,6 +130,8 @@ def test_json_lines_with_a_bad_line_and_parquet_are_read_as_rows(tiny_model, tmp
     assert rows["a"]["spans"] and rows["a"]["spans"][0]["text"] == "Aspirin"
     (unnamed,) = [note_id for note_id in rows if note_id not in {"a", bad["id"]}]
     assert unnamed.startswith("line-"), "a line without an id gets one a rerun recognises"
+    again = annotate_corpus(tiny_model, notes, tmp_path / "from-jsonl", batch_size=4)
+    assert (again.annotated, again.failed, again.skipped) == (0, 0, 3), "a rerun recognises every line"
     # Parquet: the same reading rows (the actors are those above)
     pq.write_table(pa.table({"id": ["a", "b"], "text": ["Aspirin 81 mg daily.", None]}), tmp_path / "notes.parquet")
     read = batch_io.note_rows(tmp_path / "notes.parquet")().take_all()
