@@ -13,15 +13,18 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from engine.inference.batch import annotate_corpus
-    from engine.inference.batch_io import BatchError, count_notes, written_ids
+    from engine.inference.batch_io import BatchError, count_notes
 
     try:
         total = count_notes(args.input)
-        done = len(written_ids(args.output)) if args.output.is_dir() else 0
-    except OSError as error:
+    except (BatchError, OSError) as error:
         raise SystemExit(f"error: {error}") from None
-    left = None if total is None else max(0, total - done)
-    bar = tqdm(total=left, desc="notes", unit="note", file=sys.stderr, disable=left == 0)
+    bars = []
+
+    def started(written: int) -> None:  # the bar counts what is left once the run knows what is written
+        left = None if total is None else max(0, total - written)
+        bars.append(tqdm(total=left, desc="notes", unit="note", file=sys.stderr, disable=left == 0))
+
     try:
         result = annotate_corpus(
             args.model,
@@ -34,12 +37,14 @@ def run(args: argparse.Namespace) -> int:
             anchor=args.anchor,
             ray_address=args.ray_address,
             gpus_per_worker=args.gpus_per_worker,
-            progress=bar.update,
+            progress=lambda count: bars[0].update(count),
+            on_start=started,
         )
     except BatchError as error:
         raise SystemExit(f"error: {error}") from None
     finally:
-        bar.close()
+        for bar in bars:
+            bar.close()
     if result.annotated + result.failed == 0:
         print(f"{result.output}: nothing left to annotate ({result.skipped} notes already there)", file=sys.stderr)
         return 0

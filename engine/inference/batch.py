@@ -28,10 +28,9 @@ and only when a run starts.
 
 from __future__ import annotations
 
-import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +41,7 @@ from engine.inference.batch_io import (
     check_manifest,
     note_rows,
     read_note_file,
+    schema,
     write_part,
     written_ids,
 )
@@ -70,7 +70,9 @@ class Annotator:
         self.version = INFERENCE_VERSION
         self.relations = relation_records
 
-    def __call__(self, batch: dict) -> dict:
+    def __call__(self, batch: dict):
+        import pyarrow as pa
+
         ids = [str(i) for i in batch["id"]]
         texts = [str(t) for t in batch["text"]]
         errors = [e if isinstance(e, str) and e else None for e in batch[ERROR_COLUMN]]
@@ -96,16 +98,20 @@ class Annotator:
             if document is not None:
                 rows[i] = (_span_rows(document), self.relations(document))
         seconds = (time.perf_counter() - began) / max(1, len(good))
-        return {
-            "id": ids,
-            "spans": [json.dumps(rows[i][0]) for i in range(len(ids))],
-            "relations": [json.dumps(rows[i][1]) for i in range(len(ids))],
-            "model": [self.fingerprint] * len(ids),
-            "inference_version": [self.version] * len(ids),
-            "precision": [self.pipeline.precision] * len(ids),
-            ERROR_COLUMN: errors,
-            "seconds": [seconds if errors[i] is None else 0.0 for i in range(len(ids))],
-        }
+        # the output rows as Arrow, in the schema the parts are written in: the driver writes them as they come
+        return pa.table(
+            {
+                "id": ids,
+                "spans": [rows[i][0] for i in range(len(ids))],
+                "relations": [rows[i][1] for i in range(len(ids))],
+                "model": [self.fingerprint] * len(ids),
+                "inference_version": [self.version] * len(ids),
+                "precision": [self.pipeline.precision] * len(ids),
+                ERROR_COLUMN: errors,
+                "seconds": [seconds if errors[i] is None else 0.0 for i in range(len(ids))],
+            },
+            schema=schema(),
+        )
 
 
 def _span_rows(document) -> list[dict]:
@@ -113,20 +119,6 @@ def _span_rows(document) -> list[dict]:
         {"start": s.start, "end": s.end, "label": s.label, "text": s.text, "probability": s.confidence}
         for s in document.spans
     ]
-
-
-def _decoded(batch: dict) -> Iterator[dict]:
-    for i, note_id in enumerate(batch["id"]):
-        yield {
-            "id": str(note_id),
-            "spans": json.loads(batch["spans"][i]),
-            "relations": json.loads(batch["relations"][i]),
-            "model": str(batch["model"][i]),
-            "inference_version": int(batch["inference_version"][i]),
-            "precision": str(batch["precision"][i]),
-            ERROR_COLUMN: batch[ERROR_COLUMN][i] if isinstance(batch[ERROR_COLUMN][i], str) else None,
-            "seconds": float(batch["seconds"][i]),
-        }
 
 
 # --- the run ------------------------------------------------------------------------------------
@@ -178,8 +170,11 @@ def annotate_corpus(
     ray_address: str | None = None,
     gpus_per_worker: float = 0.0,
     progress: Callable[[int], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> BatchRun:
-    """Annotate every note of ``source`` not yet in ``output`` (see the module's docstring)."""
+    """Annotate every note of ``source`` not yet in ``output`` (see the module's docstring).
+    ``on_start(written)`` hears how many notes the output already holds, before any is annotated;
+    ``progress(n)`` hears each batch of ``n`` notes written."""
     from engine.inference.pipeline import ANCHOR_SENTENCES
     from engine.models.base import INFERENCE_VERSION, folder_fingerprint
 
@@ -199,6 +194,8 @@ def annotate_corpus(
     }
     check_manifest(output, manifest)
     done = written_ids(output)
+    if on_start:
+        on_start(len(done))
     make = note_rows(Path(source), done)
     if make is None:
         return BatchRun(0, 0, len(done), 0.0, 0.0, output)
@@ -254,17 +251,18 @@ def _write_parts(annotated, output: Path, *, batch_size: int, began: float, prog
     """Stream the annotated rows into part files of :data:`PART_ROWS` rows; the counts of notes
     annotated and failed, and the seconds until the first batch came back (the actors' start-up)."""
     number = max((int(p.stem.split("-")[1]) for p in output.glob("part-*.parquet")), default=-1) + 1
-    pending: list[dict] = []
+    pending: list = []  # Arrow tables, as the actors made them
     counts = {"annotated": 0, "failed": 0}
     first = None
-    for batch in annotated.iter_batches(batch_size=batch_size, batch_format="numpy"):
+    for batch in annotated.iter_batches(batch_size=batch_size, batch_format="pyarrow"):
         first = time.perf_counter() - began if first is None else first
-        for row in _decoded(batch):
-            counts["failed" if row[ERROR_COLUMN] else "annotated"] += 1
-            pending.append(row)
+        annotated_here = batch.column(ERROR_COLUMN).null_count
+        counts["annotated"] += annotated_here
+        counts["failed"] += batch.num_rows - annotated_here
+        pending.append(batch)
         if progress:
-            progress(len(batch["id"]))
-        if len(pending) >= PART_ROWS:
+            progress(batch.num_rows)
+        if sum(table.num_rows for table in pending) >= PART_ROWS:
             write_part(output, number, pending)
             number, pending = number + 1, []
     if pending:

@@ -63,9 +63,8 @@ def note_rows(source: Path, done: set[str] = frozenset()) -> Callable[[], object
     import ray.data
 
     source = Path(source)
-    if not source.exists():
-        raise BatchError(f"{source}: no such file or folder")
-    if source.is_dir() and not any(source.glob("*.parquet")):
+    kind = input_kind(source)
+    if kind == "folder":
         paths = sorted(source.glob("*.txt"))
         if not paths:
             raise BatchError(f"{source}: no .txt notes and no .parquet files")
@@ -73,16 +72,28 @@ def note_rows(source: Path, done: set[str] = frozenset()) -> Callable[[], object
         # competing with the model for the CPUs, for what is a file read
         left = [{"id": p.stem, "text": "", ERROR_COLUMN: None, "path": str(p)} for p in paths if p.stem not in done]
         return (lambda: ray.data.from_items(left)) if left else None
-    if source.suffix == ".jsonl":
+    if kind == "jsonl":
         return lambda: ray.data.read_text(str(source), drop_empty_lines=True, num_cpus=READ_CPUS).map(
             _parse_json_line, num_cpus=READ_CPUS
         )
+    return lambda: (
+        ray.data.read_parquet(str(source), num_cpus=READ_CPUS)
+        .select_columns(["id", "text"])
+        .map(_checked_row, num_cpus=READ_CPUS)
+    )
+
+
+def input_kind(source: Path) -> str:
+    """What ``source`` is: ``folder`` (of ``.txt`` notes), ``jsonl`` or ``parquet`` (a file, or a
+    folder of them); :class:`BatchError` for anything else."""
+    if not source.exists():
+        raise BatchError(f"{source}: no such file or folder")
+    if source.is_dir() and not any(source.glob("*.parquet")):
+        return "folder"
+    if source.suffix == ".jsonl":
+        return "jsonl"
     if source.suffix == ".parquet" or source.is_dir():
-        return lambda: (
-            ray.data.read_parquet(str(source), num_cpus=READ_CPUS)
-            .select_columns(["id", "text"])
-            .map(_checked_row, num_cpus=READ_CPUS)
-        )
+        return "parquet"
     raise BatchError(f"{source}: expected a folder of .txt files, a .jsonl file or Parquet with id and text columns")
 
 
@@ -150,11 +161,12 @@ def check_manifest(output: Path, manifest: dict) -> None:
         atomic_write_text(path, json.dumps(manifest, indent=2))
 
 
-def write_part(output: Path, number: int, rows: list[dict]) -> None:
+def write_part(output: Path, number: int, tables: list) -> None:
+    """``tables`` (Arrow, the actors' output) as part ``number``, in :func:`schema`."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pylist(rows, schema=schema())
+    table = pa.concat_tables([t.select(schema().names).cast(schema()) for t in tables])
     final = output / f"part-{number:06d}.parquet"
     temporary = output / f".part-{number:06d}.parquet.tmp"
     pq.write_table(table, temporary)
@@ -174,9 +186,10 @@ def read_output(output: Path | str) -> list[dict]:
 def count_notes(source: Path | str) -> int | None:
     """How many notes ``source`` holds when that is cheap to know (for the progress bar)."""
     source = Path(source)
-    if source.is_dir() and not any(source.glob("*.parquet")):
+    kind = input_kind(source)
+    if kind == "folder":
         return sum(1 for _ in source.glob("*.txt"))
-    if source.suffix == ".jsonl":
+    if kind == "jsonl":
         with source.open("rb") as handle:
             return sum(1 for line in handle if line.strip())
     return None

@@ -266,6 +266,7 @@ def serve(store: Store, *, poll_seconds: float = SERVE_POLL_SECONDS, until_idle:
             if store.job(job.id).status == "cancelled":
                 process.terminate()
                 process.wait()
-        if store.job(job.id).status == "running":
-            _mark_dead(store, store.job(job.id))
+        ended = store.job(job.id)
+        if ended.status == "running":
+            _mark_dead(store, ended)
         done += 1
