@@ -281,3 +281,24 @@ def test_agreement_between_two_annotators_with_their_disagreements_in_context(ap
     table = next(d.value for d in app.dataframe if "kind" in d.value.columns and "agree-ann" in d.value.columns)
     assert list(table["kind"]) == ["missed"] and spans[0].text in table.iloc[0]["agree-ann"]
     assert "outline: 3px solid" in "".join(h.proto.body for h in app.html), "the disagreement is outlined"
+
+
+def test_with_a_separate_job_worker_the_page_queues_the_job_and_cancels_it_through_the_store(
+    app_env, store, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("MEDNER_JOB_RUNNER", "queue")  # replicas: a `webapp.worker serve` elsewhere runs jobs
+    monkeypatch.setenv("MEDNER_MODELS", str(tmp_path / "models"))
+    app = page("train").run()
+    app.selectbox(key="train-kind").set_value("transformer-crf").run()
+    app.text_input[0].set_value("queued-in-app")
+    next(b for b in app.button if b.label == "Start training").click().run()
+    assert not app.exception, app.exception
+    job_id = int(app.success[0].value.split("#")[1].rstrip("."))
+    from webapp.application.jobs import job_log_path
+
+    assert store.job(job_id).status == "queued"
+    assert not job_log_path(store.job(job_id)).exists(), "the page started no worker process"
+    _click(app, "Cancel this job")
+    assert store.job(job_id).status == "cancelled"
+    again = page("train").run()  # what the next look at the page shows
+    assert any("The job was cancelled." in w.value for w in again.warning)
